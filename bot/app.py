@@ -1,0 +1,41 @@
+"""Builds the Telegram Application: dependencies, handlers in matching order.
+
+The one registry of handlers (STYLE.md, habit 4): each audience's module
+contributes its list; the order below is the order they are matched.
+"""
+
+from __future__ import annotations
+
+from telegram.ext import Application, ContextTypes
+
+from bot.context import AftersalesApplication, AftersalesContext, Deps
+from bot.handlers import buyer, common
+
+
+def register_handlers(application: Application) -> None:
+    for handler in buyer.handlers():
+        application.add_handler(handler)
+    for handler in common.fallback_handlers():
+        application.add_handler(handler, group=1)
+    application.add_error_handler(common.report_error)
+
+
+def build_application(deps: Deps, *, token: str | None = None) -> AftersalesApplication:
+    """The bot, pointed at `settings.telegram_api_url` (Telegram or the sandbox)."""
+    settings = deps.settings
+    bot_token = token or (
+        settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None
+    )
+    if not bot_token:
+        raise ValueError("a bot token is needed to build the application")
+    builder = (
+        Application.builder()
+        .application_class(AftersalesApplication, kwargs={"deps": deps})
+        .token(bot_token)
+        .base_url(settings.telegram_api_url)
+        .base_file_url(settings.telegram_file_url)
+        .context_types(ContextTypes(context=AftersalesContext))
+    )
+    application = builder.build()
+    register_handlers(application)
+    return application

@@ -1,0 +1,307 @@
+"""The operator's command line: `aftersales --help`.
+
+    aftersales db upgrade                       bring the database to the newest schema
+    aftersales stores add NAME --country DE     create a store
+    aftersales agents invite STORE              print a one-time code an agent sends the bot
+    aftersales orders import STORE FILE         import orders from a .csv or .json file
+    aftersales demo seed                        two demo stores with orders in every status
+    aftersales run [--webhook|--polling]        run the bot
+
+Settings come from the environment (AFTERSALES_*) or .env; a bad one prints
+one line naming it and exits with status 2. An embedded SQLite database is
+migrated automatically before any command uses it. Add a command group by
+decorating a function with `@cli.group()` or a command with `@<group>.command()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn, TypeVar
+
+import click
+
+from bot.settings import ConfigError, Settings, load_settings
+
+if TYPE_CHECKING:
+    from domain.clock import Clock
+    from domain.storage.uow import UnitOfWork, UnitOfWorkFactory
+
+T = TypeVar("T")
+
+
+@dataclass
+class CliState:
+    """Loaded lazily, so `--help` works even when a setting is wrong."""
+
+    _settings: Settings | None = field(default=None)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            try:
+                self._settings = load_settings()
+            except ConfigError as error:
+                fail(str(error), status=2)
+        return self._settings
+
+
+pass_state = click.make_pass_decorator(CliState, ensure=True)
+
+
+def fail(message: str, *, status: int = 1) -> NoReturn:
+    click.echo(message, err=True)
+    sys.exit(status)
+
+
+def run_with_database(settings: Settings, work: Callable[[UnitOfWorkFactory], Awaitable[T]]) -> T:
+    """Open the database (migrating embedded SQLite first), run `work`, close it; errors become one line."""
+    from sqlalchemy.exc import DBAPIError
+
+    from domain.errors import DomainError
+
+    async def _run() -> T:
+        from domain.storage.engine import create_engine, is_sqlite
+        from domain.storage.migrate import current_revision, head_revision, upgrade
+        from domain.storage.uow import UnitOfWorkFactory
+
+        url = settings.database_url
+        if is_sqlite(url):
+            await upgrade(url)
+        elif await current_revision(url) != head_revision():
+            fail("the database schema is not up to date: run `aftersales db upgrade` first")
+        engine = create_engine(url)
+        try:
+            return await work(UnitOfWorkFactory(engine))
+        finally:
+            await engine.dispose()
+
+    try:
+        return asyncio.run(_run())
+    except DomainError as error:
+        fail(f"error: {error}")
+    except (DBAPIError, OSError) as error:
+        fail(f"database error: {_first_line(error)}")
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(getattr(error, "orig", None) or error)
+    return text.strip().splitlines()[0] if text.strip() else type(error).__name__
+
+
+async def find_store_id(uow: UnitOfWork, ref: str) -> int:
+    store = await uow.stores.by_name_or_id(ref)
+    if store is None:
+        fail(f"error: no store named {ref!r} (see `aftersales stores list`)")
+    return store.id
+
+
+def clock() -> Clock:
+    from domain.clock import SystemClock
+
+    return SystemClock()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Aftersales: after-sales customer service for marketplaces, inside Telegram."""
+
+
+@cli.command()
+@click.option("--webhook/--polling", "webhook", default=None, help="How to get updates (default: AFTERSALES_MODE).")
+@pass_state
+def run(state: CliState, webhook: bool | None) -> None:
+    """Run the bot (offline sandbox when no Telegram token is set)."""
+    settings = state.settings
+    from bot.launch import run_bot  # the bot's dependencies load only when it runs
+
+    run_bot(settings, webhook=webhook)
+
+
+@cli.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@pass_state
+def db_upgrade(state: CliState) -> None:
+    """Apply every pending migration."""
+    from sqlalchemy.exc import DBAPIError
+
+    from domain.storage.migrate import head_revision, upgrade
+
+    try:
+        asyncio.run(upgrade(state.settings.database_url))
+    except (DBAPIError, OSError) as error:
+        fail(f"database error: {_first_line(error)}")
+    click.echo(f"database is at revision {head_revision()}")
+
+
+@cli.group()
+def stores() -> None:
+    """Stores."""
+
+
+@stores.command("add")
+@click.argument("name")
+@click.option("--timezone", help="IANA time zone, e.g. Europe/Berlin (default: AFTERSALES_DEFAULT_TIMEZONE).")
+@click.option("--country", required=True, help="ISO 3166 country code for public holidays, e.g. DE.")
+@click.option("--currency", default="EUR", show_default=True, help="ISO 4217 code of the store's prices.")
+@pass_state
+def stores_add(state: CliState, name: str, timezone: str | None, country: str, currency: str) -> None:
+    """Create a store."""
+    from domain.services.stores import add_store
+
+    settings = state.settings
+
+    async def work(uow_factory: UnitOfWorkFactory) -> tuple[int, str]:
+        async with uow_factory() as uow:
+            store = await add_store(
+                uow, clock(), name=name, timezone=timezone or settings.default_timezone, country=country, currency=currency
+            )
+            await uow.commit()
+            return store.id, store.name
+
+    store_id, store_name = run_with_database(settings, work)
+    click.echo(f"store #{store_id} {store_name!r} created")
+
+
+@stores.command("list")
+@pass_state
+def stores_list(state: CliState) -> None:
+    """List the stores."""
+
+    async def work(uow_factory: UnitOfWorkFactory) -> list[str]:
+        async with uow_factory() as uow:
+            return [
+                f"#{s.id}\t{s.name}\t{s.timezone}\t{s.country}\t{s.default_currency}" for s in await uow.stores.list()
+            ]
+
+    for line in run_with_database(state.settings, work) or ["no stores yet: `aftersales stores add NAME --country XX`"]:
+        click.echo(line)
+
+
+@cli.group()
+def agents() -> None:
+    """Store agents."""
+
+
+@agents.command("invite")
+@click.argument("store")
+@click.option("--days", default=7, show_default=True, type=click.IntRange(1, 90), help="Days the code stays valid.")
+@pass_state
+def agents_invite(state: CliState, store: str, days: int) -> None:
+    """Print a one-time code that makes whoever sends it to the bot an agent of STORE (name or id)."""
+    from datetime import timedelta
+
+    from domain.services.stores import invite_agent
+
+    async def work(uow_factory: UnitOfWorkFactory) -> str:
+        async with uow_factory() as uow:
+            code = await invite_agent(uow, clock(), await find_store_id(uow, store), ttl=timedelta(days=days))
+            await uow.commit()
+            return code
+
+    code = run_with_database(state.settings, work)
+    click.echo(f"one-time agent code (valid {days} days): a_{code}")
+    click.echo(f"the agent sends the bot: /start a_{code}")
+
+
+@cli.group()
+def groups() -> None:
+    """Support groups."""
+
+
+@groups.command("link-code")
+@click.argument("store")
+@pass_state
+def groups_link_code(state: CliState, store: str) -> None:
+    """Print a one-time code that links a Telegram support group to STORE (name or id)."""
+    from domain.services.stores import create_group_link_code
+
+    async def work(uow_factory: UnitOfWorkFactory) -> str:
+        async with uow_factory() as uow:
+            code = await create_group_link_code(uow, clock(), await find_store_id(uow, store))
+            await uow.commit()
+            return code
+
+    code = run_with_database(state.settings, work)
+    click.echo(f"one-time group code (valid 1 day): g_{code}")
+    click.echo(f"an admin posts in the support group: /link g_{code}")
+
+
+@cli.group()
+def orders() -> None:
+    """Orders."""
+
+
+@orders.command("import")
+@click.argument("store")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_state
+def orders_import(state: CliState, store: str, file: Path) -> None:
+    """Import orders from a .csv or .json FILE into STORE; all or nothing.
+
+    An order number the store has already is updated from the file.
+    """
+    from domain.errors import OrderFileError
+    from domain.services.order_files import read_order_file
+    from domain.services.orders import ImportResult, import_orders
+
+    settings = state.settings
+    try:
+        rows = read_order_file(file)
+    except OrderFileError as error:
+        fail(f"{file} {error}")
+    except OSError as error:
+        fail(f"{file}: cannot read: {error.strerror or error}")
+
+    async def work(uow_factory: UnitOfWorkFactory) -> ImportResult:
+        async with uow_factory() as uow:
+            try:
+                result = await import_orders(uow, clock(), await find_store_id(uow, store), rows)
+            except OrderFileError as error:
+                fail(f"{file} {error}")
+            await uow.commit()
+            return result
+
+    result = run_with_database(settings, work)
+    click.echo(f"imported {result.total} orders ({result.created} new, {result.updated} updated)")
+
+
+@cli.group()
+def demo() -> None:
+    """Demo data."""
+
+
+@demo.command("seed")
+@pass_state
+def demo_seed(state: CliState) -> None:
+    """Create (or refresh) two demo stores with orders in every status."""
+    from domain.services.demo import DemoSeed, seed_demo
+
+    async def work(uow_factory: UnitOfWorkFactory) -> DemoSeed:
+        async with uow_factory() as uow:
+            seeded = await seed_demo(uow, clock())
+            await uow.commit()
+            return seeded
+
+    seeded = run_with_database(state.settings, work)
+    for demo_store in seeded.stores:
+        numbers = [o.number for o in seeded.orders if o.store_id == demo_store.id]
+        click.echo(f"store #{demo_store.id} {demo_store.name!r} ({demo_store.timezone}, {demo_store.country}): "
+                   f"orders {', '.join(numbers)}")
+        click.echo(f"  agent code: /start a_{demo_store.agent_invite_code}")
+        click.echo(f"  group code: /link g_{demo_store.group_link_code}")
+
+
+def main() -> None:
+    cli(prog_name="aftersales")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""`aftersales run`: start the bot against Telegram, or offline against the sandbox.
+
+With ``TELEGRAM_BOT_TOKEN`` set the bot talks to ``AFTERSALES_TELEGRAM_API_URL``
+(Telegram by default). Without it, this starts the local sandbox with demo
+people and data and prints the web chat's URL: only this entry point knows both
+the sandbox and the bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+
+from bot.app import build_application
+from bot.context import Deps
+from bot.rendering import default_renderer
+from bot.settings import Settings
+from domain.clock import SystemClock
+
+log = logging.getLogger(__name__)
+
+
+def run_bot(settings: Settings, *, webhook: bool | None = None) -> None:
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # httpx logs every request at INFO; that drowns the bot's own log.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        asyncio.run(_serve(settings, webhook=webhook))
+    except KeyboardInterrupt:
+        pass
+
+
+async def _serve(settings: Settings, *, webhook: bool | None) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+    from domain.storage.engine import create_engine
+    from domain.storage.migrate import upgrade
+    from domain.storage.uow import UnitOfWorkFactory
+
+    await upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    uow_factory = UnitOfWorkFactory(engine)
+    clock = SystemClock()
+
+    sandbox = None
+    token = None
+    if settings.telegram_bot_token is None:
+        from bot.offline import start_offline
+
+        sandbox, settings, token = await start_offline(settings, uow_factory, clock)
+
+    deps = Deps(settings=settings, clock=clock, renderer=default_renderer(), uow_factory=uow_factory)
+    application = build_application(deps, token=token)
+    async with application:
+        await application.start()
+        await application.updater.start_polling(drop_pending_updates=False)
+        if sandbox is not None:
+            print(f"Aftersales is running offline. Open the web chat: {sandbox.url}/", flush=True)
+        else:
+            me = application.bot
+            print(f"Aftersales is running as @{me.username}", flush=True)
+        await stop.wait()
+        await application.updater.stop()
+        await application.stop()
+    if sandbox is not None:
+        await sandbox.stop()
+    await engine.dispose()
+    sys.stdout.flush()

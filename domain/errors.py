@@ -1,0 +1,59 @@
+"""Errors the domain raises; each has a stable `code` the bot maps to a polite message."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base of every business-rule error. `code` is stable; the message is for logs and operators."""
+
+    code = "domain_error"
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(message)
+        self.details = details
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class AlreadyExists(DomainError):
+    code = "already_exists"
+
+
+class InvalidInput(DomainError):
+    code = "invalid_input"
+
+
+class IllegalTransition(DomainError):
+    """A status change the state table does not allow (e.g. closing a closed ticket)."""
+
+    code = "illegal_transition"
+
+    def __init__(self, subject: str, from_status: str, to_status: str) -> None:
+        super().__init__(
+            f"{subject} cannot go from {from_status!r} to {to_status!r}",
+            subject=subject,
+            from_status=from_status,
+            to_status=to_status,
+        )
+        self.subject = subject
+        self.from_status = from_status
+        self.to_status = to_status
+
+
+class InvalidCode(DomainError):
+    """An invite or link code that is unknown, used or expired (deliberately not saying which)."""
+
+    code = "invalid_code"
+
+
+class OrderFileError(DomainError):
+    """A bad row in an order import file; `line` is 1-based in the file as given."""
+
+    code = "order_file_error"
+
+    def __init__(self, line: int, problem: str) -> None:
+        super().__init__(f"line {line}: {problem}", line=line, problem=problem)
+        self.line = line
+        self.problem = problem

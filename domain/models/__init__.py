@@ -1,0 +1,40 @@
+"""Every ORM model, importable from one place; importing this registers the whole schema."""
+
+from domain.models.audit import AuditEvent
+from domain.models.base import Base
+from domain.models.integration import OutboundWebhook, OutboxMessage, ProcessedUpdate
+from domain.models.moderation import ModerationFlag, Strike
+from domain.models.orders import Order, OrderBinding, OrderEvent, OrderItem
+from domain.models.requests import AfterSalesRequest, Cancellation, Offer, Reshipment
+from domain.models.scheduling import Deadline
+from domain.models.stores import InviteCode, Store, StoreAgent, StoreSupportGroup
+from domain.models.tickets import MessageAttachment, MessageCopy, Ticket, TicketMessage
+from domain.models.users import User
+
+__all__ = [
+    "AfterSalesRequest",
+    "AuditEvent",
+    "Base",
+    "Cancellation",
+    "Deadline",
+    "InviteCode",
+    "MessageAttachment",
+    "MessageCopy",
+    "ModerationFlag",
+    "Offer",
+    "Order",
+    "OrderBinding",
+    "OrderEvent",
+    "OrderItem",
+    "OutboundWebhook",
+    "OutboxMessage",
+    "ProcessedUpdate",
+    "Reshipment",
+    "Store",
+    "StoreAgent",
+    "StoreSupportGroup",
+    "Strike",
+    "Ticket",
+    "TicketMessage",
+    "User",
+]

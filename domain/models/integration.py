@@ -1,0 +1,56 @@
+"""Talking to the outside reliably: webhooks to the marketplace, Telegram's outbox, update dedupe."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.models.base import Base
+
+
+class OutboundWebhook(Base):
+    """A money-moving decision for the marketplace, retried until acknowledged."""
+
+    __tablename__ = "outbound_webhooks"
+    __table_args__ = (Index("ix_outbound_webhooks_pending", "delivered_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    event_type: Mapped[str] = mapped_column(String(64))  # e.g. "refund.approved"
+    payload: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None]
+
+
+class OutboxMessage(Base):
+    """A Telegram call recorded in the transaction that decided it, sent after the commit."""
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (Index("ix_outbox_messages_pending", "sent_at", "next_attempt_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    method: Mapped[str] = mapped_column(String(32))  # e.g. "sendMessage", "copyMessage"
+    payload: Mapped[dict[str, Any]]
+    ticket_message_id: Mapped[int | None] = mapped_column(Integer)  # to record the copy once sent
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]  # gave up: reported to the agent, never dropped silently
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class ProcessedUpdate(Base):
+    """Telegram update ids already handled, written in the handling transaction to dedupe redeliveries."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    processed_at: Mapped[datetime]

@@ -1,0 +1,76 @@
+"""Stores, their support groups, their agents, and one-time codes to join them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.enums import InviteKind
+from domain.models.base import Base, enum_column
+
+
+class Store(Base):
+    __tablename__ = "stores"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64))  # IANA name, e.g. Europe/Berlin
+    country: Mapped[str] = mapped_column(String(2))  # ISO 3166 alpha-2, for public holidays
+    default_currency: Mapped[str] = mapped_column(String(3))
+    # Deadlines (PRODUCT.md defaults); per store so a marketplace can tune them.
+    first_response_hours: Mapped[int] = mapped_column(Integer, default=24)
+    seller_answer_days: Mapped[int] = mapped_column(Integer, default=2)  # calendar days
+    buyer_offer_hours: Mapped[int] = mapped_column(Integer, default=24)
+    reshipment_working_days: Mapped[int] = mapped_column(Integer, default=2)
+    auto_close_days: Mapped[int] = mapped_column(Integer, default=7)
+    strike_threshold: Mapped[int] = mapped_column(Integer, default=3)
+    messaging_suspended_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class StoreSupportGroup(Base):
+    """A supergroup with forum topics where a store's agents answer; a store may have several."""
+
+    __tablename__ = "store_support_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    title: Mapped[str | None] = mapped_column(String(255))
+    is_forum: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    linked_at: Mapped[datetime]
+
+
+class StoreAgent(Base):
+    __tablename__ = "store_agents"
+    __table_args__ = (UniqueConstraint("store_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    display_name: Mapped[str] = mapped_column(String(120))  # shown to colleagues, never to buyers
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    joined_at: Mapped[datetime]
+
+
+class InviteCode(Base):
+    """A one-time code: an agent joins a store, or a group links to it.
+
+    Only a SHA-256 of the code is stored, so a database leak does not leak
+    usable codes; `used_at` is set by a conditional update so a code works once.
+    """
+
+    __tablename__ = "invite_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[InviteKind] = mapped_column(enum_column(InviteKind))
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by_telegram_id: Mapped[int | None] = mapped_column(BigInteger)  # user id or group chat id

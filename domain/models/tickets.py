@@ -1,0 +1,110 @@
+"""Tickets, their messages, the files in them, and where each message was copied to."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from domain.enums import (
+    AttachmentKind,
+    AttachmentPurpose,
+    AuthorRole,
+    CopyRole,
+    OpenedBy,
+    TicketPriority,
+    TicketReason,
+    TicketStatus,
+)
+from domain.models.base import Base, enum_column
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        UniqueConstraint("buyer_id", "number"),
+        # The agents' queue: open tickets of a store by priority, then age.
+        Index("ix_tickets_queue", "store_id", "status", "priority", "created_at"),
+        # Reply routing: a message in a forum topic finds its ticket.
+        Index("ix_tickets_thread", "support_group_id", "topic_id"),
+        CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating_1_to_5"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer)  # the buyer's own 1, 2, 3...
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), index=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"), index=True)
+    reason: Mapped[TicketReason] = mapped_column(enum_column(TicketReason))
+    status: Mapped[TicketStatus] = mapped_column(enum_column(TicketStatus))
+    priority: Mapped[int] = mapped_column(SmallInteger, default=int(TicketPriority.NORMAL))
+    opened_by: Mapped[OpenedBy] = mapped_column(enum_column(OpenedBy), default=OpenedBy.BUYER)
+    subject: Mapped[str | None] = mapped_column(String(255))
+    # Thread reference: the forum topic in one of the store's support groups.
+    support_group_id: Mapped[int | None] = mapped_column(ForeignKey("store_support_groups.id", ondelete="SET NULL"))
+    topic_id: Mapped[int | None] = mapped_column(BigInteger)  # message_thread_id
+    topic_title: Mapped[str | None] = mapped_column(String(128))  # last title set, to skip needless edits
+    header_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    first_response_due_at: Mapped[datetime | None]
+    first_responded_at: Mapped[datetime | None]
+    last_buyer_message_at: Mapped[datetime | None]
+    last_agent_message_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    rating: Mapped[int | None] = mapped_column(SmallInteger)  # 1-5, after closing
+    rated_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class TicketMessage(Base):
+    __tablename__ = "ticket_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    author_role: Mapped[AuthorRole] = mapped_column(enum_column(AuthorRole))
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    text: Mapped[str | None] = mapped_column(Text)
+    # Telegram entities as JSON-able dicts, so an agent's formatting reaches the buyer intact.
+    entities: Mapped[list[Any] | None]
+    internal: Mapped[bool] = mapped_column(Boolean, default=False)  # agents' note, never sent to the buyer
+    reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_messages.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    edited_at: Mapped[datetime | None]
+
+    attachments: Mapped[list[MessageAttachment]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="MessageAttachment.position"
+    )
+    copies: Mapped[list[MessageCopy]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+
+class MessageAttachment(Base):
+    __tablename__ = "message_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("ticket_messages.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    kind: Mapped[AttachmentKind] = mapped_column(enum_column(AttachmentKind))
+    purpose: Mapped[AttachmentPurpose] = mapped_column(enum_column(AttachmentPurpose), default=AttachmentPurpose.GENERAL)
+    file_id: Mapped[str] = mapped_column(String(255))  # Telegram file_id, reusable by this bot
+    file_unique_id: Mapped[str | None] = mapped_column(String(64))
+    caption: Mapped[str | None] = mapped_column(Text)
+
+
+class MessageCopy(Base):
+    """One Telegram message that carries a ticket message: the original or a copy of it.
+
+    Looked up by (chat, message id) to route replies and propagate edits.
+    """
+
+    __tablename__ = "message_copies"
+    __table_args__ = (UniqueConstraint("chat_id", "telegram_message_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("ticket_messages.id", ondelete="CASCADE"), index=True)
+    role: Mapped[CopyRole] = mapped_column(enum_column(CopyRole))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    telegram_message_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]

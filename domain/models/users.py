@@ -1,0 +1,26 @@
+"""Everyone who talks to the bot, known by their Telegram user id."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from domain.enums import Role
+from domain.models.base import Base, enum_column
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(255))
+    username: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(16), default="en")
+    role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.BUYER)
+    blocked_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Last ticket number handed out; bumped by one atomic UPDATE so numbers never repeat.
+    ticket_seq: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]

@@ -1,0 +1,167 @@
+"""Creating stores and letting agents and support groups join them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from domain.clock import Clock
+from domain.enums import InviteKind, Role
+from domain.errors import AlreadyExists, InvalidCode, InvalidInput, NotFound
+from domain.models import InviteCode, Store, StoreAgent, StoreSupportGroup
+from domain.services.checks import check_country, check_currency, check_timezone
+from domain.services.codes import AGENT_CODE_PREFIX, GROUP_CODE_PREFIX, hash_code, new_code, strip_prefix
+from domain.storage.uow import UnitOfWork
+
+AGENT_INVITE_TTL = timedelta(days=7)
+GROUP_LINK_TTL = timedelta(days=1)
+
+
+async def add_store(
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    name: str,
+    timezone: str,
+    country: str,
+    currency: str = "EUR",
+    actor: str = "operator",
+) -> Store:
+    name = name.strip()
+    if not name:
+        raise InvalidInput("a store needs a name")
+    if len(name) > 120:
+        raise InvalidInput("a store name has at most 120 characters")
+    if await uow.stores.by_name(name) is not None:
+        raise AlreadyExists(f"a store named {name!r} exists already")
+    now = clock.now()
+    store = uow.stores.add(
+        Store(
+            name=name,
+            timezone=check_timezone(timezone),
+            country=check_country(country),
+            default_currency=check_currency(currency),
+            created_at=now,
+        )
+    )
+    await uow.flush()
+    uow.audit.record(
+        "store.created",
+        subject_type="store",
+        subject_id=store.id,
+        actor=actor,
+        at=now,
+        data={"name": name, "timezone": store.timezone, "country": store.country},
+    )
+    return store
+
+
+async def _require_store(uow: UnitOfWork, store_id: int) -> Store:
+    store = await uow.stores.get(store_id)
+    if store is None:
+        raise NotFound(f"no store with id {store_id}")
+    return store
+
+
+async def _issue_code(
+    uow: UnitOfWork, clock: Clock, store_id: int, kind: InviteKind, ttl: timedelta, actor: str
+) -> str:
+    await _require_store(uow, store_id)
+    code = new_code()
+    now = clock.now()
+    invite = uow.stores.add_code(
+        InviteCode(
+            kind=kind,
+            store_id=store_id,
+            code_hash=hash_code(code),
+            created_by=actor,
+            created_at=now,
+            expires_at=now + ttl,
+        )
+    )
+    await uow.flush()
+    uow.audit.record(
+        f"{kind.value}_code.issued",
+        subject_type="store",
+        subject_id=store_id,
+        actor=actor,
+        at=now,
+        data={"code_id": invite.id, "expires_at": invite.expires_at.isoformat()},
+    )
+    return code
+
+
+async def invite_agent(
+    uow: UnitOfWork, clock: Clock, store_id: int, *, ttl: timedelta = AGENT_INVITE_TTL, actor: str = "operator"
+) -> str:
+    """A one-time code (without its "a_" prefix) an agent sends the bot (`/start a_<code>`) to join the store."""
+    return await _issue_code(uow, clock, store_id, InviteKind.AGENT, ttl, actor)
+
+
+async def create_group_link_code(
+    uow: UnitOfWork, clock: Clock, store_id: int, *, ttl: timedelta = GROUP_LINK_TTL, actor: str = "operator"
+) -> str:
+    """A one-time code (without its "g_" prefix) an admin posts in a support group (`/link g_<code>`)."""
+    return await _issue_code(uow, clock, store_id, InviteKind.GROUP, ttl, actor)
+
+
+async def redeem_agent_invite(
+    uow: UnitOfWork, clock: Clock, code: str, telegram_user_id: int, name: str, *, language: str | None = None
+) -> StoreAgent:
+    """Make the Telegram user an agent of the code's store; the code then stops working."""
+    now = clock.now()
+    code_hash = hash_code(strip_prefix(code, AGENT_CODE_PREFIX))
+    invite = await uow.stores.use_code(InviteKind.AGENT, code_hash, at=now, used_by=telegram_user_id)
+    if invite is None:
+        raise InvalidCode("this invite code is unknown, used or expired")
+    user = await uow.users.get_or_create(telegram_user_id, at=now, display_name=name, language=language)
+    if user.role == Role.BUYER:
+        user.role = Role.AGENT  # a moderator stays a moderator
+    agent = await uow.stores.agent(invite.store_id, user.id)
+    if agent is None:
+        agent = uow.stores.add_agent(
+            StoreAgent(store_id=invite.store_id, user_id=user.id, display_name=name or str(telegram_user_id), joined_at=now)
+        )
+    else:
+        agent.active = True  # a returning agent is reactivated
+        agent.display_name = name or agent.display_name
+    await uow.flush()
+    uow.audit.record(
+        "agent.joined",
+        subject_type="store",
+        subject_id=invite.store_id,
+        actor=f"user:{user.id}",
+        at=now,
+        data={"agent_id": agent.id, "code_id": invite.id},
+    )
+    return agent
+
+
+async def redeem_group_link_code(
+    uow: UnitOfWork, clock: Clock, code: str, chat_id: int, title: str | None, *, is_forum: bool = True
+) -> StoreSupportGroup:
+    """Attach the Telegram group to the code's store; the code then stops working."""
+    now = clock.now()
+    existing = await uow.stores.group_by_chat(chat_id)
+    code_hash = hash_code(strip_prefix(code, GROUP_CODE_PREFIX))
+    invite = await uow.stores.use_code(InviteKind.GROUP, code_hash, at=now, used_by=chat_id)
+    if invite is None:
+        raise InvalidCode("this link code is unknown, used or expired")
+    if existing is not None and existing.store_id != invite.store_id:
+        raise AlreadyExists("this group is already linked to another store")
+    if existing is None:
+        group = uow.stores.add_group(
+            StoreSupportGroup(store_id=invite.store_id, chat_id=chat_id, title=title, is_forum=is_forum, linked_at=now)
+        )
+    else:
+        group = existing
+        group.active, group.title, group.is_forum = True, title, is_forum
+    await uow.flush()
+    uow.audit.record(
+        "group.linked",
+        subject_type="store",
+        subject_id=invite.store_id,
+        actor=f"chat:{chat_id}",
+        at=now,
+        data={"group_id": group.id, "code_id": invite.id},
+    )
+    return group

@@ -1,0 +1,29 @@
+"""Repositories: the queries services need, one class per area, all on the unit of work's session."""
+
+from domain.storage.repositories.operations import (
+    AuditRepository,
+    DeadlineRepository,
+    ModerationRepository,
+    OutboxRepository,
+    ProcessedUpdateRepository,
+    WebhookRepository,
+)
+from domain.storage.repositories.orders import OrderRepository
+from domain.storage.repositories.people import UserRepository
+from domain.storage.repositories.requests import RequestRepository
+from domain.storage.repositories.stores import StoreRepository
+from domain.storage.repositories.tickets import TicketRepository
+
+__all__ = [
+    "AuditRepository",
+    "DeadlineRepository",
+    "ModerationRepository",
+    "OrderRepository",
+    "OutboxRepository",
+    "ProcessedUpdateRepository",
+    "RequestRepository",
+    "StoreRepository",
+    "TicketRepository",
+    "UserRepository",
+    "WebhookRepository",
+]

@@ -1,0 +1,60 @@
+"""Users and which orders they may talk about."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from domain.enums import BindingSource
+from domain.models import Order, OrderBinding, User
+from domain.storage.repositories.base import Repository
+
+
+class UserRepository(Repository):
+    async def get(self, user_id: int) -> User | None:
+        return await self.session.get(User, user_id)
+
+    async def by_telegram_id(self, telegram_id: int) -> User | None:
+        return await self.session.scalar(select(User).where(User.telegram_id == telegram_id))
+
+    async def get_or_create(
+        self, telegram_id: int, *, at: datetime, display_name: str | None = None, language: str | None = None
+    ) -> User:
+        user = await self.by_telegram_id(telegram_id)
+        if user is None:
+            user = User(telegram_id=telegram_id, display_name=display_name, language=language or "en", created_at=at)
+            self.session.add(user)
+            await self.session.flush()
+        return user
+
+    async def next_ticket_number(self, user_id: int) -> int:
+        """The buyer's next ticket number, from one atomic UPDATE ... RETURNING."""
+        result = await self.session.execute(
+            update(User).where(User.id == user_id).values(ticket_seq=User.ticket_seq + 1).returning(User.ticket_seq)
+        )
+        return result.scalar_one()
+
+    # Order bindings
+    async def bind_order(self, user_id: int, order_id: int, *, source: BindingSource, at: datetime) -> bool:
+        """Allow the user to open tickets on the order; False when already bound."""
+        return await self.insert_ignoring_duplicates(
+            OrderBinding.__table__,  # type: ignore[arg-type]
+            {"user_id": user_id, "order_id": order_id, "source": source.value, "bound_at": at},
+        )
+
+    async def is_bound(self, user_id: int, order_id: int) -> bool:
+        found = await self.session.scalar(
+            select(OrderBinding.id).where(OrderBinding.user_id == user_id, OrderBinding.order_id == order_id)
+        )
+        return found is not None
+
+    async def bound_orders(self, user_id: int) -> Sequence[Order]:
+        query = (
+            select(Order)
+            .join(OrderBinding, OrderBinding.order_id == Order.id)
+            .where(OrderBinding.user_id == user_id)
+            .order_by(Order.created_at.desc(), Order.id.desc())
+        )
+        return (await self.session.scalars(query)).all()

@@ -1,0 +1,55 @@
+"""After-sales requests, offers, reshipments and cancellations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from domain.enums import OfferStatus
+from domain.models import AfterSalesRequest, Cancellation, Offer, Reshipment
+from domain.storage.repositories.base import Repository
+
+
+class RequestRepository(Repository):
+    def add(self, request: AfterSalesRequest) -> AfterSalesRequest:
+        self.session.add(request)
+        return request
+
+    async def get(self, request_id: int) -> AfterSalesRequest | None:
+        return await self.session.get(AfterSalesRequest, request_id)
+
+    async def by_ticket(self, ticket_id: int) -> AfterSalesRequest | None:
+        return await self.session.scalar(select(AfterSalesRequest).where(AfterSalesRequest.ticket_id == ticket_id))
+
+    # Offers
+    def add_offer(self, offer: Offer) -> Offer:
+        self.session.add(offer)
+        return offer
+
+    async def get_offer(self, offer_id: int) -> Offer | None:
+        return await self.session.get(Offer, offer_id)
+
+    async def pending_offer(self, request_id: int) -> Offer | None:
+        return await self.session.scalar(
+            select(Offer).where(Offer.request_id == request_id, Offer.status == OfferStatus.PENDING)
+        )
+
+    async def offers(self, request_id: int) -> Sequence[Offer]:
+        return (await self.session.scalars(select(Offer).where(Offer.request_id == request_id).order_by(Offer.id))).all()
+
+    # Reshipments
+    def add_reshipment(self, reshipment: Reshipment) -> Reshipment:
+        self.session.add(reshipment)
+        return reshipment
+
+    async def reshipment_for(self, request_id: int) -> Reshipment | None:
+        return await self.session.scalar(select(Reshipment).where(Reshipment.request_id == request_id))
+
+    # Cancellations
+    def add_cancellation(self, cancellation: Cancellation) -> Cancellation:
+        self.session.add(cancellation)
+        return cancellation
+
+    async def cancellation_by_ticket(self, ticket_id: int) -> Cancellation | None:
+        return await self.session.scalar(select(Cancellation).where(Cancellation.ticket_id == ticket_id))

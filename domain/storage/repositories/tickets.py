@@ -1,0 +1,82 @@
+"""Tickets, their messages and the Telegram copies of those messages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from domain.enums import TicketStatus
+from domain.models import MessageCopy, StoreSupportGroup, Ticket, TicketMessage
+from domain.storage.repositories.base import Repository
+
+
+class TicketRepository(Repository):
+    def add(self, ticket: Ticket) -> Ticket:
+        self.session.add(ticket)
+        return ticket
+
+    async def get(self, ticket_id: int) -> Ticket | None:
+        return await self.session.get(Ticket, ticket_id)
+
+    async def by_number(self, buyer_id: int, number: int) -> Ticket | None:
+        return await self.session.scalar(select(Ticket).where(Ticket.buyer_id == buyer_id, Ticket.number == number))
+
+    async def by_topic(self, chat_id: int, topic_id: int) -> Ticket | None:
+        """The ticket whose forum topic this is, found from a message posted in it."""
+        query = (
+            select(Ticket)
+            .join(StoreSupportGroup, StoreSupportGroup.id == Ticket.support_group_id)
+            .where(StoreSupportGroup.chat_id == chat_id, Ticket.topic_id == topic_id)
+        )
+        return await self.session.scalar(query)
+
+    async def for_buyer(self, buyer_id: int, *, include_closed: bool = True) -> Sequence[Ticket]:
+        query = select(Ticket).where(Ticket.buyer_id == buyer_id)
+        if not include_closed:
+            query = query.where(Ticket.status != TicketStatus.CLOSED)
+        return (await self.session.scalars(query.order_by(Ticket.number.desc()))).all()
+
+    async def open_for_order(self, buyer_id: int, order_id: int) -> Sequence[Ticket]:
+        query = select(Ticket).where(
+            Ticket.buyer_id == buyer_id, Ticket.order_id == order_id, Ticket.status != TicketStatus.CLOSED
+        )
+        return (await self.session.scalars(query.order_by(Ticket.id))).all()
+
+    async def queue(self, store_id: int, *, limit: int = 50) -> Sequence[Ticket]:
+        """Open tickets: quality verification and urgent clarification first, then oldest first."""
+        query = (
+            select(Ticket)
+            .where(Ticket.store_id == store_id, Ticket.status != TicketStatus.CLOSED)
+            .order_by(Ticket.priority, Ticket.created_at, Ticket.id)
+            .limit(limit)
+        )
+        return (await self.session.scalars(query)).all()
+
+    # Messages
+    def add_message(self, message: TicketMessage) -> TicketMessage:
+        self.session.add(message)
+        return message
+
+    async def messages(self, ticket_id: int, *, include_internal: bool = False) -> Sequence[TicketMessage]:
+        query = select(TicketMessage).where(TicketMessage.ticket_id == ticket_id)
+        if not include_internal:
+            query = query.where(TicketMessage.internal.is_(False))
+        return (await self.session.scalars(query.order_by(TicketMessage.id))).all()
+
+    async def message_by_copy(self, chat_id: int, telegram_message_id: int) -> TicketMessage | None:
+        """The ticket message a Telegram message carries: to route a reply or propagate an edit."""
+        query = (
+            select(TicketMessage)
+            .join(MessageCopy, MessageCopy.message_id == TicketMessage.id)
+            .where(MessageCopy.chat_id == chat_id, MessageCopy.telegram_message_id == telegram_message_id)
+        )
+        return await self.session.scalar(query)
+
+    async def copies(self, message_id: int) -> Sequence[MessageCopy]:
+        query = select(MessageCopy).where(MessageCopy.message_id == message_id).order_by(MessageCopy.id)
+        return (await self.session.scalars(query)).all()
+
+    def add_copy(self, copy: MessageCopy) -> MessageCopy:
+        self.session.add(copy)
+        return copy

@@ -1,0 +1,73 @@
+"""Uploaded files: ids the way Telegram shapes them, and picture sizes read from the bytes."""
+
+from __future__ import annotations
+
+import mimetypes
+import secrets
+import struct
+
+from sandbox.world.models import FileRecord
+
+# Telegram's file ids start with a type-specific prefix; bots must treat them as opaque.
+_ID_PREFIX = {"photo": "AgACAgIAAxkBAAI", "document": "BQACAgIAAxkBAAI", "video": "BAACAgIAAxkBAAI"}
+_FOLDER = {"photo": "photos", "document": "documents", "video": "videos"}
+_DEFAULT_SIZE = (320, 320)
+
+
+def image_size(data: bytes) -> tuple[int, int]:
+    """Width and height of a PNG, GIF or JPEG; a plausible default for anything else."""
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
+        return struct.unpack(">II", data[16:24])
+    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
+        return struct.unpack("<HH", data[6:10])
+    if data[:2] == b"\xff\xd8":
+        index = 2
+        while index + 9 < len(data):
+            if data[index] != 0xFF:
+                break
+            marker = data[index + 1]
+            length = struct.unpack(">H", data[index + 2 : index + 4])[0]
+            if marker in (0xC0, 0xC1, 0xC2):
+                height, width = struct.unpack(">HH", data[index + 5 : index + 9])
+                return width, height
+            index += 2 + length
+    return _DEFAULT_SIZE
+
+
+class FileStore:
+    def __init__(self) -> None:
+        self._by_id: dict[str, FileRecord] = {}
+        self._by_path: dict[str, FileRecord] = {}
+        self._count = 0
+
+    def add(self, kind: str, data: bytes, file_name: str | None, mime_type: str | None) -> FileRecord:
+        self._count += 1
+        if not mime_type or mime_type == "application/octet-stream":
+            guessed = mimetypes.guess_type(file_name or "")[0]
+            mime_type = guessed or {"photo": "image/jpeg", "video": "video/mp4"}.get(kind, "application/octet-stream")
+        extension = mimetypes.guess_extension(mime_type) or ".bin"
+        width, height = image_size(data) if kind == "photo" else (0, 0)
+        if kind == "video":
+            width, height = 640, 360
+        record = FileRecord(
+            file_id=_ID_PREFIX[kind] + secrets.token_urlsafe(48),
+            file_unique_id="AQAD" + secrets.token_urlsafe(9),
+            kind=kind,
+            data=data,
+            mime_type=mime_type,
+            # Telegram drops the file name of photos.
+            file_name=None if kind == "photo" else (file_name or f"file_{self._count}{extension}"),
+            file_path=f"{_FOLDER[kind]}/file_{self._count}{extension}",
+            width=width,
+            height=height,
+            duration=1 if kind == "video" else 0,
+        )
+        self._by_id[record.file_id] = record
+        self._by_path[record.file_path] = record
+        return record
+
+    def get(self, file_id: str) -> FileRecord | None:
+        return self._by_id.get(file_id)
+
+    def by_path(self, file_path: str) -> FileRecord | None:
+        return self._by_path.get(file_path)

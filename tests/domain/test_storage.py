@@ -1,0 +1,138 @@
+"""The storage layer itself: migrations match the models, SQLite is set up, types round-trip."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import CheckConstraint, Column, Integer, MetaData, Table, inspect, text
+from sqlalchemy.exc import IntegrityError
+
+from domain.enums import TicketReason, TicketStatus
+from domain.models import Base, Order, Ticket
+from domain.storage.engine import SQLITE_BUSY_TIMEOUT_MS, create_engine
+from domain.storage.migrate import current_revision, head_revision, upgrade
+
+
+def _diff(connection, metadata):
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return compare_metadata(context, metadata)
+
+
+async def test_migrated_schema_matches_the_models(engine, database_url) -> None:
+    async with engine.connect() as connection:
+        assert await connection.run_sync(_diff, Base.metadata) == []
+        # The comparison can fail: a table the migration lacks shows up.
+        extra = MetaData()
+        for table in Base.metadata.tables.values():
+            table.to_metadata(extra)
+        Table("not_migrated", extra, Column("id", Integer, primary_key=True))
+        assert [change[0] for change in await connection.run_sync(_diff, extra)] == ["add_table"]
+    assert await current_revision(database_url) == head_revision()
+
+
+def _check_constraint_names(connection) -> dict[str, set[str]]:
+    inspector = inspect(connection)
+    return {table: {ck["name"] for ck in inspector.get_check_constraints(table)} for table in inspector.get_table_names()
+            if table != "alembic_version"}
+
+
+async def test_migrated_check_constraints_match_the_models(engine) -> None:
+    # compare_metadata does not look at CHECK constraints, so compare their names here.
+    expected = {
+        table.name: {c.name for c in table.constraints if isinstance(c, CheckConstraint)}
+        for table in Base.metadata.tables.values()
+    }
+    async with engine.connect() as connection:
+        assert await connection.run_sync(_check_constraint_names) == expected
+    assert expected["offers"] == {"ck_offers_amount_positive"}
+
+
+async def test_upgrade_is_idempotent(database_url) -> None:
+    await upgrade(database_url)
+    assert await current_revision(database_url) == head_revision()
+
+
+async def test_sqlite_pragmas_are_on_for_every_connection(tmp_path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'pragmas.sqlite3'}")
+    try:
+        # Both held at once, so the pool must hand out two distinct DBAPI connections.
+        async with engine.connect() as first, engine.connect() as second:
+            for connection in (first, second):
+                assert (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
+                assert (await connection.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
+                assert (await connection.exec_driver_sql("PRAGMA busy_timeout")).scalar() == SQLITE_BUSY_TIMEOUT_MS
+                await connection.rollback()  # every transaction takes the write lock (BEGIN IMMEDIATE)
+            raw = [await c.get_raw_connection() for c in (first, second)]
+            assert raw[0].driver_connection is not raw[1].driver_connection
+    finally:
+        await engine.dispose()
+
+
+async def test_foreign_keys_are_enforced(uow_factory, clock) -> None:
+    now = clock.now()
+    async with uow_factory() as uow:
+        uow.orders.add(Order(store_id=999, external_number="X", buyer_name="A", currency="EUR", status="confirmed",
+                             shipping_address="x", created_at=now, updated_at=now))
+        with pytest.raises(IntegrityError):
+            await uow.flush()
+
+
+async def test_datetimes_come_back_aware_utc_and_naive_ones_are_refused(uow_factory, world) -> None:
+    local = datetime(2026, 3, 2, 10, 30, tzinfo=timezone(timedelta(hours=8)))
+    async with uow_factory() as uow:
+        ticket = await uow.tickets.get(world.ticket_id)
+        ticket.first_response_due_at = local
+        await uow.commit()
+    async with uow_factory() as uow:
+        ticket = await uow.tickets.get(world.ticket_id)
+        assert ticket.first_response_due_at == local
+        assert ticket.first_response_due_at.utcoffset() == timedelta(0)
+        ticket.closed_at = datetime(2026, 3, 2, 10, 30)
+        with pytest.raises(Exception, match="naive datetime"):
+            await uow.flush()
+
+
+async def test_ticket_numbers_count_per_buyer(uow_factory, clock, world) -> None:
+    async with uow_factory() as uow:
+        other = await uow.users.get_or_create(2002, at=clock.now())
+        numbers = [await uow.users.next_ticket_number(world.buyer_id) for _ in range(2)]
+        assert numbers == [2, 3]  # the world's ticket is number 1
+        assert await uow.users.next_ticket_number(other.id) == 1
+
+
+async def test_queue_puts_quality_verification_first_then_age(uow_factory, clock, world) -> None:
+    async with uow_factory() as uow:
+        later = clock.advance(hours=1)
+        normal = uow.tickets.add(Ticket(number=await uow.users.next_ticket_number(world.buyer_id), store_id=world.store_id,
+                                        buyer_id=world.buyer_id, order_id=world.order_id, reason=TicketReason.CONTACT_SELLER,
+                                        status=TicketStatus.OPEN, created_at=clock.now() - timedelta(days=1), updated_at=later))
+        await uow.flush()
+        assert [t.id for t in await uow.tickets.queue(world.store_id)] == [world.ticket_id, normal.id]
+
+
+async def test_duplicate_deliveries_are_recognised(uow_factory, clock) -> None:
+    async with uow_factory() as uow:
+        assert await uow.updates.mark(123, at=clock.now())
+        assert not await uow.updates.mark(123, at=clock.now())
+        assert await uow.webhooks.enqueue("refund:1", "refund.approved", {"amount_minor": 100}, at=clock.now())
+        assert not await uow.webhooks.enqueue("refund:1", "refund.approved", {"amount_minor": 100}, at=clock.now())
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert [w.idempotency_key for w in await uow.webhooks.pending(clock.now())] == ["refund:1"]
+        assert (await uow.session.execute(text("SELECT count(*) FROM processed_updates"))).scalar() == 1
+
+
+async def test_check_constraints_guard_ratings_and_amounts(uow_factory, world) -> None:
+    async with uow_factory() as uow:
+        ticket = await uow.tickets.get(world.ticket_id)
+        ticket.rating = 6
+        with pytest.raises(IntegrityError):
+            await uow.flush()
+    async with uow_factory() as uow:
+        order = await uow.orders.get(world.order_id)
+        order.items[0].quantity = 0
+        with pytest.raises(IntegrityError):
+            await uow.flush()

@@ -1,0 +1,136 @@
+"""The `aftersales` console script, run for real in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from domain.storage.migrate import current_revision, head_revision
+
+DATA = Path(__file__).resolve().parent / "data"
+CONSOLE_SCRIPT = Path(sys.executable).parent / "aftersales"
+
+
+def aftersales(*args: str, cwd: Path, database_url: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run the installed console script (or `python -m bot.cli` without one) with a clean environment."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("AFTERSALES_") and k != "TELEGRAM_BOT_TOKEN"}
+    if database_url:
+        clean["AFTERSALES_DATABASE_URL"] = database_url
+    clean.update(env)
+    command = [str(CONSOLE_SCRIPT)] if CONSOLE_SCRIPT.exists() else [sys.executable, "-m", "bot.cli"]
+    return subprocess.run([*command, *args], cwd=cwd, env=clean, capture_output=True, text=True, timeout=120)
+
+
+def test_help_lists_the_commands(tmp_path: Path) -> None:
+    result = aftersales("--help", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    for command in ("run", "db", "stores", "agents", "orders", "demo"):
+        assert f"  {command} " in result.stdout
+    run_help = aftersales("run", "--help", cwd=tmp_path)
+    assert "--webhook / --polling" in run_help.stdout
+
+
+def test_module_entry_point_works_too(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "db", "--help"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0 and "upgrade" in result.stdout
+
+
+async def test_db_upgrade_on_an_empty_database(fresh_database_url: str, tmp_path: Path) -> None:
+    result = aftersales("db", "upgrade", cwd=tmp_path, database_url=fresh_database_url)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"database is at revision {head_revision()}"
+    assert await current_revision(fresh_database_url) == head_revision()
+
+
+def test_default_database_is_a_sqlite_file_in_the_working_directory(tmp_path: Path) -> None:
+    result = aftersales("db", "upgrade", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(tmp_path / "aftersales.sqlite3") as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"stores", "orders", "tickets", "offers", "deadlines", "audit_events"} <= tables
+
+
+def test_commands_migrate_embedded_sqlite_by_themselves(tmp_path: Path) -> None:
+    result = aftersales("stores", "add", "Berlin Gadgets", "--country", "DE", "--timezone", "Europe/Berlin", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "store #1 'Berlin Gadgets' created"
+
+
+@pytest.fixture
+def store(database_url: str, tmp_path: Path) -> str:
+    result = aftersales("stores", "add", "Berlin Gadgets", "--country", "de", "--timezone", "Europe/Berlin",
+                        cwd=tmp_path, database_url=database_url)
+    assert result.returncode == 0, result.stderr
+    return "Berlin Gadgets"
+
+
+def test_orders_import_good_file(database_url: str, store: str, tmp_path: Path) -> None:
+    result = aftersales("orders", "import", store, str(DATA / "orders_good.csv"), cwd=tmp_path, database_url=database_url)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "imported 3 orders (3 new, 0 updated)"
+    again = aftersales("orders", "import", "1", str(DATA / "orders_good.csv"), cwd=tmp_path, database_url=database_url)
+    assert again.stdout.strip() == "imported 3 orders (0 new, 3 updated)"
+
+
+def test_orders_import_bad_file_names_the_line_and_imports_nothing(database_url: str, store: str, tmp_path: Path) -> None:
+    bad = DATA / "orders_bad_quantity.csv"
+    result = aftersales("orders", "import", store, str(bad), cwd=tmp_path, database_url=database_url)
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"{bad} line 4: quantity must be positive, got 0"
+    assert result.stdout == ""
+    # Lines 2 and 3 were fine, yet nothing of the file is in the store.
+    good = aftersales("orders", "import", store, str(DATA / "orders_good.json"), cwd=tmp_path, database_url=database_url)
+    assert good.stdout.strip() == "imported 2 orders (2 new, 0 updated)"
+
+
+def test_unknown_store_and_missing_file_are_one_line_errors(database_url: str, tmp_path: Path) -> None:
+    result = aftersales("orders", "import", "Nowhere", str(DATA / "orders_good.csv"), cwd=tmp_path, database_url=database_url)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: no store named 'Nowhere' (see `aftersales stores list`)"
+    missing = aftersales("orders", "import", "Nowhere", str(tmp_path / "nope.csv"), cwd=tmp_path, database_url=database_url)
+    assert missing.returncode == 1 and missing.stderr.count("\n") == 1 and "Traceback" not in missing.stderr
+
+
+def test_agents_invite_prints_a_start_link(database_url: str, store: str, tmp_path: Path) -> None:
+    result = aftersales("agents", "invite", store, cwd=tmp_path, database_url=database_url)
+    assert result.returncode == 0, result.stderr
+    assert "/start a_" in result.stdout
+
+
+def test_demo_seed_prints_stores_and_codes(tmp_path: Path) -> None:
+    result = aftersales("demo", "seed", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Berlin Gadgets" in result.stdout and "Shanghai Silk House" in result.stdout
+    assert result.stdout.count("/start a_") == 2
+
+
+def test_bad_setting_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = aftersales("db", "upgrade", cwd=tmp_path, AFTERSALES_LOG_LEVEL="LOUD")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("AFTERSALES_LOG_LEVEL:")
+    assert not (tmp_path / "aftersales.sqlite3").exists()
+
+
+def test_bad_store_input_is_reported_without_traceback(tmp_path: Path) -> None:
+    result = aftersales("stores", "add", "X", "--country", "Atlantis", "--timezone", "Mars/Olympus", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: unknown time zone 'Mars/Olympus'")
+    assert "Traceback" not in result.stderr
+
+
+def test_postgresql_must_be_upgraded_explicitly(fresh_database_url: str, tmp_path: Path) -> None:
+    result = aftersales("stores", "list", cwd=tmp_path, database_url=fresh_database_url)
+    if fresh_database_url.startswith("sqlite"):
+        assert result.returncode == 0, result.stderr  # embedded SQLite migrates itself
+        assert "no stores yet" in result.stdout
+    else:
+        assert result.returncode == 1
+        assert result.stderr.strip() == "the database schema is not up to date: run `aftersales db upgrade` first"
