@@ -118,7 +118,55 @@ def run(state: CliState, webhook: bool | None) -> None:
     settings = state.settings
     from bot.launch import run_bot  # the bot's dependencies load only when it runs
 
-    run_bot(settings, webhook=webhook)
+    offline = settings.telegram_bot_token is None
+    run_bot(settings, webhook=False if offline else webhook, stand_in=start_sandbox if offline else None)
+
+
+# Offline mode: the one place that wires the sandbox, the bot and the database.
+DEMO_BOT_ID = 7_000_000_001
+DEMO_STAFF = {  # store name -> (agent's first name, language)
+    "Berlin Gadgets": ("Max", "de"),
+    "Shanghai Silk House": ("Chen", "zh-hans"),
+}
+DEMO_BUYER_LANGUAGES = {"Anna Schmidt": "en", "Li Wei": "zh-hans", "Sophie Martin": "fr"}
+
+
+async def start_sandbox(settings: Settings, uow_factory: UnitOfWorkFactory, clock: Clock):  # noqa: ANN201
+    """Start the local Telegram with demo people, seed the demo data, link stores to groups."""
+    import secrets
+
+    from bot.launch import StandIn
+    from domain.services.demo import seed_demo
+    from domain.services.stores import redeem_agent_invite, redeem_group_link_code
+    from sandbox.server import SandboxServer
+
+    server = SandboxServer(host=settings.sandbox_host, port=settings.sandbox_port, strict=True)
+    try:
+        await server.start()
+    except OSError as error:
+        fail(f"AFTERSALES_SANDBOX_PORT: cannot listen on {settings.sandbox_host}:{settings.sandbox_port} ({error.strerror})", status=2)
+    token = f"{DEMO_BOT_ID}:{secrets.token_urlsafe(26)}"
+    world = server.world
+    bot = world.add_bot(token=token, username="aftersales_demo_bot", first_name="Aftersales")
+    async with uow_factory() as uow:
+        seed = await seed_demo(uow, clock)
+        buyers = sorted({order.buyer_name for order in seed.orders})
+        for name in buyers:
+            first, _, last = name.partition(" ")
+            world.add_person(first, DEMO_BUYER_LANGUAGES.get(name, "en"), label=f"Buyer · {name}", last_name=last or None)
+        for store in seed.stores:
+            agent_name, language = DEMO_STAFF.get(store.name, ("Agent", "en"))
+            agent = world.add_person(agent_name, language, label=f"Agent · {store.name}")
+            group = world.add_group(f"{store.name} support", is_forum=True, member_ids=[agent.id], admin_bot_ids=[bot.id])
+            await redeem_agent_invite(uow, clock, store.agent_invite_code, agent.id, agent_name, language=language)
+            await redeem_group_link_code(uow, clock, store.group_link_code, group.id, group.title)
+        await uow.commit()
+    moderator = world.add_person("Jo", "en", label="Moderator · Jo")
+    moderators = world.add_group("Moderators", is_forum=False, member_ids=[moderator.id], admin_bot_ids=[bot.id])
+    offline_settings = settings.model_copy(
+        update={"telegram_api_url": server.bot_api_base_url, "moderators_chat_id": moderators.id}
+    )
+    return StandIn(settings=offline_settings, token=token, url=f"{server.url}/", stop=server.stop)
 
 
 @cli.group()

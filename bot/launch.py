@@ -12,6 +12,8 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from bot.app import build_application
 from bot.context import Deps
@@ -22,20 +24,39 @@ from domain.clock import SystemClock
 log = logging.getLogger(__name__)
 
 
-def run_bot(settings: Settings, *, webhook: bool | None = None) -> None:
+@dataclass
+class StandIn:
+    """A local Telegram the bot talks to instead of the real one (offline mode)."""
+
+    settings: Settings  # with telegram_api_url pointing at the stand-in
+    token: str
+    url: str  # what to open in a browser
+    stop: Callable[[], Awaitable[None]]
+
+
+# Given the settings, the unit-of-work factory and the clock, start a stand-in.
+StartStandIn = Callable[[Settings, object, object], Awaitable[StandIn]]
+
+
+def run_bot(
+    settings: Settings, *, webhook: bool | None = None, stand_in: StartStandIn | None = None
+) -> None:
     logging.basicConfig(
         level=settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     # httpx logs every request at INFO; that drowns the bot's own log.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
-        asyncio.run(_serve(settings, webhook=webhook))
+        asyncio.run(_serve(settings, webhook=webhook, stand_in=stand_in))
     except KeyboardInterrupt:
         pass
 
 
-async def _serve(settings: Settings, *, webhook: bool | None) -> None:
+async def _serve(
+    settings: Settings, *, webhook: bool | None, stand_in: StartStandIn | None = None
+) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -52,10 +73,9 @@ async def _serve(settings: Settings, *, webhook: bool | None) -> None:
 
     sandbox = None
     token = None
-    if settings.telegram_bot_token is None:
-        from bot.offline import start_offline
-
-        sandbox, settings, token = await start_offline(settings, uow_factory, clock)
+    if stand_in is not None:
+        sandbox = await stand_in(settings, uow_factory, clock)
+        settings, token = sandbox.settings, sandbox.token
 
     deps = Deps(settings=settings, clock=clock, renderer=default_renderer(), uow_factory=uow_factory)
     application = build_application(deps, token=token)
@@ -63,7 +83,7 @@ async def _serve(settings: Settings, *, webhook: bool | None) -> None:
         await application.start()
         await application.updater.start_polling(drop_pending_updates=False)
         if sandbox is not None:
-            print(f"Aftersales is running offline. Open the web chat: {sandbox.url}/", flush=True)
+            print(f"Aftersales is running offline. Open the web chat: {sandbox.url}", flush=True)
         else:
             me = application.bot
             print(f"Aftersales is running as @{me.username}", flush=True)

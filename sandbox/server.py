@@ -77,7 +77,7 @@ class SandboxServer:
 
     async def start(self) -> None:
         # Long polls in flight must not hold a stopping sandbox for aiohttp's default minute.
-        self._runner = web.AppRunner(self.build_app(), access_log=None, shutdown_timeout=1.0)
+        self._runner = web.AppRunner(self.build_app(), access_log=None, shutdown_timeout=1.0, handler_cancellation=True)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()

@@ -2,7 +2,7 @@
 
 from domain.models.audit import AuditEvent
 from domain.models.base import Base
-from domain.models.integration import OutboundWebhook, OutboxMessage, ProcessedUpdate
+from domain.models.integration import InboxUpdate, OutboundWebhook, OutboxMessage, ProcessedUpdate
 from domain.models.moderation import ModerationFlag, Strike
 from domain.models.orders import Order, OrderBinding, OrderEvent, OrderItem
 from domain.models.requests import AfterSalesRequest, Cancellation, Offer, Reshipment
@@ -27,6 +27,7 @@ __all__ = [
     "OrderEvent",
     "OrderItem",
     "OutboundWebhook",
+    "InboxUpdate",
     "OutboxMessage",
     "ProcessedUpdate",
     "Reshipment",

@@ -39,6 +39,13 @@ class OutboxMessage(Base):
     method: Mapped[str] = mapped_column(String(32))  # e.g. "sendMessage", "copyMessage"
     payload: Mapped[dict[str, Any]]
     ticket_message_id: Mapped[int | None] = mapped_column(Integer)  # to record the copy once sent
+    # Sent only after this row was sent (e.g. a reply to a message we send first).
+    after_id: Mapped[int | None] = mapped_column(Integer)
+    # What to do with Telegram's answer once sent: a hook name the sender knows, and its arguments.
+    on_result: Mapped[str | None] = mapped_column(String(64))
+    on_result_args: Mapped[dict[str, Any] | None]
+    update_id: Mapped[int | None] = mapped_column(BigInteger)  # the update whose transaction recorded it
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime]
     next_attempt_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -54,3 +61,23 @@ class ProcessedUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     processed_at: Mapped[datetime]
+
+
+class InboxUpdate(Base):
+    """A Telegram update stored before it is confirmed to Telegram, handled from here by the runner.
+
+    ``status`` is "pending" (to handle), "done" (handled and committed) or
+    "parked" (failed every retry; an operator looks at it, ``aftersales inbox``).
+    """
+
+    __tablename__ = "inbox_updates"
+    __table_args__ = (Index("ix_inbox_updates_status", "status", "update_id"),)
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[dict[str, Any]]
+    conversation_key: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    received_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]

@@ -29,3 +29,26 @@ async def test_names_are_escaped_not_parsed(chat):
     await buyer.send("/start")
     greeting = await buyer.expect(contains="Hello")
     assert "<b>Eve</b> & co" in greeting.text
+
+
+async def test_a_button_from_an_older_bot_version_gets_an_alert(chat, sandbox, bot_token):
+    import aiohttp
+
+    buyer = await chat.user("Bob", lang="en")
+    await buyer.send("/start")  # Telegram lets a bot write only to people who started it
+    await buyer.expect(contains="Hello, Bob")
+    # A message an earlier version of the bot left in the chat, with a button we no longer know.
+    async with aiohttp.ClientSession() as http:
+        async with http.post(
+            f"{sandbox.bot_api_base_url}{bot_token}/sendMessage",
+            json={
+                "chat_id": buyer.id,
+                "text": "Old menu",
+                "reply_markup": {"inline_keyboard": [[{"text": "Old thing", "callback_data": "old:thing"}]]},
+            },
+        ) as response:
+            assert (await response.json())["ok"] is True
+    old = await buyer.expect(contains="Old menu")
+    answer = await old.press("Old thing")
+    assert answer["show_alert"] is True
+    assert "no longer valid" in answer["text"]

@@ -277,6 +277,7 @@ function wire() {
   $("rail-all").addEventListener("click", async () => {
     try {
       await loadPeople();
+      renderRail($("rail-people"), state.people, state.me ? state.me.id : null, (id) => selectPerson(id));
     } catch (error) {
       toastError(error);
     }

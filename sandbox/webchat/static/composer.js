@@ -66,6 +66,17 @@ export class Composer {
       if (!this.attachMenu.hidden && !this.attachMenu.contains(event.target)) this.toggleMenu(false);
     });
     document.getElementById("composer-context-cancel").addEventListener("click", () => this.cancelMode());
+    // Files dropped on the conversation: pictures go as photos, the rest as documents.
+    const dropZone = document.getElementById("conversation");
+    dropZone.addEventListener("dragover", (event) => {
+      if (!this.input.disabled && event.dataTransfer?.types.includes("Files")) event.preventDefault();
+    });
+    dropZone.addEventListener("drop", (event) => {
+      const files = [...(event.dataTransfer?.files || [])];
+      if (!files.length || this.input.disabled || this.key === null) return;
+      event.preventDefault();
+      this.addFiles(files.every((file) => file.type.startsWith("image/")) ? "photo" : "document", files);
+    });
   }
 
   toggleMenu(open) {
@@ -83,6 +94,15 @@ export class Composer {
     this.autosize();
     this.updateCommands();
     this.updateSendState();
+  }
+
+  // Another person's drafts are not this one's.
+  forgetDrafts() {
+    this.drafts.clear();
+    this.key = null;
+    this.input.value = "";
+    this.cancelMode();
+    this.clearFiles();
   }
 
   // A closed topic takes no messages; say so where one would type.

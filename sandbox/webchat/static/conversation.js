@@ -49,7 +49,7 @@ export class ConversationView {
     this.stick = true;
     this.el.messages.addEventListener("scroll", () => {
       this.stick = this.nearBottom();
-      if (this.stick) this.setUnseen(0);
+      this.setUnseen(this.stick ? 0 : this.unseenBelow);
     });
     new ResizeObserver(() => {
       if (this.stick) this.el.messages.scrollTop = this.el.messages.scrollHeight;
@@ -71,6 +71,7 @@ export class ConversationView {
     this.threadId = null;
     this.cache.clear();
     this.shownAnswers.clear();
+    this.composer.forgetDrafts();
     this.loadToken += 1;
     this.el.placeholder.hidden = false;
     this.el.header.hidden = true;
@@ -156,9 +157,11 @@ export class ConversationView {
     this.setUnseen(0);
   }
 
+  // The "newest" button shows while the reader is scrolled up, with how
+  // many messages arrived below since.
   setUnseen(count) {
     this.unseenBelow = count;
-    this.el.jump.hidden = count === 0 && this.nearBottom();
+    this.el.jump.hidden = this.el.messages.hidden || this.nearBottom();
     this.el.jumpCount.textContent = count > 0 ? String(count) : "";
   }
 

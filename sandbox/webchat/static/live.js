@@ -30,13 +30,19 @@ export class LiveFeed {
   // loads, so only later events count.
   async start() {
     this.onStatus("connecting");
-    try {
-      // Asking for events after a seq that cannot exist yet answers at once
-      // with none, and the current last_seq.
-      const first = await api.events(this.pid, Number.MAX_SAFE_INTEGER, 0);
-      this.lastSeq = first.last_seq || 0;
-    } catch (_unreachable) {
-      this.lastSeq = 0;
+    // Without a starting seq, old events would replay (old toasts and all),
+    // so wait for the sandbox rather than guess one.
+    while (!this.stopped) {
+      try {
+        // Asking for events after a seq that cannot exist yet answers at once
+        // with none, and the current last_seq.
+        const first = await api.events(this.pid, Number.MAX_SAFE_INTEGER, 0);
+        this.lastSeq = first.last_seq || 0;
+        break;
+      } catch (_unreachable) {
+        this.onStatus("offline");
+        await sleep(2000);
+      }
     }
     this.floor = this.lastSeq;
     if (!this.stopped) this.connect();
