@@ -35,6 +35,11 @@ def build_application(deps: Deps, *, token: str | None = None) -> AftersalesAppl
         .base_url(settings.telegram_api_url)
         .base_file_url(settings.telegram_file_url)
         .context_types(ContextTypes(context=AftersalesContext))
+        # Updates come from our own poller (bot.pipeline), which stores each
+        # batch before confirming it; python-telegram-bot's Updater confirms first.
+        .updater(None)
+        # One connection per concurrent handler and per send in flight, not 256 (NOTES.md).
+        .connection_pool_size(settings.concurrent_updates + settings.max_in_flight_sends)
     )
     application = builder.build()
     register_handlers(application)

@@ -6,6 +6,7 @@
     aftersales orders import STORE FILE         import orders from a .csv or .json file
     aftersales demo seed                        two demo stores with orders in every status
     aftersales run [--webhook|--polling]        run the bot
+    aftersales inbox [retry UPDATE_ID]          updates parked after failing; queue one again
 
 Settings come from the environment (AFTERSALES_*) or .env; a bad one prints
 one line naming it and exits with status 2. An embedded SQLite database is
@@ -345,6 +346,48 @@ def demo_seed(state: CliState) -> None:
                    f"orders {', '.join(numbers)}")
         click.echo(f"  agent code: /start a_{demo_store.agent_invite_code}")
         click.echo(f"  group code: /link g_{demo_store.group_link_code}")
+
+
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def inbox(context: click.Context) -> None:
+    """Updates the bot could not handle (parked after their retries); without a subcommand, list them."""
+    if context.invoked_subcommand is not None:
+        return
+    from domain.storage.repositories.pipeline import InboxRepository
+
+    async def work(uow_factory: UnitOfWorkFactory) -> list[str]:
+        async with uow_factory() as uow:
+            return [
+                f"{row.update_id}\t{row.conversation_key}\tattempts {row.attempts}\t{_first_line_of(row.last_error)}"
+                for row in await InboxRepository(uow.session).parked()
+            ]
+
+    state = context.ensure_object(CliState)
+    for line in run_with_database(state.settings, work) or ["no parked updates"]:
+        click.echo(line)
+
+
+def _first_line_of(text: str | None) -> str:
+    return (text or "").strip().splitlines()[0] if (text or "").strip() else "-"
+
+
+@inbox.command("retry")
+@click.argument("update_id", type=int)
+@pass_state
+def inbox_retry(state: CliState, update_id: int) -> None:
+    """Queue parked update UPDATE_ID for the running bot to handle again."""
+    from domain.storage.repositories.pipeline import InboxRepository
+
+    async def work(uow_factory: UnitOfWorkFactory) -> bool:
+        async with uow_factory() as uow:
+            requeued = await InboxRepository(uow.session).requeue(update_id)
+            await uow.commit()
+            return requeued
+
+    if not run_with_database(state.settings, work):
+        fail(f"error: update {update_id} is not parked (see `aftersales inbox`)")
+    click.echo(f"update {update_id} queued again; the running bot handles it within a second or two")
 
 
 def main() -> None:

@@ -8,13 +8,17 @@ persistence copies and stores).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.pipeline.outbox import Outbox, UpdateAttempt, current_attempt
 from bot.rendering import Renderer, pick_language
 from bot.settings import Settings
 from domain.clock import Clock
+
+if TYPE_CHECKING:
+    from domain.storage.uow import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,27 @@ class AftersalesContext(CallbackContext[ExtBot, dict, dict, dict]):
         application = self.application
         assert isinstance(application, AftersalesApplication)
         return application.deps
+
+    @property
+    def attempt(self) -> UpdateAttempt | None:
+        """The update runner's try at this update; None when the update came another way."""
+        return current_attempt()
+
+    @property
+    def uow(self) -> UnitOfWork:
+        """This update's unit of work; the runner commits it once, handlers never do."""
+        return self._require_attempt().uow
+
+    @property
+    def outbox(self) -> Outbox:
+        """Records messages in this update's transaction; they are sent after its commit."""
+        return self._require_attempt().outbox
+
+    def _require_attempt(self) -> UpdateAttempt:
+        attempt = current_attempt()
+        if attempt is None:
+            raise RuntimeError("no unit of work: this update is not being handled by the update runner")
+        return attempt
 
     def render(self, template: str, lang: str, /, **values: object) -> str:
         return self.deps.renderer.render(template, lang, **values)

@@ -57,3 +57,14 @@ class OrderFileError(DomainError):
         super().__init__(f"line {line}: {problem}", line=line, problem=problem)
         self.line = line
         self.problem = problem
+
+
+class ConcurrentChange(DomainError):
+    """Another transaction changed the same record's status first; retry on fresh data."""
+
+    code = "concurrent_change"
+
+    def __init__(self, subject: str, subject_id: int) -> None:
+        super().__init__(f"{subject} {subject_id} was changed meanwhile", subject=subject, subject_id=subject_id)
+        self.subject = subject
+        self.subject_id = subject_id

@@ -22,7 +22,10 @@ from domain.enums import (
     ReshipmentStatus as RS,
     TicketStatus as T,
 )
-from domain.errors import IllegalTransition
+from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from domain.errors import ConcurrentChange, IllegalTransition
 from domain.models import AfterSalesRequest, Cancellation, ModerationFlag, Offer, Order, Reshipment, Ticket
 
 if TYPE_CHECKING:
@@ -108,6 +111,23 @@ MACHINES: Mapping[type, Machine] = {
 }
 
 
+async def _compare_and_set(uow: UnitOfWork, entity: Any, old: StrEnum, new: StrEnum) -> None:
+    """UPDATE ... WHERE status = old: of two transactions that both read `old`
+    (two agents pressing at once, a deadline firing while the buyer answers),
+    only one moves the row; the other gets `ConcurrentChange`, rolls back and
+    retries on fresh data. The in-memory check alone cannot see the other one."""
+    cls = type(entity)
+    result = await uow.session.execute(
+        update(cls)
+        .where(cls.id == entity.id, cls.status == old.value)
+        .values(status=new.value)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise ConcurrentChange(machine_for(entity).subject_type, entity.id)
+    set_committed_value(entity, "status", new)
+
+
 def machine_for(entity_or_type: object) -> Machine:
     cls = entity_or_type if isinstance(entity_or_type, type) else type(entity_or_type)
     try:
@@ -143,11 +163,13 @@ async def transition(
     new = machine.status_type(new_status)
     if new not in machine.transitions[old]:
         raise IllegalTransition(machine.subject_type, old.value, new.value)
-    entity.status = new
+    if entity.id is None:
+        entity.status = new
+        await uow.flush()  # the audit row needs the subject's id
+    else:
+        await _compare_and_set(uow, entity, old, new)
     if hasattr(entity, "updated_at"):
         entity.updated_at = at
-    if entity.id is None:
-        await uow.flush()  # the audit row needs the subject's id
     event_data: dict[str, Any] = {"from": old.value, "to": new.value}
     if reason is not None:
         event_data["reason"] = reason

@@ -98,3 +98,38 @@ def test_an_entity_without_a_machine_is_a_programming_error() -> None:
 
     with pytest.raises(TypeError):
         machine_for(object())
+
+
+async def test_a_status_changed_meanwhile_is_not_overwritten(uow_factory, clock, world) -> None:
+    """The in-memory row says open, the database says closed: the move is refused, not applied."""
+    from sqlalchemy import update
+
+    from domain.errors import ConcurrentChange
+
+    async with uow_factory() as uow:
+        ticket = await uow.tickets.get(world.ticket_id)
+        # What another transaction committed after this one read the ticket.
+        await uow.session.execute(
+            update(Ticket).where(Ticket.id == ticket.id).values(status=TicketStatus.CLOSED.value)
+            .execution_options(synchronize_session=False)
+        )
+        with pytest.raises(ConcurrentChange):
+            await transition(uow, ticket, TicketStatus.WAITING_BUYER, actor="agent:1", at=clock.now())
+        events = await uow.audit.for_subject("ticket", world.ticket_id)
+        assert [e for e in events if e.event_type == "ticket.status_changed"] == []
+
+
+async def test_two_transactions_racing_move_a_status_once(uow_factory, clock, world, database_url) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite serialises writers (BEGIN IMMEDIATE): two cannot hold the same read")
+    from domain.errors import ConcurrentChange
+
+    async with uow_factory() as first, uow_factory() as second:
+        mine = await first.tickets.get(world.ticket_id)
+        theirs = await second.tickets.get(world.ticket_id)
+        await transition(first, mine, TicketStatus.CLOSED, actor="buyer:1", at=clock.now())
+        await first.commit()
+        with pytest.raises(ConcurrentChange):
+            await transition(second, theirs, TicketStatus.WAITING_BUYER, actor="agent:1", at=clock.now())
+    async with uow_factory() as uow:
+        assert (await uow.tickets.get(world.ticket_id)).status == TicketStatus.CLOSED

@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator
+from datetime import datetime, timezone
 
 import pytest
 
 from bot.app import build_application
 from bot.context import AftersalesApplication, Deps
+from bot.pipeline.service import pipeline_for
 from bot.rendering import default_renderer
 from bot.settings import load_settings
 from domain.clock import FakeClock
+from domain.storage.engine import create_engine
+from domain.storage.migrate import upgrade
+from domain.storage.uow import UnitOfWorkFactory
 from sandbox.client import SandboxClient
 from sandbox.server import SandboxServer
 
@@ -47,16 +52,24 @@ async def bot_app(sandbox: SandboxServer, bot_token: str, tmp_path) -> AsyncIter
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'e2e.sqlite3'}",
         _env_file=None,
     )
-    clock = FakeClock(start=__import__("datetime").datetime(2026, 11, 22, 12, tzinfo=__import__("datetime").timezone.utc))
-    application = build_application(Deps(settings=settings, clock=clock, renderer=default_renderer()))
-    async with application:
-        await application.start()
-        await application.updater.start_polling(poll_interval=0.0, timeout=1)
-        try:
-            yield application
-        finally:
-            await application.updater.stop()
-            await application.stop()
+    await upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    clock = FakeClock(start=datetime(2026, 11, 22, 12, tzinfo=timezone.utc))
+    deps = Deps(settings=settings, clock=clock, renderer=default_renderer(), uow_factory=UnitOfWorkFactory(engine))
+    application = build_application(deps)
+    # The production update path: poller → inbox → runner → outbox → sender.
+    pipeline = pipeline_for(application, poll_timeout=1, poll_interval=0.2, retry_delays=(0.05, 0.1))
+    try:
+        async with application:
+            await application.start()
+            await pipeline.start()
+            try:
+                yield application
+            finally:
+                await pipeline.stop()
+                await application.stop()
+    finally:
+        await engine.dispose()
     assert sandbox.violations == [], sandbox.violations
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -67,6 +67,24 @@ class DeadlineRepository(Repository):
         )
         return (await self.session.scalars(query)).all()
 
+    async def due_of_kinds(
+        self, now: datetime, kinds: Collection[DeadlineKind], subject_type: str, *, limit: int = 100
+    ) -> Sequence[Deadline]:
+        """Like `due`, for one service's kinds only, so other services' backlog cannot starve them."""
+        query = (
+            select(Deadline)
+            .where(
+                Deadline.fired_at.is_(None),
+                Deadline.cancelled_at.is_(None),
+                Deadline.due_at <= now,
+                Deadline.kind.in_(list(kinds)),
+                Deadline.subject_type == subject_type,
+            )
+            .order_by(Deadline.due_at, Deadline.id)
+            .limit(limit)
+        )
+        return (await self.session.scalars(query)).all()
+
     async def next_due_at(self) -> datetime | None:
         return await self.session.scalar(
             select(func.min(Deadline.due_at)).where(Deadline.fired_at.is_(None), Deadline.cancelled_at.is_(None))
@@ -92,6 +110,22 @@ class AuditRepository(Repository):
         )
         self.session.add(event)
         return event
+
+    async def times_since(
+        self, event_type: str, subject_type: str, subject_id: int, *, since: datetime
+    ) -> list[datetime]:
+        """When this event happened to the subject after `since`, oldest first (e.g. failed claims to rate-limit)."""
+        query = (
+            select(AuditEvent.at)
+            .where(
+                AuditEvent.event_type == event_type,
+                AuditEvent.subject_type == subject_type,
+                AuditEvent.subject_id == subject_id,
+                AuditEvent.at > since,
+            )
+            .order_by(AuditEvent.at, AuditEvent.id)
+        )
+        return list((await self.session.scalars(query)).all())
 
     async def for_subject(self, subject_type: str, subject_id: int) -> Sequence[AuditEvent]:
         query = (

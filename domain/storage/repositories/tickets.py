@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from domain.enums import TicketStatus
+from domain.enums import TicketReason, TicketStatus
 from domain.models import MessageCopy, StoreSupportGroup, Ticket, TicketMessage
 from domain.storage.repositories.base import Repository
 
@@ -53,6 +54,30 @@ class TicketRepository(Repository):
         )
         return (await self.session.scalars(query)).all()
 
+    async def open_for_store(self, store_id: int) -> Sequence[Ticket]:
+        """Every open ticket of the store; the queue service orders them (overdue first needs `now`)."""
+        query = select(Ticket).where(Ticket.store_id == store_id, Ticket.status != TicketStatus.CLOSED)
+        return (await self.session.scalars(query.order_by(Ticket.id))).all()
+
+    async def open_of_order_and_reason(self, buyer_id: int, order_id: int, reason: TicketReason) -> Ticket | None:
+        query = select(Ticket).where(
+            Ticket.buyer_id == buyer_id,
+            Ticket.order_id == order_id,
+            Ticket.reason == reason,
+            Ticket.status != TicketStatus.CLOSED,
+        )
+        return await self.session.scalar(query.order_by(Ticket.id).limit(1))
+
+    async def rate_once(self, ticket_id: int, stars: int, *, at: datetime) -> bool:
+        """Store the rating unless one is there; True for exactly one caller (a double tap rates once)."""
+        result = await self.session.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket_id, Ticket.rating.is_(None), Ticket.status == TicketStatus.CLOSED)
+            .values(rating=stars, rated_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+
     # Messages
     def add_message(self, message: TicketMessage) -> TicketMessage:
         self.session.add(message)
@@ -76,6 +101,16 @@ class TicketRepository(Repository):
     async def copies(self, message_id: int) -> Sequence[MessageCopy]:
         query = select(MessageCopy).where(MessageCopy.message_id == message_id).order_by(MessageCopy.id)
         return (await self.session.scalars(query)).all()
+
+    async def copy_at(self, chat_id: int, telegram_message_id: int) -> MessageCopy | None:
+        return await self.session.scalar(
+            select(MessageCopy).where(
+                MessageCopy.chat_id == chat_id, MessageCopy.telegram_message_id == telegram_message_id
+            )
+        )
+
+    async def get_message(self, message_id: int) -> TicketMessage | None:
+        return await self.session.get(TicketMessage, message_id)
 
     def add_copy(self, copy: MessageCopy) -> MessageCopy:
         self.session.add(copy)

@@ -1,0 +1,132 @@
+"""What a handler sends, recorded in its update's transaction: ``context.outbox``.
+
+Handlers never call ``bot.send_message`` for things that matter. They record
+the call here; the row commits (or rolls back) with everything else the update
+changed, and the sender (``bot.pipeline.sender``) makes the call after the
+commit. So a rolled-back update never speaks, and a crash after the commit
+still sends.
+
+The runner publishes the update being handled as an ``UpdateAttempt`` in a
+context variable; ``AftersalesContext.uow`` and ``.outbox`` read it.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from telegram import TelegramObject
+
+from domain.clock import Clock
+from domain.models import OutboxMessage
+
+if TYPE_CHECKING:
+    from domain.storage.uow import UnitOfWork
+
+
+class Outbox:
+    """Records Telegram calls as outbox rows in ``uow``; nothing is sent before the commit."""
+
+    def __init__(self, uow: UnitOfWork, clock: Clock, update_id: int | None = None) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._update_id = update_id
+
+    async def call(
+        self,
+        method: str,
+        params: dict[str, Any],
+        *,
+        after: OutboxMessage | None = None,
+        on_result: str | None = None,
+        on_result_args: dict[str, Any] | None = None,
+    ) -> OutboxMessage:
+        """Record ``method`` (a Bot API name, e.g. "sendMessage") with its JSON ``params``.
+
+        ``after``: send only once that row was sent. ``on_result``: the name of
+        a result hook the sender runs with Telegram's answer (e.g. to remember
+        the sent message's id), with ``on_result_args``.
+        """
+        chat_id = params.get("chat_id")
+        if isinstance(chat_id, bool) or not isinstance(chat_id, int):
+            raise ValueError(f"an outbox call needs an integer chat_id, got {chat_id!r}")
+        now = self._clock.now()
+        row = OutboxMessage(
+            chat_id=chat_id,
+            method=method,
+            payload={name: _jsonable(value) for name, value in params.items() if value is not None},
+            created_at=now,
+            next_attempt_at=now,
+            attempts=0,
+            after_id=after.id if after is not None else None,
+            on_result=on_result,
+            on_result_args=on_result_args,
+            update_id=self._update_id,
+        )
+        self._uow.outbox.add(row)
+        await self._uow.flush()  # the id orders the sends and lets a later row depend on this one
+        return row
+
+    async def send_message(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        parse_mode: str | None = None,
+        reply_markup: TelegramObject | dict[str, Any] | None = None,
+        message_thread_id: int | None = None,
+        after: OutboxMessage | None = None,
+        on_result: str | None = None,
+        on_result_args: dict[str, Any] | None = None,
+        **params: Any,
+    ) -> OutboxMessage:
+        return await self.call(
+            "sendMessage",
+            {
+                "chat_id": chat_id,
+                "text": text,
+                "parse_mode": parse_mode,
+                "reply_markup": reply_markup,
+                "message_thread_id": message_thread_id,
+                **params,
+            },
+            after=after,
+            on_result=on_result,
+            on_result_args=on_result_args,
+        )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, TelegramObject):
+        return value.to_dict()
+    if isinstance(value, list | tuple):
+        return [_jsonable(item) for item in value]
+    return value
+
+
+@dataclass
+class UpdateAttempt:
+    """One try at handling one update: its unit of work and outbox, and how it ended."""
+
+    update_id: int
+    uow: UnitOfWork
+    outbox: Outbox
+    final: bool  # the last try: if it fails, the update is parked and the user is told
+    error: BaseException | None = field(default=None)
+
+
+_current_attempt: ContextVar[UpdateAttempt | None] = ContextVar("aftersales_update_attempt", default=None)
+
+
+def current_attempt() -> UpdateAttempt | None:
+    """The attempt the runner is making in this task, or None outside the runner."""
+    return _current_attempt.get()
+
+
+def enter_attempt(attempt: UpdateAttempt) -> Any:
+    return _current_attempt.set(attempt)
+
+
+def leave_attempt(token: Any) -> None:
+    _current_attempt.reset(token)

@@ -1,0 +1,153 @@
+"""Handles stored updates: one transaction per update, in order per conversation.
+
+The runner reads pending updates from the inbox in update_id order and hands
+each to ``Application.process_update`` through a ``KeyedScheduler`` keyed by
+the update's conversation (stored by the poller), so one conversation's
+updates run one at a time and in order while others run alongside.
+
+Each try opens a unit of work, publishes it to the handlers
+(``context.uow``, ``context.outbox``), and commits once, together with
+marking the update done. ``process_update`` hands a handler's exception to
+the error handlers instead of raising it, so the runner registers one that
+notes the failure on the current attempt; a failed try is rolled back and
+retried after a delay, holding the conversation's turn so later updates of
+that conversation wait; after the last try the update is parked for an
+operator (``aftersales inbox``) and the conversation moves on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.pipeline.outbox import Outbox, UpdateAttempt, current_attempt, enter_attempt, leave_attempt
+from bot.pipeline.scheduler import KeyedScheduler
+from domain.clock import Clock
+from domain.storage.repositories.pipeline import InboxRepository
+from domain.storage.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+DEFAULT_RETRY_DELAYS = (0.5, 2.0, 8.0)
+
+
+class UpdateRunner:
+    def __init__(
+        self,
+        application: Application,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        *,
+        max_concurrency: int,
+        retry_delays: tuple[float, ...] = DEFAULT_RETRY_DELAYS,
+        poll_interval: float = 1.0,
+        on_committed: Callable[[], object] = lambda: None,
+    ) -> None:
+        self._application = application
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._retry_delays = retry_delays
+        self._max_attempts = len(retry_delays) + 1
+        self._poll_interval = poll_interval
+        self._on_committed = on_committed
+        self._scheduler = KeyedScheduler(max_concurrency)
+        # Fetched and submitted, not finished: never fetched twice. A few
+        # batches of work ahead keeps the workers busy without loading the inbox.
+        self._in_flight: set[int] = set()
+        self._window = max(4 * max_concurrency, 32)
+        self._wake = asyncio.Event()
+        application.add_error_handler(_note_failure)
+
+    def wake(self) -> None:
+        """New updates are in the inbox (called by the poller after its commit)."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Feed the scheduler until cancelled; on cancel, finish what was started."""
+        try:
+            while True:
+                self._wake.clear()
+                await self._submit_pending()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+                except TimeoutError:
+                    pass  # look anyway: an operator may have requeued an update
+        finally:
+            self._scheduler.close()
+
+    async def drain(self) -> None:
+        await self._scheduler.drain()
+
+    async def _submit_pending(self) -> None:
+        room = self._window - len(self._in_flight)
+        if room <= 0:
+            return
+        async with self._uow_factory() as uow:
+            rows = await InboxRepository(uow.session).pending(excluding=self._in_flight, limit=room)
+        for row in rows:
+            self._in_flight.add(row.update_id)
+            self._scheduler.submit(row.conversation_key, self._job(row.update_id, row.payload, row.attempts))
+
+    def _job(self, update_id: int, payload: dict[str, Any], attempts: int) -> Callable[[], Any]:
+        async def job() -> None:
+            try:
+                await self._handle(update_id, payload, attempts)
+            finally:
+                self._in_flight.discard(update_id)
+                self._wake.set()
+
+        return job
+
+    async def _handle(self, update_id: int, payload: dict[str, Any], attempts: int) -> None:
+        while True:
+            final = attempts + 1 >= self._max_attempts
+            error = await self._try(update_id, payload, final=final)
+            if error is None:
+                self._on_committed()
+                return
+            attempts += 1
+            park = attempts >= self._max_attempts
+            async with self._uow_factory() as uow:
+                await InboxRepository(uow.session).record_failure(update_id, _describe(error), park=park)
+                await uow.commit()
+            if park:
+                log.error("update %s parked after %d attempts: %s", update_id, attempts, _describe(error))
+                return
+            log.warning("update %s failed (attempt %d), retrying: %s", update_id, attempts, _describe(error))
+            await asyncio.sleep(self._retry_delays[attempts - 1])
+
+    async def _try(self, update_id: int, payload: dict[str, Any], *, final: bool) -> BaseException | None:
+        """One try in one transaction; the error that failed it, or None once committed."""
+        async with self._uow_factory() as uow:
+            attempt = UpdateAttempt(update_id, uow, Outbox(uow, self._clock, update_id), final=final)
+            token = enter_attempt(attempt)
+            try:
+                update = Update.de_json(payload, self._application.bot)
+                await self._application.process_update(update)
+                if attempt.error is None:
+                    # False when an operator or another runner finished it meanwhile: then roll back.
+                    if await InboxRepository(uow.session).mark_done(update_id, at=self._clock.now()):
+                        await uow.commit()
+            except Exception as error:  # noqa: BLE001 - any failure of the try is retried, then parked
+                attempt.error = error
+            finally:
+                leave_attempt(token)
+            if attempt.error is not None:
+                await uow.rollback()
+            return attempt.error
+
+
+async def _note_failure(update: object, context: Any) -> None:
+    """Error handler: tell the runner's current attempt that a handler failed."""
+    attempt = current_attempt()
+    if attempt is not None and attempt.error is None and context.error is not None:
+        attempt.error = context.error
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:2000]

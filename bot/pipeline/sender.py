@@ -1,0 +1,212 @@
+"""Sends committed outbox rows: after the update's commit, and at start-up whatever is left.
+
+Rows go out in id order per chat (a ``KeyedScheduler`` keyed by chat, at most
+``max_in_flight`` sends at once), within Telegram's limits (``SendLimiter``,
+and a 429's ``retry_after`` is obeyed and the same row tried again). Each row
+is marked sent with Telegram's message id in a transaction of its own, with
+its result hook if it names one. A crash between a send and its mark sends
+that row again after the restart: at most ``max_in_flight`` duplicates per
+crash, as ``sendMessage`` has no idempotency key.
+
+What only the sender learns (the buyer blocked the bot, the topic is gone)
+is recorded on the row (``failed_at``, ``last_error``) and handed to the
+failure hook in the same transaction, so the domain can react.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from telegram import Bot
+from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.warnings import PTBUserWarning
+
+from bot.pipeline.ratelimit import SendLimiter
+from bot.pipeline.scheduler import KeyedScheduler
+from domain.clock import Clock
+from domain.models import OutboxMessage
+from domain.storage.repositories.pipeline import OutboxSendingRepository
+from domain.storage.uow import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+# Stored rows are raw Bot API calls, so they go through do_api_request, which
+# warns "use Bot.send_message instead" for every method the library knows.
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.", category=PTBUserWarning)
+
+ResultHook = Callable[[UnitOfWork, OutboxMessage, Any], Awaitable[object]]
+FailureHook = Callable[[UnitOfWork, OutboxMessage, str], Awaitable[object]]
+
+DEFAULT_NETWORK_RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0)
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        bot: Bot,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        *,
+        max_in_flight: int,
+        limiter: SendLimiter | None = None,
+        result_hooks: Mapping[str, ResultHook] | None = None,
+        on_failure: FailureHook | None = None,
+        poll_interval: float = 1.0,
+        network_retry_delays: tuple[float, ...] = DEFAULT_NETWORK_RETRY_DELAYS,
+    ) -> None:
+        self._bot = bot
+        self._uow_factory = uow_factory
+        self._clock = clock
+        self._limiter = limiter or SendLimiter()
+        self._result_hooks = dict(result_hooks or {})
+        self._on_failure = on_failure
+        self._poll_interval = poll_interval
+        self._network_retry_delays = network_retry_delays
+        self._scheduler = KeyedScheduler(max_in_flight)
+        self._in_flight: set[int] = set()
+        self._window = max(4 * max_in_flight, 32)
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """New rows were committed (called by the runner after a commit)."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Send until cancelled; on cancel, rows already handed out still finish."""
+        try:
+            while True:
+                self._wake.clear()
+                await self._submit_unsent()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+                except TimeoutError:
+                    pass  # rows committed by another process, or a dependency now sent
+        finally:
+            self._scheduler.close()
+
+    async def drain(self) -> None:
+        await self._scheduler.drain()
+
+    async def _submit_unsent(self) -> None:
+        room = self._window - len(self._in_flight)
+        if room <= 0:
+            return
+        async with self._uow_factory() as uow:
+            repository = OutboxSendingRepository(uow.session)
+            rows = await repository.unsent(excluding=self._in_flight, limit=room)
+            waiting: list[OutboxMessage] = []
+            for row in rows:
+                if row.after_id is not None and not await self._dependency_allows(repository, row):
+                    continue
+                waiting.append(row)
+        for row in waiting:
+            self._in_flight.add(row.id)
+            self._scheduler.submit(row.chat_id, self._job(row))
+
+    async def _dependency_allows(self, repository: OutboxSendingRepository, row: OutboxMessage) -> bool:
+        dependency = await repository.get(row.after_id)  # type: ignore[arg-type]
+        if dependency is None or dependency.sent_at is not None:
+            return True
+        if dependency.failed_at is not None:
+            return True  # the job fails this row too, with the reason
+        # Same chat: the per-chat queue sends the dependency first anyway.
+        return dependency.chat_id == row.chat_id and dependency.id in self._in_flight
+
+    def _job(self, row: OutboxMessage) -> Callable[[], Awaitable[None]]:
+        async def job() -> None:
+            try:
+                await self._send(row)
+            finally:
+                self._in_flight.discard(row.id)
+                self._wake.set()
+
+        return job
+
+    async def _send(self, row: OutboxMessage) -> None:
+        if row.after_id is not None and await self._dependency_failed(row.after_id):
+            await self._fail(row, f"not sent: outbox row {row.after_id} it follows failed")
+            return
+        network_failures = 0
+        while True:
+            await self._limiter.acquire(row.chat_id)
+            try:
+                result = await self._bot.do_api_request(row.method, api_kwargs=dict(row.payload))
+            except RetryAfter as error:
+                self._limiter.retry_after(row.chat_id, error.retry_after)
+                continue
+            except (TimedOut, NetworkError) as error:
+                if isinstance(error, TimedOut) or type(error) is NetworkError:
+                    # Transient: the same row again, keeping the chat's order.
+                    delay = self._network_retry_delays[min(network_failures, len(self._network_retry_delays) - 1)]
+                    network_failures += 1
+                    await self._record_attempt(row, error)
+                    await asyncio.sleep(delay)
+                    continue
+                await self._fail(row, _describe(error))
+                return
+            except TelegramError as error:
+                # Forbidden (blocked), BadRequest (thread not found, chat gone): no retry helps.
+                await self._fail(row, _describe(error))
+                return
+            await self._mark_sent(row, result)
+            return
+
+    async def _dependency_failed(self, dependency_id: int) -> bool:
+        async with self._uow_factory() as uow:
+            dependency = await OutboxSendingRepository(uow.session).get(dependency_id)
+        return dependency is not None and dependency.failed_at is not None
+
+    async def _mark_sent(self, row: OutboxMessage, result: Any) -> None:
+        message_id = result.get("message_id") if isinstance(result, dict) else None
+        async with self._uow_factory() as uow:
+            if not await OutboxSendingRepository(uow.session).mark_sent(
+                row.id, telegram_message_id=message_id, at=self._clock.now()
+            ):
+                return
+            hook_error = await self._run_result_hook(uow, row, result)
+            if hook_error is None:
+                await uow.commit()
+                return
+        # The message is out: record that even when its hook failed, or it would be sent twice.
+        async with self._uow_factory() as uow:
+            repository = OutboxSendingRepository(uow.session)
+            await repository.mark_sent(row.id, telegram_message_id=message_id, at=self._clock.now())
+            await repository.record_attempt(row.id, f"result hook {row.on_result!r} failed: {hook_error}")
+            await uow.commit()
+
+    async def _run_result_hook(self, uow: UnitOfWork, row: OutboxMessage, result: Any) -> str | None:
+        if row.on_result is None:
+            return None
+        hook = self._result_hooks.get(row.on_result)
+        if hook is None:
+            log.error("outbox row %s names an unknown result hook %r", row.id, row.on_result)
+            return "unknown hook"
+        try:
+            await hook(uow, row, result)
+        except Exception as error:  # noqa: BLE001 - logged and recorded on the row
+            log.exception("result hook %r of outbox row %s failed", row.on_result, row.id)
+            await uow.rollback()
+            return _describe(error)
+        return None
+
+    async def _fail(self, row: OutboxMessage, error: str) -> None:
+        log.warning("outbox row %s (%s to %s) failed: %s", row.id, row.method, row.chat_id, error)
+        async with self._uow_factory() as uow:
+            if not await OutboxSendingRepository(uow.session).mark_failed(row.id, error, at=self._clock.now()):
+                return
+            if self._on_failure is not None:
+                await self._on_failure(uow, row, error)
+            await uow.commit()
+
+    async def _record_attempt(self, row: OutboxMessage, error: BaseException) -> None:
+        async with self._uow_factory() as uow:
+            await OutboxSendingRepository(uow.session).record_attempt(row.id, _describe(error))
+            await uow.commit()
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:2000]

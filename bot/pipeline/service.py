@@ -1,0 +1,108 @@
+"""The durable update path assembled: poller → inbox → runner → outbox → sender.
+
+    async with application:            # built with .updater(None)
+        await application.start()
+        pipeline = UpdatePipeline(application, uow_factory, clock, settings=...)
+        await pipeline.start()
+        ...
+        await pipeline.stop()
+        await application.stop()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from telegram.ext import Application
+
+from bot.context import AftersalesApplication
+from bot.pipeline.poller import UpdatePoller
+from bot.pipeline.ratelimit import SendLimiter
+from bot.pipeline.runner import DEFAULT_RETRY_DELAYS, UpdateRunner
+from bot.pipeline.sender import FailureHook, OutboxSender, ResultHook
+from domain.clock import Clock
+from domain.storage.uow import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+
+class UpdatePipeline:
+    def __init__(
+        self,
+        application: Application,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        *,
+        concurrent_updates: int,
+        max_in_flight_sends: int,
+        limiter: SendLimiter | None = None,
+        poll_timeout: int = 10,
+        poll_interval: float = 1.0,
+        retry_delays: tuple[float, ...] = DEFAULT_RETRY_DELAYS,
+        result_hooks: Mapping[str, ResultHook] | None = None,
+        on_send_failure: FailureHook | None = None,
+    ) -> None:
+        self.sender = OutboxSender(
+            application.bot,
+            uow_factory,
+            clock,
+            max_in_flight=max_in_flight_sends,
+            limiter=limiter,
+            result_hooks=result_hooks,
+            on_failure=on_send_failure,
+            poll_interval=poll_interval,
+        )
+        self.runner = UpdateRunner(
+            application,
+            uow_factory,
+            clock,
+            max_concurrency=concurrent_updates,
+            retry_delays=retry_delays,
+            poll_interval=poll_interval,
+            on_committed=self.sender.wake,
+        )
+        self.poller = UpdatePoller(
+            application.bot, uow_factory, clock, on_stored=self.runner.wake, timeout=poll_timeout
+        )
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        """Send what is left from before, handle what is stored, then poll for more."""
+        loop = asyncio.get_running_loop()
+        self._tasks = [
+            loop.create_task(self.sender.run(), name="outbox-sender"),
+            loop.create_task(self.runner.run(), name="update-runner"),
+            loop.create_task(self.poller.run(), name="update-poller"),
+        ]
+        for task in self._tasks:
+            task.add_done_callback(_log_crash)
+
+    async def stop(self) -> None:
+        """Stop polling, let started updates and sends finish, then stop."""
+        poller, runner, sender = self._tasks or (None, None, None)
+        for task, drain in ((poller, None), (runner, self.runner.drain), (sender, self.sender.drain)):
+            if task is None:
+                continue
+            task.cancel()
+            await asyncio.wait([task])  # a crash was logged by _log_crash already
+            if drain is not None:
+                await drain()
+        self._tasks = []
+
+
+def _log_crash(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.critical("%s stopped", task.get_name(), exc_info=task.exception())
+
+
+def pipeline_for(application: AftersalesApplication, **options: Any) -> UpdatePipeline:
+    """The pipeline for an application built by ``bot.app.build_application``, sized by its settings."""
+    deps = application.deps
+    if deps.uow_factory is None:
+        raise ValueError("the update pipeline needs a database: Deps.uow_factory is None")
+    options.setdefault("concurrent_updates", deps.settings.concurrent_updates)
+    options.setdefault("max_in_flight_sends", deps.settings.max_in_flight_sends)
+    return UpdatePipeline(application, deps.uow_factory, deps.clock, **options)
