@@ -28,6 +28,7 @@ import click
 from bot.settings import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
+    from bot.launch import StandIn
     from domain.clock import Clock
     from domain.storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -132,7 +133,7 @@ DEMO_STAFF = {  # store name -> (agent's first name, language)
 DEMO_BUYER_LANGUAGES = {"Anna Schmidt": "en", "Li Wei": "zh-hans", "Sophie Martin": "fr"}
 
 
-async def start_sandbox(settings: Settings, uow_factory: UnitOfWorkFactory, clock: Clock):  # noqa: ANN201
+async def start_sandbox(settings: Settings, uow_factory: UnitOfWorkFactory, clock: Clock) -> StandIn:
     """Start the local Telegram with demo people, seed the demo data, link stores to groups."""
     import secrets
 

@@ -96,3 +96,50 @@ async def world(uow_factory: UnitOfWorkFactory, clock: FakeClock) -> World:
         await uow.flush()
         await uow.commit()
         return World(store.id, buyer.id, order.id, ticket.id, request.id)
+
+
+@dataclass(frozen=True)
+class Shop:
+    """A store with orders in every status bound to one buyer, an agent, and a second store with its own agent."""
+
+    store_id: int
+    other_store_id: int
+    orders: dict[str, int]  # order number -> id: C-1 confirmed, S-1 shipped, T-1 in transit (international), D-1, X-1
+    buyer: int = 1001  # Telegram user ids
+    stranger: int = 1002
+    agent: int = 2001
+    other_agent: int = 3001
+
+
+@pytest.fixture
+async def shop(uow_factory: UnitOfWorkFactory, clock: FakeClock) -> Shop:
+    from dataclasses import replace
+
+    from domain.enums import BindingSource
+    from domain.models import StoreAgent
+
+    now = clock.now()
+    rows = [
+        order_row("C-1", OrderStatus.CONFIRMED, line=1),
+        order_row("S-1", OrderStatus.SHIPPED, line=2),
+        replace(order_row("T-1", OrderStatus.IN_TRANSIT, line=3), international=True),
+        order_row("D-1", OrderStatus.DELIVERED, line=4),
+        order_row("X-1", OrderStatus.CANCELLED, line=5),
+    ]
+    async with uow_factory() as uow:
+        store = await add_store(uow, clock, name="Berlin Gadgets", timezone="Europe/Berlin", country="DE")
+        other = await add_store(uow, clock, name="Other Shop", timezone="Europe/Berlin", country="DE")
+        await import_orders(uow, clock, store.id, rows)
+        buyer = await uow.users.get_or_create(1001, at=now, display_name="Anna")
+        await uow.users.get_or_create(1002, at=now, display_name="Stranger")
+        orders = {}
+        for row in rows:
+            order = await uow.orders.by_number(store.id, row.number)
+            assert order is not None
+            orders[row.number] = order.id
+            await uow.users.bind_order(buyer.id, order.id, source=BindingSource.DEMO, at=now)
+        for telegram_id, store_id, name in ((2001, store.id, "Max Agent"), (3001, other.id, "Olga Other")):
+            user = await uow.users.get_or_create(telegram_id, at=now, display_name=name)
+            uow.stores.add_agent(StoreAgent(store_id=store_id, user_id=user.id, display_name=name, joined_at=now))
+        await uow.commit()
+        return Shop(store.id, other.id, orders)
