@@ -1,4 +1,5 @@
-"""Shared fixtures: one database per test, on SQLite and (when configured) PostgreSQL.
+"""Shared fixtures: one database per test, on SQLite and (when configured)
+PostgreSQL, and a strict sandbox (the local Telegram) per test.
 
 `fresh_database_url` is an empty database; `database_url` is the same one
 migrated to the newest schema. PostgreSQL runs only when
@@ -23,6 +24,7 @@ from domain.clock import FakeClock
 from domain.storage.engine import create_engine
 from domain.storage.migrate import upgrade
 from domain.storage.uow import UnitOfWorkFactory
+from sandbox.server import SandboxServer
 
 POSTGRES_ENV = "AFTERSALES_TEST_POSTGRES_URL"
 # A Monday, so working-day arithmetic in tests starts from an ordinary week.
@@ -74,3 +76,16 @@ def uow_factory(engine: AsyncEngine) -> UnitOfWorkFactory:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(CLOCK_START)
+
+
+@pytest.fixture
+async def sandbox_server() -> AsyncIterator[SandboxServer]:
+    """A strict local Bot API on a free port; the test fails if anyone broke the reference."""
+    server = SandboxServer(host="127.0.0.1", port=0, strict=True, webhook_retry_delay=0.05)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+    # Tests that provoke violations on purpose clear what they checked.
+    assert server.violations == [], server.violations

@@ -99,13 +99,8 @@ def png_bytes(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[SandboxServer]:
-    server = SandboxServer(host="127.0.0.1", port=0, strict=True)
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
+def server(sandbox_server: SandboxServer) -> SandboxServer:
+    return sandbox_server
 
 
 @pytest.fixture
