@@ -1,0 +1,147 @@
+"""`make bench`: buyer messages through our durable update path vs a bare echo bot.
+
+Both bots run as their own processes against the same kind of sandbox in the
+same run. For each, a burst of text messages from many buyers is posted into
+the sandbox at once; the run ends when every message has its answer. We
+measure the bot process's CPU time (user + system, from /proc) per message
+and the throughput (messages answered per second of wall time), and report
+the median of 3 runs and our bot's ratio to the baseline.
+
+Our bot is the project's application factory plus the crash test's handler
+(`tests/crash/crash_bot.py`): each message stored, the buyer's step moved and
+the answer recorded in the outbox, all in one transaction per update, then
+sent by the outbox sender. SQLite, as the embedded default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sandbox.server import SandboxServer
+
+ROOT = Path(__file__).resolve().parent.parent
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Run:
+    cpu_seconds: float
+    wall_seconds: float
+    messages: int
+
+    @property
+    def cpu_ms_per_message(self) -> float:
+        return 1000 * self.cpu_seconds / self.messages
+
+    @property
+    def per_second(self) -> float:
+        return self.messages / self.wall_seconds
+
+
+def process_cpu_seconds(pid: int) -> float:
+    # Fields 14 and 15 of /proc/PID/stat: user and system time in clock ticks.
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def bot_command(kind: str, token: str, api_url: str, workdir: Path) -> list[str]:
+    if kind == "echo":
+        return [sys.executable, "-m", "bench.echo_bot", token, api_url]
+    database_url = f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}"
+    profile = ["-m", "cProfile", "-o", os.environ["BENCH_PROFILE"]] if os.environ.get("BENCH_PROFILE") else []
+    return [sys.executable, *profile, str(ROOT / "tests" / "crash" / "crash_bot.py"), token, api_url, database_url]
+
+
+async def prepare_database(workdir: Path) -> None:
+    from domain.storage.migrate import upgrade
+
+    await upgrade(f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}")
+
+
+def answered(server: SandboxServer, bot_id: int, chats: list) -> int:
+    return sum(1 for chat in chats for message in chat.messages.values() if message.sender_id == bot_id)
+
+
+async def one_run(kind: str, buyers: int, per_buyer: int) -> Run:
+    server = SandboxServer(host="127.0.0.1", port=0, strict=False)
+    await server.start()
+    token = f"{7_100_000_000 + secrets.randbelow(10**6)}:{secrets.token_urlsafe(26)}"
+    bot = server.world.add_bot(token=token, username="bench_bot", first_name="Bench")
+    world = server.world
+    people = [world.add_person(f"Buyer {i}") for i in range(buyers)]
+    chats = [world.private_chat(person.id, bot.id, create=True) for person in people]
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        if kind != "echo":
+            await prepare_database(workdir)
+        process = await asyncio.create_subprocess_exec(
+            *bot_command(kind, token, server.bot_api_base_url, workdir),
+            cwd=ROOT,
+            stdout=asyncio.subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        try:
+            async with asyncio.timeout(60):
+                while not (await process.stdout.readline()).startswith(b"ready"):
+                    pass
+            cpu_before = process_cpu_seconds(process.pid)
+            started = time.perf_counter()
+            total = buyers * per_buyer
+            for round_ in range(per_buyer):
+                for person, chat in zip(people, chats):
+                    world.post(chat, person.id, text=f"message {round_} from {person.id}", entities=[])
+            async with asyncio.timeout(300):
+                while answered(server, bot.id, chats) < total:
+                    await asyncio.sleep(0.01)
+            wall = time.perf_counter() - started
+            cpu = process_cpu_seconds(process.pid) - cpu_before
+        finally:
+            process.terminate()
+            async with asyncio.timeout(30):
+                await process.wait()
+            await server.stop()
+    return Run(cpu_seconds=cpu, wall_seconds=wall, messages=total)
+
+
+def median_run(runs: list[Run]) -> tuple[float, float]:
+    return (
+        statistics.median(run.cpu_ms_per_message for run in runs),
+        statistics.median(run.per_second for run in runs),
+    )
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--buyers", type=int, default=100)
+    parser.add_argument("--messages", type=int, default=10, help="messages per buyer")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--bots", nargs="+", default=["echo", "ours"], choices=["echo", "ours"])
+    args = parser.parse_args()
+    results: dict[str, tuple[float, float]] = {}
+    for kind in args.bots:
+        runs = []
+        for _ in range(args.runs):
+            runs.append(await one_run(kind, args.buyers, args.messages))
+            print(f"  {kind}: {runs[-1].cpu_ms_per_message:.2f} CPU ms/message, {runs[-1].per_second:.0f} messages/s", flush=True)
+        results[kind] = median_run(runs)
+    total = args.buyers * args.messages
+    names = {"echo": "bare python-telegram-bot echo", "ours": "Aftersales inbox → handler → outbox"}
+    print(f"\n{total} messages from {args.buyers} buyers, median of {args.runs} runs")
+    print("| bot | CPU ms/message | messages/s |\n|---|---|---|")
+    for kind, (cpu, rate) in results.items():
+        print(f"| {names[kind]} | {cpu:.2f} | {rate:.0f} |")
+    if len(results) == 2:
+        (echo_cpu, echo_rate), (our_cpu, our_rate) = results["echo"], results["ours"]
+        print(f"CPU ratio (ours / echo): {our_cpu / echo_cpu:.2f}; throughput ratio: {our_rate / echo_rate:.2f}")
+
+if __name__ == "__main__":
+    asyncio.run(main())
