@@ -9,12 +9,12 @@ from __future__ import annotations
 from telegram.ext import Application, ContextTypes
 
 from bot.context import AftersalesApplication, AftersalesContext, Deps
-from bot.handlers import buyer, common
+from bot.handlers import buyer, common, group
 
 
 def register_handlers(application: Application) -> None:
-    for handler in buyer.handlers():
-        application.add_handler(handler)
+    group.register(application)  # seller side: support groups, agents, the relay (before the buyer's /start)
+    buyer.register(application)  # buyer side: /start, orders, reason flows (durable), /tickets, free text
     for handler in common.fallback_handlers():
         application.add_handler(handler, group=1)
     application.add_error_handler(common.report_error)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from bot.app import build_application
 from bot.context import Deps
+from bot.pipeline.service import pipeline_for
 from bot.rendering import default_renderer
 from bot.settings import Settings
 from domain.clock import SystemClock
@@ -79,16 +80,18 @@ async def _serve(
 
     deps = Deps(settings=settings, clock=clock, renderer=default_renderer(), uow_factory=uow_factory)
     application = build_application(deps, token=token)
+    # Durable update path: stored before confirmed, one transaction each, sends after commit.
+    pipeline = pipeline_for(application)
     async with application:
         await application.start()
-        await application.updater.start_polling(drop_pending_updates=False)
+        await pipeline.start()
         if sandbox is not None:
             print(f"Aftersales is running offline. Open the web chat: {sandbox.url}", flush=True)
         else:
             me = application.bot
             print(f"Aftersales is running as @{me.username}", flush=True)
         await stop.wait()
-        await application.updater.stop()
+        await pipeline.stop()
         await application.stop()
     if sandbox is not None:
         await sandbox.stop()

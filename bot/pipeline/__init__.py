@@ -3,6 +3,16 @@
 - ``keys``: the ordering key of an update (ConversationHandler's chat and user).
 - ``scheduler``: ``KeyedScheduler``, bounded concurrency with FIFO order per key.
 - ``ratelimit``: ``SendLimiter``, Telegram's send limits and ``retry_after``.
+
+The durable update path built on them (import the modules directly; they
+need the database and ``bot.context``):
+- ``poller``: getUpdates, each batch committed to the inbox before it is confirmed.
+- ``inbox``: storing raw updates, duplicates dropped.
+- ``runner``: one transaction per update, retries, parking.
+- ``outbox``: ``context.outbox``, messages recorded in the update's transaction.
+- ``sender``: sends committed outbox rows, in order per chat.
+- ``timers``: fires due deadlines exactly once.
+- ``service``: ``UpdatePipeline`` / ``pipeline_for(application)``, all of it started and stopped together.
 """
 
 from bot.pipeline.keys import ConversationKey, conversation_key, key_from_raw

@@ -22,7 +22,9 @@ def key_text(key: ConversationKey) -> str:
 async def store_updates(uow_factory: UnitOfWorkFactory, clock: Clock, updates: Iterable[Mapping[str, Any]]) -> int:
     """Store raw updates in one transaction and commit; returns how many were new.
 
-    A redelivered update (same update_id) is dropped by the database. One that
+    A redelivered update (same update_id, same content) is dropped. Telegram
+    reuses ids after starting them afresh, so a different update under a done
+    update's id replaces that old row. One that
     is not a well-formed update is stored parked, with the reason, rather than
     lost: the batch still commits and the poller moves on.
     """
@@ -37,6 +39,10 @@ async def store_updates(uow_factory: UnitOfWorkFactory, clock: Clock, updates: I
                 status, error = PENDING, None
             except ValueError as problem:
                 key, status, error = f"update:{payload.get('update_id')}", PARKED, f"malformed update: {problem}"
-            stored += await inbox.store(payload["update_id"], payload, key, at=now, status=status, error=error)
+            update_id = payload["update_id"]
+            if await inbox.store(update_id, payload, key, at=now, status=status, error=error):
+                stored += 1
+            elif await inbox.replace_reused_id(update_id, payload, key, at=now, status=status, error=error):
+                stored += 1
         await uow.commit()
     return stored

@@ -13,12 +13,12 @@ import asyncio
 import logging
 from collections.abc import Callable
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot
-from telegram.error import InvalidToken, NetworkError, TimedOut
+from telegram.error import Conflict, InvalidToken, NetworkError, TimedOut
 
 from bot.pipeline.inbox import store_updates
 from domain.clock import Clock
-from domain.storage.repositories.pipeline import InboxRepository
 from domain.storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,10 @@ class UpdatePoller:
 
     async def run(self) -> None:
         """Poll until cancelled. Raises ``InvalidToken``: no retry fixes a wrong token."""
-        offset = await self._first_offset()
+        # Not the newest stored id + 1: Telegram restarts update ids at random
+        # after a quiet week (a fresh sandbox at a fixed number), so only
+        # Telegram knows what it has not had confirmed; the inbox drops repeats.
+        offset: int | None = None
         failures = 0
         while True:
             try:
@@ -63,7 +66,8 @@ class UpdatePoller:
                 raise
             except TimedOut:
                 continue  # a long poll the network cut short: just ask again
-            except NetworkError as error:
+            except (NetworkError, Conflict) as error:
+                # Conflict: another instance polls (or one just killed still did); back off, ask again.
                 delay = self._error_delays[min(failures, len(self._error_delays) - 1)]
                 failures += 1
                 log.warning("getUpdates failed (%s); retrying in %.1f s", error, delay)
@@ -73,14 +77,12 @@ class UpdatePoller:
             if not updates:
                 continue
             # Committed before the next getUpdates, whose offset confirms this batch to Telegram.
-            await store_updates(self._uow_factory, self._clock, [update.to_dict() for update in updates])
+            try:
+                await store_updates(self._uow_factory, self._clock, [update.to_dict() for update in updates])
+            except (SQLAlchemyError, OSError):
+                # Not confirmed: the same offset asks Telegram for this batch again.
+                log.exception("could not store %d updates; asking for them again", len(updates))
+                await asyncio.sleep(self._error_delays[0])
+                continue
             offset = updates[-1].update_id + 1
             self._on_stored()
-
-    async def _first_offset(self) -> int | None:
-        # Everything up to the newest stored update is safe here; asking from
-        # there confirms it. With an empty inbox Telegram starts at the oldest
-        # update it still keeps.
-        async with self._uow_factory() as uow:
-            highest = await InboxRepository(uow.session).highest_update_id()
-        return None if highest is None else highest + 1

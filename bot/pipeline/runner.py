@@ -22,8 +22,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
-from telegram.ext import Application
+from telegram.ext import Application, ApplicationHandlerStop
 
 from bot.pipeline.outbox import Outbox, UpdateAttempt, current_attempt, enter_attempt, leave_attempt
 from bot.pipeline.scheduler import KeyedScheduler
@@ -72,9 +73,15 @@ class UpdateRunner:
         try:
             while True:
                 self._wake.clear()
-                await self._submit_pending()
                 try:
-                    await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+                    await self._submit_pending()
+                except (SQLAlchemyError, OSError):
+                    log.exception("could not read the database; trying again shortly")
+                try:
+                    # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a
+                    # cancel that lands as the event is set, and this loop never ends.
+                    async with asyncio.timeout(self._poll_interval):
+                        await self._wake.wait()
                 except TimeoutError:
                     pass  # look anyway: an operator may have requeued an update
         finally:
@@ -143,10 +150,17 @@ class UpdateRunner:
 
 
 async def _note_failure(update: object, context: Any) -> None:
-    """Error handler: tell the runner's current attempt that a handler failed."""
+    """Error handler (registered last): tell the runner's current attempt that a handler failed.
+
+    Raising ApplicationHandlerStop keeps later handler groups from running in
+    a transaction that is going to be rolled back anyway.
+    """
     attempt = current_attempt()
-    if attempt is not None and attempt.error is None and context.error is not None:
+    if attempt is None or context.error is None:
+        return
+    if attempt.error is None:
         attempt.error = context.error
+    raise ApplicationHandlerStop
 
 
 def _describe(error: BaseException) -> str:

@@ -21,6 +21,7 @@ import warnings
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot
 from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.warnings import PTBUserWarning
@@ -80,9 +81,15 @@ class OutboxSender:
         try:
             while True:
                 self._wake.clear()
-                await self._submit_unsent()
                 try:
-                    await asyncio.wait_for(self._wake.wait(), self._poll_interval)
+                    await self._submit_unsent()
+                except (SQLAlchemyError, OSError):
+                    log.exception("could not read the database; trying again shortly")
+                try:
+                    # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a
+                    # cancel that lands as the event is set, and this loop never ends.
+                    async with asyncio.timeout(self._poll_interval):
+                        await self._wake.wait()
                 except TimeoutError:
                     pass  # rows committed by another process, or a dependency now sent
         finally:
@@ -98,13 +105,17 @@ class OutboxSender:
         async with self._uow_factory() as uow:
             repository = OutboxSendingRepository(uow.session)
             rows = await repository.unsent(excluding=self._in_flight, limit=room)
-            waiting: list[OutboxMessage] = []
+            ready: list[OutboxMessage] = []
+            held_chats: set[int] = set()  # a chat's later rows wait behind one that waits
             for row in rows:
-                if row.after_id is not None and not await self._dependency_allows(repository, row):
+                if row.chat_id in held_chats or (
+                    row.after_id is not None and not await self._dependency_allows(repository, row)
+                ):
+                    held_chats.add(row.chat_id)
                     continue
-                waiting.append(row)
-        for row in waiting:
-            self._in_flight.add(row.id)
+                ready.append(row)
+                self._in_flight.add(row.id)
+        for row in ready:
             self._scheduler.submit(row.chat_id, self._job(row))
 
     async def _dependency_allows(self, repository: OutboxSendingRepository, row: OutboxMessage) -> bool:
@@ -113,7 +124,7 @@ class OutboxSender:
             return True
         if dependency.failed_at is not None:
             return True  # the job fails this row too, with the reason
-        # Same chat: the per-chat queue sends the dependency first anyway.
+        # Same chat, already queued: the per-chat queue sends the dependency first.
         return dependency.chat_id == row.chat_id and dependency.id in self._in_flight
 
     def _job(self, row: OutboxMessage) -> Callable[[], Awaitable[None]]:
@@ -136,6 +147,7 @@ class OutboxSender:
             try:
                 result = await self._bot.do_api_request(row.method, api_kwargs=dict(row.payload))
             except RetryAfter as error:
+                log.info("Telegram asks to wait %s before sending to %s", error.retry_after, row.chat_id)
                 self._limiter.retry_after(row.chat_id, error.retry_after)
                 continue
             except (TimedOut, NetworkError) as error:

@@ -23,7 +23,9 @@ from bot.pipeline.poller import UpdatePoller
 from bot.pipeline.ratelimit import SendLimiter
 from bot.pipeline.runner import DEFAULT_RETRY_DELAYS, UpdateRunner
 from bot.pipeline.sender import FailureHook, OutboxSender, ResultHook
+from bot.pipeline.timers import DeadlineHandler, TimerSweeper
 from domain.clock import Clock
+from domain.enums import DeadlineKind
 from domain.storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -44,7 +46,11 @@ class UpdatePipeline:
         retry_delays: tuple[float, ...] = DEFAULT_RETRY_DELAYS,
         result_hooks: Mapping[str, ResultHook] | None = None,
         on_send_failure: FailureHook | None = None,
+        deadline_handlers: Mapping[DeadlineKind, DeadlineHandler] | None = None,
+        timer_interval: float = 5.0,
+        drain_timeout: float = 30.0,
     ) -> None:
+        self._drain_timeout = drain_timeout
         self.sender = OutboxSender(
             application.bot,
             uow_factory,
@@ -67,7 +73,14 @@ class UpdatePipeline:
         self.poller = UpdatePoller(
             application.bot, uow_factory, clock, on_stored=self.runner.wake, timeout=poll_timeout
         )
+        # Without handlers no sweeper runs: deadlines of kinds nobody handles stay live.
+        self.timers = (
+            TimerSweeper(uow_factory, clock, deadline_handlers, poll_interval=timer_interval, on_committed=self.sender.wake)
+            if deadline_handlers
+            else None
+        )
         self._tasks: list[asyncio.Task[None]] = []
+        self._timer_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Send what is left from before, handle what is stored, then poll for more."""
@@ -77,11 +90,18 @@ class UpdatePipeline:
             loop.create_task(self.runner.run(), name="update-runner"),
             loop.create_task(self.poller.run(), name="update-poller"),
         ]
+        if self.timers is not None:
+            self._timer_task = loop.create_task(self.timers.run(), name="timer-sweeper")
+            self._timer_task.add_done_callback(_log_crash)
         for task in self._tasks:
             task.add_done_callback(_log_crash)
 
     async def stop(self) -> None:
         """Stop polling, let started updates and sends finish, then stop."""
+        if self._timer_task is not None:
+            self._timer_task.cancel()
+            await asyncio.wait([self._timer_task])
+            self._timer_task = None
         poller, runner, sender = self._tasks or (None, None, None)
         for task, drain in ((poller, None), (runner, self.runner.drain), (sender, self.sender.drain)):
             if task is None:
@@ -89,7 +109,12 @@ class UpdatePipeline:
             task.cancel()
             await asyncio.wait([task])  # a crash was logged by _log_crash already
             if drain is not None:
-                await drain()
+                try:
+                    async with asyncio.timeout(self._drain_timeout):
+                        await drain()
+                except TimeoutError:
+                    # Nothing is lost: unfinished updates stay pending, unsent rows unsent.
+                    log.warning("%s did not finish within %s s; stopping anyway", task.get_name(), self._drain_timeout)
         self._tasks = []
 
 
@@ -105,4 +130,9 @@ def pipeline_for(application: AftersalesApplication, **options: Any) -> UpdatePi
         raise ValueError("the update pipeline needs a database: Deps.uow_factory is None")
     options.setdefault("concurrent_updates", deps.settings.concurrent_updates)
     options.setdefault("max_in_flight_sends", deps.settings.max_in_flight_sends)
+    # The seller side's result hooks, failure hook and ticket timers (bot.relay.hooks).
+    from bot.relay.hooks import seller_pipeline_options
+
+    for name, value in seller_pipeline_options(deps.renderer, deps.clock).items():
+        options.setdefault(name, value)
     return UpdatePipeline(application, deps.uow_factory, deps.clock, **options)

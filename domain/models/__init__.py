@@ -2,6 +2,7 @@
 
 from domain.models.audit import AuditEvent
 from domain.models.base import Base
+from domain.models.drafts import ConversationDraft
 from domain.models.integration import InboxUpdate, OutboundWebhook, OutboxMessage, ProcessedUpdate
 from domain.models.moderation import ModerationFlag, Strike
 from domain.models.orders import Order, OrderBinding, OrderEvent, OrderItem
@@ -16,6 +17,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Cancellation",
+    "ConversationDraft",
     "Deadline",
     "InviteCode",
     "MessageAttachment",

@@ -16,6 +16,7 @@ import pytest
 
 from bot.app import build_application
 from bot.context import AftersalesApplication, Deps
+from bot.pipeline.ratelimit import SendLimiter
 from bot.pipeline.service import pipeline_for
 from bot.rendering import default_renderer
 from bot.settings import load_settings
@@ -53,7 +54,11 @@ async def bot_app(sandbox: SandboxServer, bot_token: str, tmp_path) -> AsyncIter
     deps = Deps(settings=settings, clock=clock, renderer=default_renderer(), uow_factory=UnitOfWorkFactory(engine))
     application = build_application(deps)
     # The production update path: poller → inbox → runner → outbox → sender.
-    pipeline = pipeline_for(application, poll_timeout=1, poll_interval=0.2, retry_delays=(0.05, 0.1))
+    # The sandbox runs without Telegram's flood limits here, and so does the sender: tests
+    # would otherwise wait out the 20-a-minute group limit (the limiter has its own tests).
+    unlimited = SendLimiter(overall_per_second=10_000, private_per_second=10_000, private_burst=10_000,
+                            group_per_minute=1_000_000)
+    pipeline = pipeline_for(application, poll_timeout=1, poll_interval=0.2, retry_delays=(0.05, 0.1), limiter=unlimited)
     try:
         async with application:
             await application.start()

@@ -37,6 +37,27 @@ class InboxRepository(Repository):
             },
         )
 
+    async def replace_reused_id(self, update_id: int, payload: dict[str, Any], conversation_key: str, *,
+                                at: datetime, status: str = PENDING, error: str | None = None) -> bool:
+        """Store ``payload`` over a *done* row of the same id and different content; False otherwise.
+
+        The same content is a redelivery (nothing to do). A pending or parked
+        row is kept: its update was never handled, and the newcomer cannot be
+        told apart from a corrupted redelivery.
+        """
+        existing = await self.session.get(InboxUpdate, update_id)
+        if existing is None or existing.payload == payload or existing.status != DONE:
+            return False
+        await self.session.execute(
+            update(InboxUpdate)
+            .where(InboxUpdate.update_id == update_id, InboxUpdate.status == DONE)
+            .values(payload=payload, conversation_key=conversation_key, status=status, attempts=0,
+                    last_error=error, received_at=at, done_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        await self.session.refresh(existing)
+        return True
+
     async def get(self, update_id: int) -> InboxUpdate | None:
         return await self.session.get(InboxUpdate, update_id)
 

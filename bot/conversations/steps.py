@@ -1,0 +1,239 @@
+"""The steps every reason flow shares: describe, add photos or documents, confirm, open the ticket.
+
+Each flow module (`contact_seller`, `change_address`, ...) describes itself
+with a `FlowSpec`; these steps read the spec of the flow in progress from the
+chat's draft. All reason flows make ONE ConversationHandler (see
+`bot.conversations.ticket_flow`) so that a chat is in at most one flow: a
+second reason button starts over cleanly instead of leaving two flows
+competing for the buyer's next message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ConversationHandler
+
+from bot import callbacks
+from bot.context import AftersalesContext
+from bot.handlers import buyer_views as views
+from bot.handlers.common import answer_query
+from bot.handlers.group import incoming_files
+from domain.enums import AttachmentKind, TicketReason
+from domain.models import Order
+from domain.results import IncomingFile
+from domain.services.ticket_rules import cancel_options, reason_allowed
+
+FLOW_PREFIX = "flw"  # flw:done, flw:send, flw:quit, flw:why:<cancel reason>
+MAX_DESCRIPTION = 2000  # long enough for any after-sales story, short enough for one topic message with its header
+MAX_FILES = 10  # an album's worth
+DRAFT_KEY = "draft"
+
+
+class Step(IntEnum):
+    PICK_CANCEL_REASON = 1
+    DESCRIBE = 2
+    MEDIA = 3
+    CONFIRM = 4
+
+
+@dataclass(frozen=True)
+class FlowSpec:
+    reason: TicketReason
+    min_length: int = 2  # shorter descriptions are re-asked ("address too short")
+    takes_media: bool = False
+    picks_cancel_reason: bool = False
+    cancel_reasons: tuple[str, ...] = field(default=())
+
+
+def _flow_button(context: AftersalesContext, lang: str, label: str, action: str, *args: object) -> InlineKeyboardButton:
+    return InlineKeyboardButton(context.render(f"flows/button_{label}.txt", lang), callback_data=callbacks.encode(FLOW_PREFIX, action, *args))
+
+
+def draft(context: AftersalesContext) -> dict:
+    return context.chat_data.setdefault(DRAFT_KEY, {})
+
+
+async def begin(update: Update, context: AftersalesContext, specs: dict[str, FlowSpec]) -> int:
+    """A reason button: check the order and the rule up front, then ask the flow's first question."""
+    query = update.callback_query
+    lang = await views.buyer_language(update, context)
+    decoded = callbacks.decode(query.data or "")
+    spec = specs.get(decoded.action) if decoded else None
+    order_id = int(decoded.args[0]) if decoded and decoded.args and decoded.args[0].isdigit() else 0
+    order = await views.bound_order(context, query.from_user.id, order_id) if spec else None
+    if spec is None or order is None:
+        await answer_query(query, context.render("common/stale_button.txt", lang), show_alert=True)
+        return ConversationHandler.END
+    verdict = reason_allowed(order, spec.reason)
+    if not verdict.allowed:
+        await answer_query(query)
+        await context.outbox.send_message(
+            query.message.chat.id, context.render("buyer/refused.html", lang, why=verdict.why), parse_mode="HTML"
+        )
+        return ConversationHandler.END
+    await answer_query(query)
+    context.chat_data[DRAFT_KEY] = {"reason": spec.reason.value, "order_id": order.id, "text": None, "files": []}
+    chat_id = query.message.chat.id
+    await context.outbox.send_message(
+        chat_id,
+        context.render(f"flows/{spec.reason.value}_intro.html", lang, order=order, **intro_values(order, spec)),
+        parse_mode="HTML",
+    )
+    if spec.picks_cancel_reason:
+        rows = [[_flow_button(context, lang, f"why_{why}", "why", why)] for why in spec.cancel_reasons]
+        await context.outbox.send_message(
+            chat_id, context.render("flows/pick_cancel_reason.html", lang), parse_mode="HTML", reply_markup=InlineKeyboardMarkup(rows)
+        )
+        return Step.PICK_CANCEL_REASON
+    return Step.DESCRIBE
+
+
+def intro_values(order: Order, spec: FlowSpec) -> dict:
+    """What a flow's first message must say up front (a cancellation: how it would go)."""
+    if spec.reason == TicketReason.CANCEL_ORDER:
+        options = cancel_options(order)
+        return {"path": options.path, "why": options.why}
+    return {}
+
+
+def _spec(context: AftersalesContext, specs: dict[str, FlowSpec]) -> FlowSpec | None:
+    return specs.get(draft(context).get("reason", ""))
+
+
+async def pick_cancel_reason(update: Update, context: AftersalesContext, specs: dict[str, FlowSpec]) -> int:
+    query = update.callback_query
+    lang = await views.buyer_language(update, context)
+    decoded = callbacks.decode(query.data or "")
+    spec = _spec(context, specs)
+    why = decoded.args[0] if decoded and decoded.args else ""
+    if spec is None or why not in spec.cancel_reasons:
+        await answer_query(query, context.render("common/stale_button.txt", lang), show_alert=True)
+        return Step.PICK_CANCEL_REASON
+    await answer_query(query)
+    draft(context)["cancel_reason"] = why
+    await context.outbox.send_message(
+        query.message.chat.id, context.render("flows/ask_cancel_details.html", lang), parse_mode="HTML"
+    )
+    return Step.DESCRIBE
+
+
+async def take_description(update: Update, context: AftersalesContext, specs: dict[str, FlowSpec]) -> int:
+    message = update.effective_message
+    lang = await views.buyer_language(update, context)
+    spec = _spec(context, specs)
+    if spec is None:
+        return ConversationHandler.END
+    text = (message.text or "").strip()
+    problem = "too_short" if len(text) < spec.min_length else "too_long" if len(text) > MAX_DESCRIPTION else None
+    if problem:
+        await context.outbox.send_message(
+            message.chat.id,
+            context.render("flows/description_invalid.html", lang, problem=problem, reason=spec.reason.value,
+                           min_length=spec.min_length, max_length=MAX_DESCRIPTION, length=len(text)),
+            parse_mode="HTML",
+        )
+        return Step.DESCRIBE
+    reason_word = draft(context).get("cancel_reason")
+    draft(context)["text"] = text if reason_word is None else f"[{reason_word}] {text}"
+    if spec.takes_media:
+        await ask_for_media(context, message.chat.id, lang)
+        return Step.MEDIA
+    return await ask_to_confirm(context, message.chat.id, lang)
+
+
+async def want_text(update: Update, context: AftersalesContext) -> int:
+    """A sticker, photo or anything else where words are wanted."""
+    lang = await views.buyer_language(update, context)
+    await context.outbox.send_message(update.effective_chat.id, context.render("flows/want_text.html", lang), parse_mode="HTML")
+    return Step.DESCRIBE
+
+
+async def ask_for_media(context: AftersalesContext, chat_id: int, lang: str) -> None:
+    await context.outbox.send_message(
+        chat_id,
+        context.render("flows/ask_media.html", lang, max_files=MAX_FILES),
+        parse_mode="HTML",
+        reply_markup=InlineKeyboardMarkup([[_flow_button(context, lang, "done", "done")]]),
+    )
+
+
+async def take_media(update: Update, context: AftersalesContext) -> int:
+    message = update.effective_message
+    lang = await views.buyer_language(update, context)
+    files = draft(context).setdefault("files", [])
+    incoming = incoming_files(message)
+    if len(files) + len(incoming) > MAX_FILES:
+        await context.outbox.send_message(message.chat.id, context.render("flows/too_many_files.html", lang, max_files=MAX_FILES), parse_mode="HTML")
+        return Step.MEDIA
+    files.extend([str(f.kind), f.file_id, f.file_unique_id] for f in incoming)  # JSON-friendly: the draft may be stored
+    await context.outbox.send_message(
+        message.chat.id,
+        context.render("flows/media_received.html", lang, count=len(files)),
+        parse_mode="HTML",
+        reply_markup=InlineKeyboardMarkup([[_flow_button(context, lang, "done", "done")]]),
+    )
+    return Step.MEDIA
+
+
+async def want_media(update: Update, context: AftersalesContext) -> int:
+    lang = await views.buyer_language(update, context)
+    await context.outbox.send_message(
+        update.effective_chat.id,
+        context.render("flows/want_media.html", lang),
+        parse_mode="HTML",
+        reply_markup=InlineKeyboardMarkup([[_flow_button(context, lang, "done", "done")]]),
+    )
+    return Step.MEDIA
+
+
+async def media_done(update: Update, context: AftersalesContext) -> int:
+    await answer_query(update.callback_query)
+    return await ask_to_confirm(context, update.effective_chat.id, await views.buyer_language(update, context))
+
+
+async def ask_to_confirm(context: AftersalesContext, chat_id: int, lang: str) -> int:
+    current = draft(context)
+    await context.outbox.send_message(
+        chat_id,
+        context.render("flows/confirm.html", lang, reason=current["reason"], text=current["text"], files=len(current["files"])),
+        parse_mode="HTML",
+        reply_markup=InlineKeyboardMarkup(
+            [[_flow_button(context, lang, "send", "send"), _flow_button(context, lang, "quit", "quit")]]
+        ),
+    )
+    return Step.CONFIRM
+
+
+async def want_button(update: Update, context: AftersalesContext) -> int:
+    lang = await views.buyer_language(update, context)
+    await context.outbox.send_message(update.effective_chat.id, context.render("flows/want_button.html", lang), parse_mode="HTML")
+    return Step.CONFIRM
+
+
+async def submit(update: Update, context: AftersalesContext) -> int:
+    """Send: open the ticket with the description and files, hand it to the seller side."""
+    query = update.callback_query
+    lang = await views.buyer_language(update, context)
+    current = context.chat_data.pop(DRAFT_KEY, None)
+    if not current:
+        await answer_query(query, context.render("common/stale_button.txt", lang), show_alert=True)
+        return ConversationHandler.END
+    await answer_query(query)
+    files = tuple(IncomingFile(AttachmentKind(kind), file_id, unique) for kind, file_id, unique in current["files"])
+    await views.open_and_announce(
+        context, query.message.chat.id, query.from_user.id, current["order_id"], current["reason"], lang, current["text"], files
+    )
+    return ConversationHandler.END
+
+
+async def quit_flow(update: Update, context: AftersalesContext) -> int:
+    """/cancel or the Cancel button: leave the flow, nothing is sent to the seller."""
+    lang = await views.buyer_language(update, context)
+    if update.callback_query is not None:
+        await answer_query(update.callback_query)
+    context.chat_data.pop(DRAFT_KEY, None)
+    await context.outbox.send_message(update.effective_chat.id, context.render("flows/left.html", lang), parse_mode="HTML")
+    return ConversationHandler.END

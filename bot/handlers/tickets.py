@@ -1,0 +1,139 @@
+"""The buyer's tickets: /tickets, a ticket's timeline, closing it, and free text outside any flow."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot import callbacks
+from bot.context import AftersalesContext
+from bot.handlers.buyer_views import buyer_language
+from bot.handlers.common import answer_query
+from bot.handlers.group import incoming_files
+from domain.errors import DomainError
+from domain.results import Viewer
+from domain.services.refusals import Refused
+from domain.services.relay import record_buyer_message, route_free_text
+from domain.services.tickets import buyer_tickets, close_ticket, ticket_timeline
+
+TICKET_PREFIX = "btk"  # btk:view:<id>, btk:close:<id>, btk:to:<id> (send the replied-to message there)
+
+
+def _button(text: str, action: str, ticket_id: int) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text, callback_data=callbacks.encode(TICKET_PREFIX, action, ticket_id))
+
+
+async def list_tickets(update: Update, context: AftersalesContext) -> None:
+    lang = await buyer_language(update, context)
+    tickets = await buyer_tickets(context.uow, update.effective_user.id)
+    rows = [[_button(context.render("buyer/ticket_button.txt", lang, ticket=t), "view", t.ticket_id)] for t in tickets]
+    await context.outbox.send_message(
+        update.effective_chat.id,
+        context.render("buyer/tickets.html", lang, tickets=tickets),
+        parse_mode="HTML",
+        reply_markup=InlineKeyboardMarkup(rows) if rows else None,
+    )
+
+
+def _ticket_id(update: Update) -> tuple[str, int]:
+    decoded = callbacks.decode(update.callback_query.data or "")
+    if decoded is None or not decoded.args or not decoded.args[0].isdigit():
+        return "", 0
+    return decoded.action, int(decoded.args[0])
+
+
+async def press_ticket(update: Update, context: AftersalesContext) -> None:
+    query = update.callback_query
+    lang = await buyer_language(update, context)
+    action, ticket_id = _ticket_id(update)
+    try:
+        if action == "view":
+            await show_timeline(context, query.message.chat.id, query.from_user.id, ticket_id, lang)
+        elif action == "close":
+            await close_by_buyer(context, query.from_user.id, ticket_id)
+        elif action == "to" and query.message.reply_to_message is not None:
+            await pass_on(context, ticket_id, query.message.reply_to_message, lang)
+        else:
+            raise DomainError("unknown ticket button")
+    except Refused as refusal:
+        await answer_query(query, context.render("buyer/ticket_refused.txt", lang, why=refusal.why), show_alert=True)
+        return
+    except DomainError:  # not the presser's ticket, or gone: the button is stale for them
+        await answer_query(query, context.render("common/stale_button.txt", lang), show_alert=True)
+        return
+    await answer_query(query)
+
+
+async def show_timeline(context: AftersalesContext, chat_id: int, buyer_id: int, ticket_id: int, lang: str) -> None:
+    timeline = await ticket_timeline(context.uow, ticket_id, Viewer("buyer", buyer_id))
+    closable = timeline.ticket.status != "closed"
+    await context.outbox.send_message(
+        chat_id,
+        context.render("buyer/ticket_timeline.html", lang, ticket=timeline.ticket, entries=timeline.entries),
+        parse_mode="HTML",
+        reply_markup=InlineKeyboardMarkup([[_button(context.render("buyer/button_close_ticket.txt", lang), "close", ticket_id)]])
+        if closable else None,
+    )
+
+
+async def close_by_buyer(context: AftersalesContext, buyer_id: int, ticket_id: int) -> None:
+    """The seller side words the closing and asks for the 1-5 rating (its rating buttons)."""
+    from bot.relay import deliver_ticket_notices
+
+    closed = await close_ticket(context.uow, context.deps.clock, ticket_id, "buyer", buyer_id)
+    await deliver_ticket_notices(context, closed.notices)
+
+
+async def pass_on(context: AftersalesContext, ticket_id: int, message, lang: str) -> None:
+    """Record the buyer's message on the ticket and copy it to the store."""
+    from bot.relay import relay_buyer_message
+
+    text = message.text if message.text is not None else message.caption
+    recorded = await record_buyer_message(
+        context.uow, context.deps.clock, ticket_id, text, None, incoming_files(message),
+        buyer_telegram_id=message.chat.id,
+    )
+    await relay_buyer_message(context, ticket_id, recorded, message)
+
+
+async def take_free_text(update: Update, context: AftersalesContext) -> None:
+    """Outside any flow: the buyer's only open ticket gets it; with several, ask which; with none, offer the orders."""
+    message = update.effective_message
+    lang = await buyer_language(update, context)
+    route = await route_free_text(context.uow, update.effective_user.id)
+    if route.kind == "one":
+        await pass_on(context, route.ticket.ticket_id, message, lang)
+        return
+    if route.kind == "none":
+        await context.outbox.send_message(message.chat.id, context.render("buyer/no_open_ticket.html", lang), parse_mode="HTML")
+        return
+    rows = [[_button(context.render("buyer/ticket_button.txt", lang, ticket=t), "to", t.ticket_id)] for t in route.choices]
+    # A reply to the buyer's message, so the pressed button finds what to pass on.
+    await context.outbox.call(
+        "sendMessage",
+        {
+            "chat_id": message.chat.id,
+            "text": context.render("buyer/which_ticket.html", lang),
+            "parse_mode": "HTML",
+            "reply_parameters": {"message_id": message.message_id},
+            "reply_markup": InlineKeyboardMarkup(rows),
+        },
+    )
+
+
+def handlers() -> list:
+    return [
+        CommandHandler("tickets", list_tickets, filters=filters.ChatType.PRIVATE),
+        CallbackQueryHandler(press_ticket, pattern=callbacks.pattern(TICKET_PREFIX)),
+    ]
+
+
+def free_text_handlers() -> list:
+    """Last among the buyer's handlers: whatever no flow or command took."""
+    return [
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND
+            & (filters.TEXT | filters.PHOTO | filters.VIDEO | filters.Document.ALL),
+            take_free_text,
+        )
+    ]

@@ -1,0 +1,38 @@
+"""What the seller side needs to act: the unit of work, the outbox, the renderer and the clock.
+
+Handlers get these from their context; result and failure hooks (which run in
+the sender's own transaction, outside any update) build them from the
+sender's unit of work. Either way the seller code below takes one `Desk`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.pipeline.outbox import Outbox
+from bot.rendering import Renderer
+from domain.clock import Clock
+
+if TYPE_CHECKING:
+    from bot.context import AftersalesContext
+    from domain.storage.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Desk:
+    uow: UnitOfWork
+    outbox: Outbox
+    renderer: Renderer
+    clock: Clock
+
+    @classmethod
+    def of(cls, context: AftersalesContext) -> Desk:
+        return cls(context.uow, context.outbox, context.deps.renderer, context.deps.clock)
+
+    @classmethod
+    def for_hook(cls, uow: UnitOfWork, renderer: Renderer, clock: Clock) -> Desk:
+        return cls(uow, Outbox(uow, clock), renderer, clock)
+
+    def render(self, template: str, lang: str, /, **values: object) -> str:
+        return self.renderer.render(template, lang, **values)

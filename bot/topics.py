@@ -1,0 +1,246 @@
+"""A ticket's place on the seller side: its forum topic (or private cards to agents).
+
+Telegram gives a new topic's ``message_thread_id`` only in the answer to
+``createForumTopic``, and an outbox row's parameters are fixed when recorded.
+So the topic is created alone, and the ``topic_created`` result hook (run by
+the sender with Telegram's answer) stores the thread id and then records the
+header card and any buyer message that waited for the topic. A buyer message
+arriving while the topic is still being made is copied by that same hook.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import callbacks
+from bot.relay.desk import Desk
+from bot.rendering import DEFAULT_LANGUAGE, pick_language
+from domain.enums import AuthorRole, CopyRole, DeadlineKind, TicketStatus
+from domain.models import Store, StoreSupportGroup, Ticket
+from domain.services.ticket_deadlines import SUBJECT
+from domain.services.tickets import OpenedTicket
+
+MAX_TOPIC_NAME = 128  # Telegram's limit for a forum topic's name
+CLOSE_PREFIX = "tkt"  # callback data: tkt:close:<ticket id>
+
+
+async def agents_language(desk: Desk, store_id: int) -> str:
+    """The language for store-side texts nobody in particular reads (a shared topic): the first agent's."""
+    for agent in await desk.uow.stores.agents(store_id):
+        user = await desk.uow.users.get(agent.user_id)
+        if user is not None:
+            return pick_language(user.language)
+    return DEFAULT_LANGUAGE
+
+
+async def next_deadline(desk: Desk, ticket: Ticket) -> datetime | None:
+    """What the topic title counts down to: the first response, else the buyer-silence close."""
+    if ticket.status == TicketStatus.CLOSED:
+        return None
+    if ticket.first_responded_at is None:
+        return ticket.first_response_due_at
+    if ticket.status == TicketStatus.WAITING_BUYER:
+        live = await desk.uow.deadlines.live(DeadlineKind.AUTO_CLOSE, SUBJECT, ticket.id)
+        return live.due_at if live else None
+    return None
+
+
+def local_time(at: datetime | None, store: Store) -> datetime | None:
+    if at is None:
+        return None
+    try:
+        return at.astimezone(ZoneInfo(store.timezone))
+    except (KeyError, ValueError):
+        return at
+
+
+async def topic_title(desk: Desk, ticket: Ticket, store: Store, lang: str) -> str:
+    due = local_time(await next_deadline(desk, ticket), store)
+    title = desk.render(
+        "seller/topic_title.txt", lang, status=str(ticket.status), number=ticket.number, reason=str(ticket.reason), due=due
+    )
+    return title[:MAX_TOPIC_NAME]
+
+
+def card_keyboard(desk: Desk, lang: str, ticket: Ticket) -> InlineKeyboardMarkup | None:
+    if ticket.status == TicketStatus.CLOSED:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(desk.render("seller/button_close.txt", lang), callback_data=callbacks.encode(CLOSE_PREFIX, "close", ticket.id))]]
+    )
+
+
+async def ticket_card(desk: Desk, ticket: Ticket, lang: str) -> str:
+    order = await desk.uow.orders.get(ticket.order_id) if ticket.order_id is not None else None
+    buyer = await desk.uow.users.get(ticket.buyer_id)
+    first = None
+    for message in await desk.uow.tickets.messages(ticket.id):
+        if message.author_role == AuthorRole.BUYER and message.text:
+            first = message.text
+            break
+    return desk.render(
+        "seller/ticket_card.html",
+        lang,
+        number=ticket.number,
+        order_number=order.external_number if order else None,
+        items=[(item.title, item.quantity) for item in order.items] if order else [],
+        status=str(ticket.status),
+        reason=str(ticket.reason),
+        buyer_language=buyer.language if buyer else DEFAULT_LANGUAGE,
+        first_message=first,
+    )
+
+
+async def announce_ticket(context: Any, opened: OpenedTicket) -> None:
+    """Give a new ticket its topic in the store's least busy support group, or cards to its agents."""
+    await announce(Desk.of(context), opened)
+
+
+async def announce(desk: Desk, opened: OpenedTicket) -> None:
+    ticket = await desk.uow.tickets.get(opened.ticket.ticket_id)
+    if ticket is None:
+        return
+    if not opened.created:
+        # A reused ticket already has its place; the buyer's added words follow it there.
+        if opened.message_id is not None:
+            from bot.relay.outgoing import relay_recorded_text
+
+            await relay_recorded_text(desk, ticket, opened.message_id)
+        return
+    group = await desk.uow.stores.least_busy_group(ticket.store_id)
+    if group is None:
+        await send_private_cards(desk, ticket)
+        return
+    await create_topic(desk, ticket, group)
+
+
+async def create_topic(desk: Desk, ticket: Ticket, group: StoreSupportGroup, *, recreated: bool = False) -> None:
+    store = await desk.uow.stores.get(ticket.store_id)
+    assert store is not None
+    lang = await agents_language(desk, ticket.store_id)
+    ticket.support_group_id = group.id
+    ticket.topic_id = None
+    name = await topic_title(desk, ticket, store, lang)
+    await desk.outbox.call(
+        "createForumTopic",
+        {"chat_id": group.chat_id, "name": name},
+        on_result="topic_created",
+        on_result_args={"ticket_id": ticket.id, "recreated": recreated},
+    )
+    await desk.uow.flush()
+
+
+async def on_topic_created(desk: Desk, ticket_id: int, thread_id: int, name: str, *, recreated: bool) -> None:
+    """Telegram made the topic: remember it, post the header card (and history), then what waited."""
+    ticket = await desk.uow.tickets.get(ticket_id)
+    if ticket is None or ticket.support_group_id is None:
+        return
+    group = await desk.uow.session.get(StoreSupportGroup, ticket.support_group_id)
+    if group is None:
+        return
+    ticket.topic_id = thread_id
+    ticket.topic_title = name
+    lang = await agents_language(desk, ticket.store_id)
+    await desk.outbox.send_message(
+        group.chat_id,
+        await ticket_card(desk, ticket, lang),
+        parse_mode="HTML",
+        message_thread_id=thread_id,
+        reply_markup=card_keyboard(desk, lang, ticket),
+        on_result="card_sent",
+        on_result_args={"ticket_id": ticket.id},
+    )
+    if recreated:
+        await desk.outbox.send_message(
+            group.chat_id, await history_text(desk, ticket, lang), parse_mode="HTML", message_thread_id=thread_id
+        )
+    from bot.relay.outgoing import copy_waiting_messages
+
+    await copy_waiting_messages(desk, ticket, group.chat_id, thread_id)
+    await desk.uow.flush()
+
+
+async def history_text(desk: Desk, ticket: Ticket, lang: str) -> str:
+    entries = []
+    for message in await desk.uow.tickets.messages(ticket.id, include_internal=True):
+        entries.append(
+            {
+                "by": str(message.author_role),
+                "text": message.text or "",
+                "internal": message.internal,
+                "files": [str(file.kind) for file in message.attachments],
+            }
+        )
+    return desk.render("seller/history.html", lang, number=ticket.number, entries=entries[-30:])[:4000]
+
+
+async def send_private_cards(desk: Desk, ticket: Ticket) -> None:
+    """No support group: each active agent gets the ticket's card in their private chat."""
+    first_message = None
+    for message in await desk.uow.tickets.messages(ticket.id):
+        if message.author_role == AuthorRole.BUYER:
+            first_message = message
+            break
+    for agent in await desk.uow.stores.agents(ticket.store_id):
+        user = await desk.uow.users.get(agent.user_id)
+        if user is None:
+            continue
+        lang = pick_language(user.language)
+        await desk.outbox.send_message(
+            user.telegram_id,
+            await ticket_card(desk, ticket, lang) + "\n\n" + desk.render("seller/reply_hint.html", lang),
+            parse_mode="HTML",
+            reply_markup=card_keyboard(desk, lang, ticket),
+            # The card carries the first message, so replying to it routes to the ticket.
+            on_result="copy_sent" if first_message is not None else None,
+            on_result_args={"ticket_message_id": first_message.id, "role": str(CopyRole.CARD)} if first_message else None,
+        )
+
+
+async def refresh_topic(desk: Desk, ticket: Ticket) -> None:
+    """Keep the topic's title current (status, next deadline); no call when nothing changed."""
+    if ticket.topic_id is None or ticket.support_group_id is None:
+        return
+    group = await desk.uow.session.get(StoreSupportGroup, ticket.support_group_id)
+    store = await desk.uow.stores.get(ticket.store_id)
+    if group is None or store is None:
+        return
+    name = await topic_title(desk, ticket, store, await agents_language(desk, ticket.store_id))
+    if name == ticket.topic_title:
+        return  # Telegram refuses an unchanged name (TOPIC_NOT_MODIFIED)
+    ticket.topic_title = name
+    await desk.outbox.call(
+        "editForumTopic", {"chat_id": group.chat_id, "message_thread_id": ticket.topic_id, "name": name}
+    )
+
+
+async def close_topic(desk: Desk, ticket: Ticket) -> None:
+    """A closed ticket's topic: final title, card without buttons, topic closed."""
+    if ticket.topic_id is None or ticket.support_group_id is None:
+        return
+    await refresh_topic(desk, ticket)
+    group = await desk.uow.session.get(StoreSupportGroup, ticket.support_group_id)
+    if group is None:
+        return
+    if ticket.header_message_id is not None:
+        lang = await agents_language(desk, ticket.store_id)
+        await desk.outbox.call(
+            "editMessageText",
+            {
+                "chat_id": group.chat_id,
+                "message_id": ticket.header_message_id,
+                "text": await ticket_card(desk, ticket, lang),
+                "parse_mode": "HTML",
+            },
+        )
+    await desk.outbox.call("closeForumTopic", {"chat_id": group.chat_id, "message_thread_id": ticket.topic_id})
+
+
+async def group_of(desk: Desk, ticket: Ticket) -> StoreSupportGroup | None:
+    if ticket.support_group_id is None:
+        return None
+    return await desk.uow.session.get(StoreSupportGroup, ticket.support_group_id)

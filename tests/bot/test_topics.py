@@ -1,0 +1,50 @@
+"""Pieces of the seller side that need no Telegram: topic titles and the store-name header."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from types import SimpleNamespace
+
+from bot.relay.outgoing import utf16_len, with_store_header
+from bot.rendering import Renderer
+from bot.topics import MAX_TOPIC_NAME
+
+
+def test_the_agents_formatting_moves_under_the_header_in_utf16_units():
+    text, entities = with_store_header("🏪 Shop", "see *this*", [{"type": "bold", "offset": 4, "length": 6}])
+    assert text == "🏪 Shop\nsee *this*"
+    assert entities[0] == {"type": "bold", "offset": 0, "length": utf16_len("🏪 Shop")}
+    # "🏪" is two UTF-16 units: the agent's entity moves by 2 + " Shop\n" = 8.
+    assert entities[1] == {"type": "bold", "offset": 12, "length": 6}
+    assert text.encode("utf-16-le")[2 * 12 : 2 * 18].decode("utf-16-le") == "*this*"
+
+
+def test_topic_titles_show_status_number_reason_and_deadline_in_both_languages():
+    renderer = Renderer()
+    due = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+    values = dict(status="waiting_seller", number=7, reason="change_address", due=due)
+    assert renderer.render("seller/topic_title.txt", "en", **values) == "🟡 #7 Change address · ⏰ 23 Nov 12:00"
+    assert renderer.render("seller/topic_title.txt", "zh", **values) == "🟡 #7 更改地址 · ⏰ 11月23日 12:00"
+    closed = renderer.render("seller/topic_title.txt", "en", status="closed", number=7, reason="after_sales", due=None)
+    assert closed == "✅ #7 Problem report"
+
+
+def test_every_title_fits_telegrams_limit():
+    renderer = Renderer()
+    due = datetime(2026, 12, 31, 23, 59, tzinfo=timezone.utc)
+    for lang in ("en", "zh"):
+        for reason in ("remove_product", "change_size_colour", "contact_seller", "return_refund"):
+            title = renderer.render("seller/topic_title.txt", lang, status="waiting_buyer", number=99999, reason=reason, due=due)
+            assert len(title) <= MAX_TOPIC_NAME
+
+
+def test_the_queue_says_what_each_ticket_waits_for():
+    renderer = Renderer()
+    item = SimpleNamespace(
+        overdue=True, priority=10, number=3, reason="after_sales", order_number="W-1",
+        waiting_for="seller_first_response", due_at=datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc),
+    )
+    text = renderer.render("seller/queue.html", "en", store_name="A & B", items=[item])
+    assert "A &amp; B" in text
+    assert "🔴 #3 Problem report · W-1 — waits for a first answer (until 23 Nov 09:30)" in text
+    assert "No open tickets" in renderer.render("seller/queue.html", "en", store_name="S", items=[])

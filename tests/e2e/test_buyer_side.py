@@ -1,0 +1,314 @@
+"""The buyer's side end to end: /start and order links, /claim, the order menu, instant answers,
+the reason flows with validation, /tickets, free text, self-service help and /language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+
+from domain.enums import BindingSource, OrderStatus
+from domain.services.binding import make_order_link_token
+from domain.services.order_files import ItemRow, OrderRow
+from domain.services.orders import import_orders
+from domain.services.stores import add_store, invite_agent, redeem_agent_invite
+
+LINK_SECRET = "a-test-secret-of-enough-bytes-0123456789"
+PHOTO = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+
+
+@pytest.fixture(autouse=True)
+def link_secret(monkeypatch):
+    # Read by the e2e harness's load_settings, which builds the bot's settings from the environment too.
+    monkeypatch.setenv("AFTERSALES_LINK_SECRET", LINK_SECRET)
+
+
+def order_row(number: str, status: OrderStatus, *, international: bool = False, tracking: str | None = "TRK1",
+              eta: date | None = date(2026, 11, 25)) -> OrderRow:
+    return OrderRow(
+        line=0, number=number, buyer_name="Alice Buyer", phone="+4915123456789", email="alice@example.com",
+        currency="EUR", status=status, shipping_address="Torstraße 12, Berlin", carrier="DHL" if tracking else None,
+        tracking_number=tracking, estimated_delivery=eta, international=international, delivered_on=None,
+        items=(ItemRow("LAMP-1", "Desk lamp", 2, 3499),),
+    )
+
+
+@dataclass
+class Shop:
+    store_id: int
+    orders: dict[str, int]  # number -> order id
+    agent: object
+
+
+@pytest.fixture
+async def shop(chat, bot_app) -> Shop:
+    """A store with an agent (tickets become private cards) and four orders in different states."""
+    deps = bot_app.deps
+    agent = await chat.user("Karl", lang="en")
+    rows = [
+        order_row("W-1", OrderStatus.CONFIRMED),
+        order_row("W-2", OrderStatus.SHIPPED),
+        order_row("W-3", OrderStatus.IN_TRANSIT, international=True),
+        order_row("W-4", OrderStatus.SHIPPED, tracking=None),
+    ]
+    async with deps.uow_factory() as uow:
+        store = await add_store(uow, deps.clock, name="Berlin Gadgets", timezone="UTC", country="DE")
+        await import_orders(uow, deps.clock, store.id, rows)
+        orders = {row.number: (await uow.orders.by_number(store.id, row.number)).id for row in rows}
+        await redeem_agent_invite(uow, deps.clock, await invite_agent(uow, deps.clock, store.id), agent.id, "Karl", language="en")
+        await uow.commit()
+    await agent.send("/help")  # an agent must have started the bot to get private cards
+    return Shop(store.id, orders, agent)
+
+
+async def bind(bot_app, shop: Shop, buyer, *numbers: str, lang: str = "en") -> None:
+    deps = bot_app.deps
+    async with deps.uow_factory() as uow:
+        user = await uow.users.get_or_create(buyer.id, at=deps.clock.now(), display_name="Alice", language=lang)
+        for number in numbers:
+            await uow.users.bind_order(user.id, shop.orders[number], source=BindingSource.DEMO, at=deps.clock.now())
+        await uow.commit()
+
+
+async def open_menu(buyer, number: str):
+    await buyer.send("/orders")
+    orders = await buyer.expect()
+    await orders.press(next(b for row in orders.buttons for b in row if number in b))
+    return await buyer.expect(contains=f"{number}")
+
+
+# --- /start, order links, /claim -------------------------------------------------------------
+
+
+async def test_an_order_link_binds_the_order_and_shows_its_menu(chat, shop):
+    buyer = await chat.user("Alice", lang="en")
+    token = make_order_link_token(LINK_SECRET.encode(), shop.store_id, shop.orders["W-1"])
+    await buyer.send(f"/start {token}")
+    await buyer.expect(contains="Order W-1 is now linked")
+    menu = await buyer.expect(contains="Changes (address, size or colour, removing a product) are still possible")
+    assert len([b for row in menu.buttons for b in row]) == 9
+
+    await buyer.send("/start")
+    await buyer.expect(contains="Hello, Alice")
+    orders = await buyer.expect(contains="Your orders")
+    assert orders.buttons == [["📦 W-1 · Berlin Gadgets"]]
+
+
+async def test_a_forged_order_link_is_refused_politely(chat, shop):
+    buyer = await chat.user("Mallory", lang="en")
+    token = make_order_link_token(b"another-secret-of-enough-bytes!!", shop.store_id, shop.orders["W-1"])
+    await buyer.send(f"/start {token}")
+    await buyer.expect(contains="this order link is not valid")
+    await buyer.send("/start o_garbage")
+    await buyer.expect(contains="this order link is not valid")
+
+
+async def test_an_order_link_in_chinese(chat, shop):
+    buyer = await chat.user("李伟", lang="zh-hans")
+    await buyer.send(f"/start {make_order_link_token(LINK_SECRET.encode(), shop.store_id, shop.orders['W-2'])}")
+    await buyer.expect(contains="订单 W-2 已关联")
+    await buyer.expect(contains="订单已无法修改：该订单已发货")
+
+
+async def test_claim_reasks_counts_tries_and_binds(chat, shop):
+    buyer = await chat.user("Alice", lang="en")
+    await buyer.send("/claim")
+    await buyer.expect(contains="order number")
+    await buyer.send("W 1")
+    await buyer.expect(contains="does not look like an order number")
+    await buyer.send("W-1")
+    await buyer.expect(contains="phone number or e-mail")
+    await buyer.send("not a contact")
+    await buyer.expect(contains="Please send a phone number")
+    await buyer.send("bob@example.com")
+    await buyer.expect(contains="You have 4 tries left")
+    await buyer.send("W-1")
+    await buyer.expect(contains="phone number or e-mail")
+    await buyer.send("Alice@Example.com")
+    await buyer.expect(contains="Order W-1 is now linked")
+    orders = await buyer.expect(contains="Your orders")
+    assert orders.buttons == [["📦 W-1 · Berlin Gadgets"]]
+
+
+async def test_claim_in_chinese_and_cancel(chat, shop):
+    buyer = await chat.user("李伟", lang="zh-hans")
+    await buyer.send("/claim W-2")
+    await buyer.expect(contains="手机号或邮箱")
+    await buyer.send("/cancel")
+    await buyer.expect(contains="已取消")
+
+
+# --- the order menu and instant answers ------------------------------------------------------
+
+
+async def test_status_and_tracking_are_answered_at_once(chat, shop, bot_app):
+    buyer = await chat.user("Alice", lang="en")
+    await bind(bot_app, shop, buyer, "W-2")
+    menu = await open_menu(buyer, "W-2")
+    assert "Changes are no longer possible: this order has shipped already" in menu.text
+    await menu.press("Delivery estimate and tracking")
+    answer = await buyer.expect(contains="Estimated delivery: 2026-11-25")
+    assert "TRK1" in answer.text and answer.buttons == [["💬 Ask the seller"]]
+    await answer.press("💬 Ask the seller")
+    await buyer.expect(contains="Ticket #1 is open")
+    card = await shop.agent.expect(contains="Ticket #")
+    assert "W-2" in card.text
+
+
+async def test_missing_tracking_opens_a_ticket_by_itself(chat, shop, bot_app):
+    buyer = await chat.user("Alice", lang="en")
+    await bind(bot_app, shop, buyer, "W-4")
+    menu = await open_menu(buyer, "W-4")
+    await menu.press("Order status")
+    await buyer.expect(contains="I do not have the tracking number yet")
+    await buyer.expect(contains="Ticket #1 is open")
+
+
+# --- the reason flows ------------------------------------------------------------------------
+
+
+async def test_change_address_validates_and_opens_a_ticket(chat, shop, bot_app):
+    buyer = await chat.user("Alice", lang="en")
+    await bind(bot_app, shop, buyer, "W-1")
+    menu = await open_menu(buyer, "W-1")
+    await menu.press("Change the shipping address")
+    await buyer.expect(contains="Send the full new address")
+    await buyer.send("Berlin")
+    await buyer.expect(contains="That address is too short")
+    await buyer.send_photo(PHOTO)
+    await buyer.expect(contains="Please answer in words")
+    await buyer.send("x" * 2500)
+    await buyer.expect(contains="That is too long (2500 characters)")
+    await buyer.send("/frobnicate")
+    await buyer.expect(contains="I don't know that command")
+    await buyer.send("Karl-Marx-Allee 1, 10178 Berlin, Germany")
+    confirm = await buyer.expect(contains="Ready to send")
+    await confirm.press("📨 Send to the seller")
+    await buyer.expect(contains="Ticket #1 is open")
+    card = await shop.agent.expect(contains="Karl-Marx-Allee 1")
+    assert "W-1" in card.text
+
+
+async def test_a_change_after_shipment_is_refused_up_front(chat, shop, bot_app):
+    buyer = await chat.user("Alice", lang="en")
+    await bind(bot_app, shop, buyer, "W-2")
+    menu = await open_menu(buyer, "W-2")
+    await menu.press("Change size or colour")
+    await buyer.expect(contains="Sorry, I cannot do that: this order has shipped already")
+
+
+async def test_report_a_problem_with_photos_in_chinese(chat, shop, bot_app):
+    buyer = await chat.user("李伟", lang="zh-hans")
+    await bind(bot_app, shop, buyer, "W-2", lang="zh")
+    menu = await open_menu(buyer, "W-2")
+    await menu.press("商品问题反馈")
+    await buyer.expect(contains="请描述商品的问题")
+    await buyer.send("台灯的灯罩碎了，无法使用")
+    ask = await buyer.expect(contains="请发送相关照片")
+    await buyer.send("还有")
+    await buyer.expect(contains="请发送照片、视频或文件")
+    await buyer.send_photo(PHOTO)
+    got = await buyer.expect(contains="已收到（1）")
+    await got.press("✅ 完成")
+    confirm = await buyer.expect(contains="即将发送")
+    assert "1 个文件" in confirm.text
+    await confirm.press("📨 发送给卖家")
+    await buyer.expect(contains="工单 #1 已创建")
+    await shop.agent.expect(contains="灯罩碎了")
+
+
+async def test_cancelling_an_international_parcel_warns_before_submitting(chat, shop, bot_app):
+    buyer = await chat.user("Alice", lang="en")
+    await bind(bot_app, shop, buyer, "W-3")
+    menu = await open_menu(buyer, "W-3")
+    await menu.press("Cancel the order")
+    await buyer.expect(contains="will not be refunded")
+    pick = await buyer.expect(contains="Why do you want to cancel?")
+    await pick.press("Found it cheaper")
+    await buyer.send("Saw it for less elsewhere")
+    media = await buyer.expect(contains="Send photos")
+    await media.press("✅ Done")
+    confirm = await buyer.expect(contains="Ready to send")
+    await confirm.press("📨 Send to the seller")
+    await buyer.expect(contains="Ticket #1 is open")
+
+
+async def test_cancel_and_commands_leave_a_flow(chat, shop, bot_app):
+    buyer = await chat.user("Alice", lang="en")
+    await bind(bot_app, shop, buyer, "W-1")
+    menu = await open_menu(buyer, "W-1")
+    await menu.press("Contact the seller")
+    await buyer.expect(contains="What would you like to ask?")
+    await buyer.send("/cancel")
+    await buyer.expect(contains="Nothing was sent to the seller")
+    await menu.press("Remove a product")
+    await buyer.expect(contains="Which product should be removed?")
+    await buyer.send("/tickets")
+    await buyer.expect(contains="You have no tickets yet")
+    await buyer.send("just chatting")  # outside any flow now
+    await buyer.expect(contains="no open ticket")
+
+
+# --- /tickets, free text, closing ------------------------------------------------------------
+
+
+async def ask_seller(buyer, number: str, question: str) -> None:
+    menu = await open_menu(buyer, number)
+    await menu.press("Contact the seller")
+    await buyer.expect(contains="What would you like to ask?")
+    await buyer.send(question)
+    confirm = await buyer.expect(contains="Ready to send")
+    await confirm.press("📨 Send to the seller")
+    await buyer.expect(contains="is open")
+
+
+async def test_tickets_timeline_free_text_and_closing(chat, shop, bot_app):
+    buyer = await chat.user("Alice", lang="en")
+    await bind(bot_app, shop, buyer, "W-1", "W-2")
+    await ask_seller(buyer, "W-1", "Can you gift-wrap it?")
+    await buyer.send("And add a card, please")  # the only open ticket gets it
+    await shop.agent.expect(contains="And add a card")
+
+    await ask_seller(buyer, "W-2", "When will it arrive?")
+    await buyer.send("Hello?")
+    which = await buyer.expect(contains="Which one is this message for?")
+    await which.press("#2 · Contact the seller · waiting for the seller")
+    await shop.agent.expect(contains="Hello?")
+
+    await buyer.send("/tickets")
+    listing = await buyer.expect(contains="Your tickets")
+    assert "#1 · Contact the seller · order W-1" in listing.text
+    await listing.press("#1 · Contact the seller · waiting for the seller")
+    timeline = await buyer.expect(contains="Ticket #1")
+    assert "You: Can you gift-wrap it?" in timeline.text and "You: And add a card, please" in timeline.text
+    await timeline.press("✅ Close this ticket")
+    await buyer.expect(contains="#1")  # the seller side words the closing ...
+    rating = await buyer.expect(contains="")  # ... and asks for a rating with its 1-5 buttons
+    while not any("⭐" in b for row in rating.buttons for b in row):
+        rating = await buyer.expect()
+    await rating.press("⭐⭐⭐⭐")
+    await buyer.send("/tickets")
+    listing = await buyer.expect(contains="Your tickets")
+    assert "#1 · Contact the seller · order W-1 · closed" in listing.text
+
+
+# --- help and language -----------------------------------------------------------------------
+
+
+async def test_self_service_answers_and_language_switch(chat, shop):
+    buyer = await chat.user("Alice", lang="en")
+    await buyer.send("/help")
+    menu = await buyer.expect(contains="How I can help")
+    assert len(menu.buttons) == 8
+    await menu.press("💶 How long does a refund take?")
+    await buyer.expect(contains="5–10 working days")
+
+    await buyer.send("/language")
+    choose = await buyer.expect(contains="Choose your language")
+    await choose.press("🇨🇳 中文")
+    await buyer.expect(contains="今后我将使用中文")
+    await buyer.send("/help")
+    menu = await buyer.expect(contains="")
+    await menu.press("💶 退款需要多久？")
+    await buyer.expect(contains="5–10 个工作日")

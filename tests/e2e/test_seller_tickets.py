@@ -1,0 +1,303 @@
+"""Tickets on the seller side, end to end: a topic per ticket, the relay both ways, edits, closing, rating.
+
+The buyer's own flows belong to the buyer side; here a stand-in handler plays
+that part with the same calls they make (`open_ticket` then `announce_ticket`,
+`record_buyer_message` then `relay_buyer_message`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import asyncio
+
+import aiohttp
+import pytest
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop, MessageHandler, filters
+
+from bot.handlers.group import incoming_files
+from bot.relay import relay_buyer_message
+from bot.topics import announce_ticket
+from domain.enums import BindingSource, OrderStatus
+from domain.services.order_files import ItemRow, OrderRow
+from domain.services.orders import import_orders
+from domain.services.relay import find_by_copy, record_buyer_message, route_free_text
+from domain.services.stores import add_store, invite_agent, redeem_agent_invite, redeem_group_link_code, create_group_link_code
+from domain.services.tickets import open_ticket
+
+PHOTO = b"\xff\xd8\xff\xe0" + b"\x00" * 64  # enough of a JPEG for the sandbox
+
+
+def order_row(number: str) -> OrderRow:
+    return OrderRow(
+        line=0, number=number, buyer_name="Alice Buyer", phone="+4915123456789", email="alice@example.com",
+        currency="EUR", status=OrderStatus.SHIPPED, shipping_address="Torstraße 12, Berlin", carrier="DHL",
+        tracking_number="TRK1", estimated_delivery=None, international=False, delivered_on=None,
+        items=(ItemRow("LAMP-1", "Desk lamp", 2, 3499),),
+    )
+
+
+@dataclass
+class Shop:
+    buyer: object
+    agent: object
+    group: int | None
+    bot_id: int
+    order_id: int
+
+
+def stand_in_buyer_side(application, buyer_id: int, order_id: int) -> None:
+    """`/open <reason> <text>` opens a ticket; anything else goes to the buyer's open ticket."""
+
+    async def buyer_writes(update: Update, context) -> None:
+        message, clock = update.effective_message, context.deps.clock
+        if message.text and message.text.startswith("/open"):
+            _, reason, text = message.text.split(" ", 2)
+            opened = await open_ticket(context.uow, clock, buyer_id, order_id, reason, text)
+            await announce_ticket(context, opened)
+            raise ApplicationHandlerStop
+        route = await route_free_text(context.uow, buyer_id)
+        if route.kind == "one":
+            text = message.text if message.text is not None else message.caption
+            recorded = await record_buyer_message(
+                context.uow, clock, route.ticket.ticket_id, text, None, incoming_files(message), buyer_telegram_id=buyer_id
+            )
+            await relay_buyer_message(context, route.ticket.ticket_id, recorded, message)
+        raise ApplicationHandlerStop
+
+    application.add_handler(
+        MessageHandler(filters.User(buyer_id) & filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, buyer_writes),
+        group=-2,
+    )
+
+
+async def make_shop(chat, bot_app, *, with_group: bool) -> Shop:
+    deps = bot_app.deps
+    buyer = await chat.user("Alice", lang="en")
+    agent = await chat.user("Karl", lang="en")
+    group = await chat.group("Berlin Gadgets support", members=[agent], forum=True) if with_group else None
+    async with deps.uow_factory() as uow:
+        store = await add_store(uow, deps.clock, name="Berlin Gadgets", timezone="UTC", country="DE")
+        await import_orders(uow, deps.clock, store.id, [order_row("W-1")])
+        order = await uow.orders.by_number(store.id, "W-1")
+        user = await uow.users.get_or_create(buyer.id, at=deps.clock.now(), display_name="Alice", language="en")
+        await uow.users.bind_order(user.id, order.id, source=BindingSource.DEMO, at=deps.clock.now())
+        await redeem_agent_invite(uow, deps.clock, await invite_agent(uow, deps.clock, store.id), agent.id, "Karl", language="en")
+        if group is not None:
+            await redeem_group_link_code(uow, deps.clock, await create_group_link_code(uow, deps.clock, store.id), group, "support")
+        await uow.commit()
+    stand_in_buyer_side(bot_app, buyer.id, order.id)
+    await agent.send("/help")  # an agent must have started the bot to get private cards
+    return Shop(buyer, agent, group, buyer.default_chat, order.id)
+
+
+@pytest.fixture
+async def shop(chat, bot_app) -> Shop:
+    return await make_shop(chat, bot_app, with_group=True)
+
+
+async def open_in_topic(shop: Shop, text: str = "Where is my lamp?", reason: str = "contact_seller") -> int:
+    await shop.buyer.send(f"/open {reason} {text}")
+    event = await shop.agent.expect_event("topic")
+    thread = event["topic"]["thread_id"]
+    card = await shop.agent.expect(contains="Ticket #", chat=shop.group, thread=thread)
+    assert text in card.text
+    return thread
+
+
+async def test_a_ticket_gets_a_topic_with_a_card_and_the_relay_works_both_ways(shop):
+    thread = await open_in_topic(shop)
+    topics = [c for c in await shop.agent.chats() if c["id"] == shop.group][0]["topics"]
+    assert topics[0]["name"] == "🟡 #1 Question for the seller · ⏰ 23 Nov 12:00"  # waits for the store's first answer
+
+    await shop.buyer.send("Hello again, any news?")
+    copy = await shop.agent.expect(contains="Hello again", chat=shop.group, thread=thread)
+
+    await shop.agent.send("Your lamp ships tomorrow.", chat=shop.group, thread=thread)
+    answer = await shop.buyer.expect(contains="Your lamp ships tomorrow.")
+    assert answer.text.startswith("🏪 Berlin Gadgets\n")
+    assert "Karl" not in answer.text
+    assert answer["entities"][0]["type"] == "bold"
+
+    # An internal note stays in the topic; the next reply arrives with nothing before it.
+    await shop.agent.send("// check the warehouse first", chat=shop.group, thread=thread)
+    await shop.agent.send("Tracking: TRK1", chat=shop.group, thread=thread)
+    await shop.buyer.expect(contains="Tracking: TRK1")
+    history = await shop.buyer.client.call("GET", f"/people/{shop.buyer.id}/chats/{shop.bot_id}/messages")
+    assert not any("warehouse" in (m["text"] or "") for m in history)
+
+    # Edits follow both ways.
+    await shop.agent.edit(await _last_from(shop.agent, shop.group, thread, "Tracking"), "Tracking: TRK2")
+    edited = await shop.buyer.expect_edit(await _last_bot_message(shop.buyer, shop.bot_id, "Tracking"))
+    assert edited.text == "🏪 Berlin Gadgets\nTracking: TRK2"
+    mine = await _last_from(shop.buyer, shop.bot_id, None, "Hello again")
+    await shop.buyer.edit(mine, "Hello again, where is it?")
+    assert (await shop.agent.expect_edit(copy)).text == "Hello again, where is it?"
+
+    # Media: the buyer's photo reaches the topic, the agent's photo reaches the buyer under the store's name.
+    await shop.buyer.send_photo(PHOTO, caption="the box was open")
+    photo = await shop.agent.expect(contains="the box was open", chat=shop.group, thread=thread)
+    assert photo["photo"] is not None
+    await shop.agent.send_photo(PHOTO, caption="this one?", chat=shop.group, thread=thread)
+    reply = await shop.buyer.expect(contains="this one?")
+    assert reply["photo"] is not None and reply.text.startswith("🏪 Berlin Gadgets")
+
+
+async def _last_from(person, chat_id: int, thread: int | None, contains: str):
+    from sandbox.client import Msg
+
+    params = {"thread_id": thread} if thread is not None else {}
+    messages = await person.client.call("GET", f"/people/{person.id}/chats/{chat_id}/messages", params=params)
+    found = [m for m in messages if not m["from"]["is_bot"] and contains in (m["text"] or m["caption"] or "")]
+    return Msg(found[-1], person)
+
+
+async def _last_bot_message(person, chat_id: int, contains: str):
+    from sandbox.client import Msg
+
+    messages = await person.client.call("GET", f"/people/{person.id}/chats/{chat_id}/messages")
+    found = [m for m in messages if m["from"]["is_bot"] and contains in (m["text"] or m["caption"] or "")]
+    return Msg(found[-1], person)
+
+
+async def test_a_reply_to_a_buyer_who_blocked_the_bot_is_reported_in_the_topic(shop):
+    thread = await open_in_topic(shop)
+    await shop.buyer.block()
+    await shop.agent.send("Are you there?", chat=shop.group, thread=thread)
+    report = await shop.agent.expect(contains="not delivered", chat=shop.group, thread=thread)
+    assert "blocked" in report.text
+
+
+async def test_a_deleted_topic_is_made_again_with_the_history(shop, sandbox, bot_token):
+    thread = await open_in_topic(shop, "My lamp flickers")
+    await shop.agent.send("Try another bulb", chat=shop.group, thread=thread)
+    await shop.buyer.expect(contains="Try another bulb")
+    async with aiohttp.ClientSession() as http:
+        async with http.post(
+            f"{sandbox.bot_api_base_url}{bot_token}/deleteForumTopic",
+            json={"chat_id": shop.group, "message_thread_id": thread},
+        ) as response:
+            assert (await response.json())["ok"] is True
+    await shop.buyer.send("Still flickering")
+    event = await shop.agent.expect_event("topic")
+    while event["topic"]["thread_id"] == thread:  # the deletion's own event
+        event = await shop.agent.expect_event("topic")
+    new_thread = event["topic"]["thread_id"]
+    await shop.agent.expect(contains="Ticket #1", chat=shop.group, thread=new_thread)
+    history = await shop.agent.expect(contains="History of ticket #1", chat=shop.group, thread=new_thread)
+    assert "Try another bulb" in history.text and "My lamp flickers" in history.text
+    await shop.agent.expect(contains="Still flickering", chat=shop.group, thread=new_thread)
+
+
+async def test_an_agent_closes_and_the_buyer_rates(shop):
+    thread = await open_in_topic(shop)
+    card = await _last_bot_message(shop.agent, shop.group, "Ticket #1")
+    await card.press("✅ Close ticket")
+    await shop.buyer.expect(contains="ticket #1 with Berlin Gadgets is closed")
+    ask = await shop.buyer.expect(contains="Rate it from 1 to 5")
+    answer = await ask.press("⭐⭐⭐⭐")
+    assert answer["text"] == "Thank you!"
+    await shop.agent.expect(contains="Ticket #1 is closed", chat=shop.group, thread=thread)
+    await shop.agent.expect(contains="rated ticket #1: 4 of 5", chat=shop.group, thread=thread)
+    topic = [c for c in await shop.agent.chats() if c["id"] == shop.group][0]["topics"][0]
+    assert topic["is_closed"] is True and topic["name"].startswith("✅ #1")
+    thanked = await shop.buyer.expect_edit(ask)
+    assert "⭐⭐⭐⭐" in thanked.text and thanked.buttons == []  # no second rating
+
+
+async def test_the_queue_puts_quality_checks_first(shop):
+    await open_in_topic(shop, "Just a question", reason="contact_seller")
+    await open_in_topic(shop, "It arrived broken", reason="after_sales")
+    await shop.agent.send("/queue", chat=shop.group)
+    queue = await shop.agent.expect(contains="Open tickets of Berlin Gadgets", chat=shop.group)
+    assert queue.text.index("Problem report") < queue.text.index("Question for the seller")
+    assert "waits for a first answer" in queue.text
+
+
+async def test_first_response_reminders_come_at_half_time_and_when_due(shop, bot_app):
+    thread = await open_in_topic(shop)
+    bot_app.deps.clock.advance(hours=12, minutes=1)
+    await shop.agent.expect(contains="has no answer yet", chat=shop.group, thread=thread, timeout=12)
+    bot_app.deps.clock.advance(hours=12)
+    await shop.agent.expect(contains="first response is overdue", chat=shop.group, thread=thread, timeout=12)
+
+
+async def copy_recorded(bot_app, message, timeout: float = 5) -> None:
+    """The bot learns a copy's id just after Telegram shows it; a human never replies that fast."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        async with bot_app.deps.uow_factory() as uow:
+            if await find_by_copy(uow, message.chat_id if message.chat_id < 0 else message.person.id, message.message_id):
+                return
+        assert asyncio.get_running_loop().time() < deadline, f"{message!r} was never recorded"
+        await asyncio.sleep(0.05)
+
+
+async def test_without_a_group_agents_answer_by_replying_to_cards(chat, bot_app):
+    shop = await make_shop(chat, bot_app, with_group=False)
+    await shop.buyer.send("/open contact_seller Is it waterproof?")
+    card = await shop.agent.expect(contains="Is it waterproof?")
+    await copy_recorded(bot_app, card)
+    await shop.agent.reply(card, "Yes, IP44.")
+    answer = await shop.buyer.expect(contains="Yes, IP44.")
+    assert answer.text.startswith("🏪 Berlin Gadgets")
+
+    await shop.buyer.send("And dustproof?")
+    await shop.agent.expect(contains="New message in ticket #1")
+    copy = await shop.agent.expect(contains="And dustproof?")
+    await copy_recorded(bot_app, copy)
+    await shop.agent.reply(copy, "Also.")
+    await shop.buyer.expect(contains="Also.")
+
+
+async def test_a_ticket_waiting_on_a_silent_buyer_closes_after_seven_days(shop, bot_app):
+    thread = await open_in_topic(shop)
+    await shop.agent.send("Which colour would you like?", chat=shop.group, thread=thread)
+    await shop.buyer.expect(contains="Which colour would you like?")
+    bot_app.deps.clock.advance(days=7, minutes=1)
+    await shop.buyer.expect(contains="as we heard nothing for a while", timeout=12)
+    await shop.buyer.expect(contains="Rate it from 1 to 5")
+    await shop.agent.expect(contains="closed after the buyer's silence", chat=shop.group, thread=thread)
+    topic = [c for c in await shop.agent.chats() if c["id"] == shop.group][0]["topics"][0]
+    assert topic["is_closed"] is True
+
+
+async def test_chinese_agents_get_the_card_in_chinese(chat, bot_app, sandbox):
+    shop = await make_shop(chat, bot_app, with_group=True)
+    async with bot_app.deps.uow_factory() as uow:
+        agent = await uow.users.by_telegram_id(shop.agent.id)
+        agent.language = "zh"
+        await uow.commit()
+    await shop.buyer.send("/open shipping_eta 我的包裹在哪里")
+    event = await shop.agent.expect_event("topic")
+    assert "预计送达与物流" in event["topic"]["name"]
+    card = await shop.agent.expect(contains="工单 #1", chat=shop.group, thread=event["topic"]["thread_id"])
+    assert "我的包裹在哪里" in card.text and card.buttons == [["✅ 关闭工单"]]
+
+
+async def test_an_agent_writes_first_with_notify_into_the_orders_open_ticket(shop):
+    thread = await open_in_topic(shop)
+    await shop.agent.send("/notify W-1 Your parcel ships on Monday.")
+    await shop.agent.expect(contains="Sent to the buyer in ticket #1")
+    note = await shop.buyer.expect(contains="Your parcel ships on Monday.")
+    assert note.text == "🏪 Berlin Gadgets\nYour parcel ships on Monday."
+    await shop.agent.expect(contains="Karl wrote to the buyer with /notify", chat=shop.group, thread=thread)
+
+    await shop.agent.send("/notify W-404 Hello")
+    await shop.agent.expect(contains="no open ticket on order W-404")
+    await shop.agent.send("/notify W-1")
+    await shop.agent.expect(contains="/notify <order number> <message>")
+
+
+async def test_a_group_that_refuses_topics_hands_tickets_to_the_agents_private_chats(shop, sandbox, bot_app):
+    group = sandbox.world.groups[shop.group]
+    for rights in group.bot_rights.values():
+        rights["can_manage_topics"] = False  # an admin took the right away after linking
+    await shop.buyer.send("/open contact_seller Do you ship to Austria?")
+    card = await shop.agent.expect(contains="Do you ship to Austria?")
+    assert "Reply to this card" in card.text
+    await copy_recorded(bot_app, card)
+    await shop.agent.reply(card, "Yes, we do.")
+    await shop.buyer.expect(contains="Yes, we do.")
