@@ -11,6 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot import callbacks
 from bot.context import AftersalesContext, language_of
 from bot.rendering import pick_language
+from bot.topics import announce_ticket  # the seller side: a new ticket's topic or private cards
 from domain.enums import TicketReason
 from domain.models import Order
 from domain.services.binding import buyer_orders
@@ -115,8 +116,6 @@ async def open_and_announce(
     attachments: tuple = (),
 ) -> bool:
     """Open the ticket, hand it to the seller side, tell the buyer; False (and a polite no) when refused."""
-    from bot.topics import announce_ticket  # the seller side's entry point
-
     try:
         opened = await open_ticket(context.uow, context.deps.clock, telegram_user_id, order_id, reason, text, attachments)
     except Refused as refusal:

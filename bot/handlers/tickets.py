@@ -10,6 +10,7 @@ from bot.context import AftersalesContext
 from bot.handlers.buyer_views import buyer_language
 from bot.handlers.common import answer_query
 from bot.handlers.group import incoming_files
+from bot.relay import deliver_ticket_notices, relay_buyer_message
 from domain.errors import DomainError
 from domain.results import Viewer
 from domain.services.refusals import Refused
@@ -78,16 +79,12 @@ async def show_timeline(context: AftersalesContext, chat_id: int, buyer_id: int,
 
 async def close_by_buyer(context: AftersalesContext, buyer_id: int, ticket_id: int) -> None:
     """The seller side words the closing and asks for the 1-5 rating (its rating buttons)."""
-    from bot.relay import deliver_ticket_notices
-
     closed = await close_ticket(context.uow, context.deps.clock, ticket_id, "buyer", buyer_id)
     await deliver_ticket_notices(context, closed.notices)
 
 
 async def pass_on(context: AftersalesContext, ticket_id: int, message, lang: str) -> None:
     """Record the buyer's message on the ticket and copy it to the store."""
-    from bot.relay import relay_buyer_message
-
     text = message.text if message.text is not None else message.caption
     recorded = await record_buyer_message(
         context.uow, context.deps.clock, ticket_id, text, None, incoming_files(message),

@@ -16,7 +16,7 @@ from bot import topics
 from bot.relay.desk import Desk
 from bot.rendering import pick_language
 from domain.enums import AuthorRole, CopyRole
-from domain.models import Ticket
+from domain.models import Ticket, TicketMessage
 from domain.services.relay import EditResult, RecordedMessage, record_copy
 
 
@@ -108,13 +108,37 @@ async def copy_to_agents_by_ids(desk: Desk, ticket: Ticket, ticket_message_id: i
         )
 
 
+_SEND_FILE = {
+    "photo": "sendPhoto", "video": "sendVideo", "document": "sendDocument", "animation": "sendAnimation",
+    "audio": "sendAudio", "voice": "sendVoice", "video_note": "sendVideoNote", "sticker": "sendSticker",
+}
+_NO_CAPTION = {"video_note", "sticker"}
+
+
+async def send_files_into_topic(desk: Desk, message: TicketMessage, chat_id: int, thread_id: int) -> None:
+    """Files a flow collected (no Telegram message to copy): sent again by their file ids."""
+    for file in message.attachments:
+        kind = str(file.kind)
+        params: dict[str, Any] = {"chat_id": chat_id, "message_thread_id": thread_id, kind: file.file_id}
+        if file.caption and kind not in _NO_CAPTION:
+            params["caption"] = file.caption[:1024]
+        await desk.outbox.call(
+            _SEND_FILE[kind], params, on_result="copy_sent",
+            on_result_args={"ticket_message_id": message.id, "thread_id": thread_id},
+        )
+
+
 async def copy_waiting_messages(desk: Desk, ticket: Ticket, chat_id: int, thread_id: int) -> None:
-    """Buyer messages with a Telegram original but no copy in this group yet (they came while the topic was made)."""
+    """Buyer messages not yet in this topic (they came while it was made): copied, or their files sent."""
     for message in await desk.uow.tickets.messages(ticket.id):
         if message.author_role != AuthorRole.BUYER:
             continue
+        if any(c.chat_id == chat_id for c in message.copies):
+            continue  # already in this group (an earlier topic's copies are in the history instead)
         originals = [c for c in message.copies if c.role == CopyRole.ORIGINAL]
-        if not originals or any(c.chat_id == chat_id and c.thread_id == thread_id for c in message.copies):
+        if not originals:
+            if message.attachments:
+                await send_files_into_topic(desk, message, chat_id, thread_id)
             continue
         await copy_into_topic(
             desk, message.id, originals[0].chat_id, [c.telegram_message_id for c in originals], chat_id, thread_id

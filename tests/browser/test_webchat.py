@@ -223,6 +223,8 @@ async def test_arrow_up_edits_the_last_own_message(server, bot, page):
     await composer.fill("My order nubmer is 1042")
     await composer.press("Enter")
     await bot.next_update(lambda u: "message" in u)
+    # Arrow-Up edits the last message shown as sent; wait until the page shows it.
+    await expect(page.get_by_test_id("message").filter(has_text="nubmer")).to_be_visible()
 
     await composer.press("ArrowUp")
     await expect(composer).to_have_value("My order nubmer is 1042")

@@ -283,11 +283,10 @@ async def test_tickets_timeline_free_text_and_closing(chat, shop, bot_app):
     timeline = await buyer.expect(contains="Ticket #1")
     assert "You: Can you gift-wrap it?" in timeline.text and "You: And add a card, please" in timeline.text
     await timeline.press("✅ Close this ticket")
-    await buyer.expect(contains="#1")  # the seller side words the closing ...
-    rating = await buyer.expect(contains="")  # ... and asks for a rating with its 1-5 buttons
-    while not any("⭐" in b for row in rating.buttons for b in row):
-        rating = await buyer.expect()
+    await buyer.expect(contains="Your ticket #1 with Berlin Gadgets is closed")  # worded by the seller side
+    rating = await buyer.expect(contains="Rate it from 1 to 5 stars")
     await rating.press("⭐⭐⭐⭐")
+    await shop.agent.expect(contains="The buyer rated ticket #1: 4 of 5")
     await buyer.send("/tickets")
     listing = await buyer.expect(contains="Your tickets")
     assert "#1 · Contact the seller · order W-1 · closed" in listing.text
@@ -309,6 +308,44 @@ async def test_self_service_answers_and_language_switch(chat, shop):
     await choose.press("🇨🇳 中文")
     await buyer.expect(contains="今后我将使用中文")
     await buyer.send("/help")
-    menu = await buyer.expect(contains="")
+    menu = await buyer.expect(contains="我可以帮您")
     await menu.press("💶 退款需要多久？")
     await buyer.expect(contains="5–10 个工作日")
+
+
+async def test_start_mid_flow_ends_it_and_greets(chat, shop, bot_app):
+    buyer = await chat.user("Alice", lang="en")
+    await bind(bot_app, shop, buyer, "W-1")
+    menu = await open_menu(buyer, "W-1")
+    await menu.press("Change size or colour")
+    await buyer.expect(contains="which size or colour")
+    await buyer.send("/start")
+    await buyer.expect(contains="Hello, Alice")
+    await buyer.send("The blue one please")  # no flow any more: free text, and no ticket yet
+    await buyer.expect(contains="no open ticket")
+
+
+async def test_a_return_before_delivery_is_refused_in_chinese(chat, shop, bot_app):
+    buyer = await chat.user("李伟", lang="zh-hans")
+    await bind(bot_app, shop, buyer, "W-1", lang="zh")
+    menu = await open_menu(buyer, "W-1")
+    await menu.press("退货、换货或退款")
+    await buyer.expect(contains="订单尚未发货，请直接取消订单")
+
+
+async def test_report_a_problem_with_a_document_as_proof(chat, shop, bot_app):
+    buyer = await chat.user("Alice", lang="en")
+    await bind(bot_app, shop, buyer, "W-2")
+    menu = await open_menu(buyer, "W-2")
+    await menu.press("Report a problem with the item")
+    await buyer.send("too short")
+    await buyer.expect(contains="at least 10 characters")
+    await buyer.send("The lamp arrived with a cracked base")
+    await buyer.expect(contains="Send photos")
+    await buyer.send_document(b"%PDF-1.4 receipt", "receipt.pdf")
+    got = await buyer.expect(contains="Got it (1)")
+    await got.press("✅ Done")
+    confirm = await buyer.expect(contains="1 file(s)")
+    await confirm.press("📨 Send to the seller")
+    await buyer.expect(contains="Ticket #1 is open (Report a problem with the item, order W-2)")
+    await shop.agent.expect(contains="cracked base")

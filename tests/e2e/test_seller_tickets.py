@@ -53,9 +53,11 @@ def stand_in_buyer_side(application, buyer_id: int, order_id: int) -> None:
 
     async def buyer_writes(update: Update, context) -> None:
         message, clock = update.effective_message, context.deps.clock
-        if message.text and message.text.startswith("/open"):
-            _, reason, text = message.text.split(" ", 2)
-            opened = await open_ticket(context.uow, clock, buyer_id, order_id, reason, text)
+        command = message.text if message.text is not None else message.caption
+        if command and command.startswith("/open"):
+            # A photo captioned "/open ..." stands for a flow that collected files along the way.
+            _, reason, text = command.split(" ", 2)
+            opened = await open_ticket(context.uow, clock, buyer_id, order_id, reason, text, incoming_files(message))
             await announce_ticket(context, opened)
             raise ApplicationHandlerStop
         route = await route_free_text(context.uow, buyer_id)
@@ -189,6 +191,20 @@ async def test_a_deleted_topic_is_made_again_with_the_history(shop, sandbox, bot
     history = await shop.agent.expect(contains="History of ticket #1", chat=shop.group, thread=new_thread)
     assert "Try another bulb" in history.text and "My lamp flickers" in history.text
     await shop.agent.expect(contains="Still flickering", chat=shop.group, thread=new_thread)
+    shown = await shop.agent.client.call(
+        "GET", f"/people/{shop.agent.id}/chats/{shop.group}/messages", params={"thread_id": new_thread}
+    )
+    said = [m["text"] for m in shown if m["from"]["is_bot"] and m["text"]]  # not the "topic created" line
+    assert len(said) == 3 and said[2] == "Still flickering"  # card, history, the new message: nothing twice
+
+
+async def test_files_a_flow_collected_reach_the_topic(shop):
+    await shop.buyer.send_photo(PHOTO, caption="/open contact_seller Scratched on arrival")
+    event = await shop.agent.expect_event("topic")
+    thread = event["topic"]["thread_id"]
+    await shop.agent.expect(contains="Scratched on arrival", chat=shop.group, thread=thread)
+    photo = await shop.agent.expect(chat=shop.group, thread=thread)
+    assert photo["photo"] is not None
 
 
 async def test_an_agent_closes_and_the_buyer_rates(shop):
