@@ -121,6 +121,11 @@ def run(state: CliState, webhook: bool | None) -> None:
     from bot.launch import run_bot  # the bot's dependencies load only when it runs
 
     offline = settings.telegram_bot_token is None
+    if webhook and not offline and settings.mode != "webhook":
+        try:  # --webhook needs what AFTERSALES_MODE=webhook needs: the URL and the secret
+            settings = load_settings(mode="webhook")
+        except ConfigError as error:
+            fail(str(error), status=2)
     run_bot(settings, webhook=False if offline else webhook, stand_in=start_sandbox if offline else None)
 
 

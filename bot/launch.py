@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from bot.app import build_application
 from bot.context import Deps
 from bot.pipeline.service import pipeline_for
+from bot.pipeline.webhook import WebhookConfig
 from bot.rendering import default_renderer
 from bot.settings import Settings
 from domain.clock import SystemClock
@@ -37,6 +38,19 @@ class StandIn:
 
 # Given the settings, the unit-of-work factory and the clock, start a stand-in.
 StartStandIn = Callable[[Settings, object, object], Awaitable[StandIn]]
+
+
+def _use_webhook(settings: Settings, webhook: bool | None) -> bool:
+    return settings.mode == "webhook" if webhook is None else webhook
+
+
+def webhook_config(settings: Settings) -> WebhookConfig:
+    return WebhookConfig(
+        url=settings.webhook_url,
+        secret=settings.webhook_secret.get_secret_value(),
+        listen=settings.webhook_listen,
+        port=settings.webhook_port,
+    )
 
 
 def run_bot(
@@ -63,11 +77,16 @@ async def _serve(
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
 
-    from domain.storage.engine import create_engine
-    from domain.storage.migrate import upgrade
+    from domain.storage.engine import create_engine, is_sqlite
+    from domain.storage.migrate import current_revision, head_revision, upgrade
     from domain.storage.uow import UnitOfWorkFactory
 
-    await upgrade(settings.database_url)
+    # The embedded database migrates itself; a PostgreSQL deploy runs `aftersales db upgrade` on purpose.
+    if is_sqlite(settings.database_url):
+        await upgrade(settings.database_url)
+    elif await current_revision(settings.database_url) != head_revision():
+        print("the database schema is not up to date: run `aftersales db upgrade` first", file=sys.stderr)
+        raise SystemExit(1)
     engine = create_engine(settings.database_url)
     uow_factory = UnitOfWorkFactory(engine)
     clock = SystemClock()
@@ -81,7 +100,7 @@ async def _serve(
     deps = Deps(settings=settings, clock=clock, renderer=default_renderer(), uow_factory=uow_factory)
     application = build_application(deps, token=token)
     # Durable update path: stored before confirmed, one transaction each, sends after commit.
-    pipeline = pipeline_for(application)
+    pipeline = pipeline_for(application, webhook=webhook_config(settings) if _use_webhook(settings, webhook) else None)
     async with application:
         await application.start()
         await pipeline.start()

@@ -134,3 +134,11 @@ def test_postgresql_must_be_upgraded_explicitly(fresh_database_url: str, tmp_pat
     else:
         assert result.returncode == 1
         assert result.stderr.strip() == "the database schema is not up to date: run `aftersales db upgrade` first"
+
+
+def test_run_with_webhook_but_no_webhook_url_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = aftersales("run", "--webhook", cwd=tmp_path, TELEGRAM_BOT_TOKEN="123456:" + "A" * 35)
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("AFTERSALES_WEBHOOK_URL:")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr

@@ -24,6 +24,7 @@ from bot.pipeline.ratelimit import SendLimiter
 from bot.pipeline.runner import DEFAULT_RETRY_DELAYS, UpdateRunner
 from bot.pipeline.sender import FailureHook, OutboxSender, ResultHook
 from bot.pipeline.timers import DeadlineHandler, TimerSweeper
+from bot.pipeline.webhook import WebhookConfig, WebhookReceiver
 from domain.clock import Clock
 from domain.enums import DeadlineKind
 from domain.storage.uow import UnitOfWorkFactory
@@ -49,8 +50,10 @@ class UpdatePipeline:
         deadline_handlers: Mapping[DeadlineKind, DeadlineHandler] | None = None,
         timer_interval: float = 5.0,
         drain_timeout: float = 30.0,
+        webhook: WebhookConfig | None = None,
     ) -> None:
         self._drain_timeout = drain_timeout
+        self._bot = application.bot
         self.sender = OutboxSender(
             application.bot,
             uow_factory,
@@ -70,8 +73,16 @@ class UpdatePipeline:
             poll_interval=poll_interval,
             on_committed=self.sender.wake,
         )
-        self.poller = UpdatePoller(
-            application.bot, uow_factory, clock, on_stored=self.runner.wake, timeout=poll_timeout
+        # Updates come either from our own getUpdates loop or from Telegram's webhook deliveries.
+        self.poller = (
+            UpdatePoller(application.bot, uow_factory, clock, on_stored=self.runner.wake, timeout=poll_timeout)
+            if webhook is None
+            else None
+        )
+        self.webhook = (
+            WebhookReceiver(application.bot, uow_factory, clock, webhook, on_stored=self.runner.wake)
+            if webhook is not None
+            else None
         )
         # Without handlers no sweeper runs: deadlines of kinds nobody handles stay live.
         self.timers = (
@@ -85,10 +96,17 @@ class UpdatePipeline:
     async def start(self) -> None:
         """Send what is left from before, handle what is stored, then poll for more."""
         loop = asyncio.get_running_loop()
+        if self.poller is None:
+            await self.webhook.start()  # setWebhook replaces any earlier webhook
+            intake = asyncio.sleep(float("inf"))
+        else:
+            # While a webhook is set Telegram refuses getUpdates (409); pending updates stay queued.
+            await self._bot.delete_webhook(drop_pending_updates=False)
+            intake = self.poller.run()
         self._tasks = [
             loop.create_task(self.sender.run(), name="outbox-sender"),
             loop.create_task(self.runner.run(), name="update-runner"),
-            loop.create_task(self.poller.run(), name="update-poller"),
+            loop.create_task(intake, name="update-intake"),
         ]
         if self.timers is not None:
             self._timer_task = loop.create_task(self.timers.run(), name="timer-sweeper")
@@ -102,6 +120,8 @@ class UpdatePipeline:
             self._timer_task.cancel()
             await asyncio.wait([self._timer_task])
             self._timer_task = None
+        if self.webhook is not None:
+            await self.webhook.stop()
         poller, runner, sender = self._tasks or (None, None, None)
         for task, drain in ((poller, None), (runner, self.runner.drain), (sender, self.sender.drain)):
             if task is None:

@@ -30,14 +30,8 @@ from sandbox.server import SandboxServer
 
 
 @pytest.fixture
-async def sandbox() -> AsyncIterator[SandboxServer]:
-    server = SandboxServer(host="127.0.0.1", port=0, strict=True)
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-    assert server.violations == [], server.violations
+def sandbox(sandbox_server: SandboxServer) -> SandboxServer:
+    return sandbox_server
 
 
 @pytest.fixture
