@@ -82,6 +82,7 @@ class Settings(BaseSettings):
     sandbox_port: int = Field(default=8080, ge=1, le=65535)
     max_in_flight_sends: int = Field(default=8, ge=1, le=100)
     concurrent_updates: int = Field(default=16, ge=1, le=256)
+    flow_idle_minutes: int = Field(default=30, ge=1, le=7 * 24 * 60)
 
     @field_validator("telegram_bot_token", mode="after")
     @classmethod

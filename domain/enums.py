@@ -189,6 +189,7 @@ class DeadlineKind(StrEnum):
     AUTO_CLOSE = "auto_close"
     SHIPMENT_REMINDER = "shipment_reminder"
     SHIPMENT_REFUND_OFFER = "shipment_refund_offer"
+    FLOW_IDLE = "flow_idle"  # a buyer's half-finished flow, ended after the idle time
 
 
 class ModerationRule(StrEnum):

@@ -278,3 +278,9 @@ def test_a_secret_of_the_wrong_type_is_not_echoed():
     message = config_error(link_secret=9876543210)
     assert message.startswith("AFTERSALES_LINK_SECRET: ")
     assert "9876543210" not in message
+
+
+def test_flow_idle_time_is_bounded(monkeypatch):
+    assert load_settings(_env_file=None).flow_idle_minutes == 30
+    monkeypatch.setenv("AFTERSALES_FLOW_IDLE_MINUTES", "0")
+    assert config_error() == "AFTERSALES_FLOW_IDLE_MINUTES: must be at least 1 (got '0')"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -33,6 +33,8 @@ from domain.storage.repositories.pipeline import InboxRepository
 from domain.storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
+# Called after a try was rolled back, before the retry: (application, uow factory, update).
+RollbackHook = Callable[[Application, UnitOfWorkFactory, Update], Awaitable[None]]
 
 DEFAULT_RETRY_DELAYS = (0.5, 2.0, 8.0)
 
@@ -48,8 +50,10 @@ class UpdateRunner:
         retry_delays: tuple[float, ...] = DEFAULT_RETRY_DELAYS,
         poll_interval: float = 1.0,
         on_committed: Callable[[], object] = lambda: None,
+        on_rollback: RollbackHook | None = None,
     ) -> None:
         self._application = application
+        self._on_rollback = on_rollback
         self._uow_factory = uow_factory
         self._clock = clock
         self._retry_delays = retry_delays
@@ -133,6 +137,7 @@ class UpdateRunner:
         async with self._uow_factory() as uow:
             attempt = UpdateAttempt(update_id, uow, Outbox(uow, self._clock, update_id), final=final)
             token = enter_attempt(attempt)
+            update: Update | None = None
             try:
                 update = Update.de_json(payload, self._application.bot)
                 await self._application.process_update(update)
@@ -146,6 +151,9 @@ class UpdateRunner:
                 leave_attempt(token)
             if attempt.error is not None:
                 await uow.rollback()
+                if update is not None and self._on_rollback is not None:
+                    # In-memory conversation state moved with the handler; put it back to what committed.
+                    await self._on_rollback(self._application, self._uow_factory, update)
             return attempt.error
 
 

@@ -21,7 +21,7 @@ from telegram.ext import Application
 from bot.context import AftersalesApplication
 from bot.pipeline.poller import UpdatePoller
 from bot.pipeline.ratelimit import SendLimiter
-from bot.pipeline.runner import DEFAULT_RETRY_DELAYS, UpdateRunner
+from bot.pipeline.runner import DEFAULT_RETRY_DELAYS, RollbackHook, UpdateRunner
 from bot.pipeline.sender import FailureHook, OutboxSender, ResultHook
 from bot.pipeline.timers import DeadlineHandler, TimerSweeper
 from bot.pipeline.webhook import WebhookConfig, WebhookReceiver
@@ -51,6 +51,7 @@ class UpdatePipeline:
         timer_interval: float = 5.0,
         drain_timeout: float = 30.0,
         webhook: WebhookConfig | None = None,
+        on_rollback: RollbackHook | None = None,
     ) -> None:
         self._drain_timeout = drain_timeout
         self._bot = application.bot
@@ -72,6 +73,7 @@ class UpdatePipeline:
             retry_delays=retry_delays,
             poll_interval=poll_interval,
             on_committed=self.sender.wake,
+            on_rollback=on_rollback,
         )
         # Updates come either from our own getUpdates loop or from Telegram's webhook deliveries.
         self.poller = (
@@ -155,4 +157,12 @@ def pipeline_for(application: AftersalesApplication, **options: Any) -> UpdatePi
 
     for name, value in seller_pipeline_options(deps.renderer, deps.clock).items():
         options.setdefault(name, value)
+    # The buyer's conversations keep their steps as drafts; a rolled-back step is put back,
+    # and a flow left idle is ended by the timer sweeper.
+    from bot.conversations.drafts import idle_flow_handler, restore_after_rollback
+
+    options.setdefault("on_rollback", restore_after_rollback)
+    handlers = dict(options.get("deadline_handlers") or {})
+    handlers.setdefault(DeadlineKind.FLOW_IDLE, idle_flow_handler(application, deps.renderer, deps.clock))
+    options["deadline_handlers"] = handlers
     return UpdatePipeline(application, deps.uow_factory, deps.clock, **options)

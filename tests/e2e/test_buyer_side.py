@@ -349,3 +349,47 @@ async def test_report_a_problem_with_a_document_as_proof(chat, shop, bot_app):
     await confirm.press("📨 Send to the seller")
     await buyer.expect(contains="Ticket #1 is open (Report a problem with the item, order W-2)")
     await shop.agent.expect(contains="cracked base")
+
+
+async def test_a_step_rolled_back_is_retried_from_the_step_that_committed(chat, shop, bot_app):
+    """A failure after the flow moved on: the transaction rolls back and so does the conversation."""
+    from telegram.ext import MessageHandler, filters
+
+    failures = []
+
+    async def fail_once(update, context):
+        if not failures:
+            failures.append(update.update_id)
+            raise RuntimeError("the database went away for a moment")
+
+    # Runs after the conversation (group 0) has already moved to its next step.
+    bot_app.add_handler(MessageHandler(filters.Regex("Karl-Marx"), fail_once), group=5)
+    buyer = await chat.user("Alice", lang="en")
+    await bind(bot_app, shop, buyer, "W-1")
+    menu = await open_menu(buyer, "W-1")
+    await menu.press("Change the shipping address")
+    await buyer.expect(contains="Send the full new address")
+    await buyer.send("Karl-Marx-Allee 1, 10178 Berlin, Germany")
+    confirm = await buyer.expect(contains="Ready to send")
+    assert failures, "the failing handler never ran"
+    await confirm.press("📨 Send to the seller")
+    await buyer.expect(contains="Ticket #1 is open")
+    texts = [m["text"] for m in await chat.call("GET", f"/people/{buyer.id}/chats/{buyer.default_chat}/messages")]
+    assert sum("Ready to send" in (t or "") for t in texts) == 1
+
+
+async def test_a_flow_left_idle_is_ended_with_a_message_and_starts_afresh(chat, shop, bot_app):
+    buyer = await chat.user("Alice", lang="en")
+    await bind(bot_app, shop, buyer, "W-1")
+    menu = await open_menu(buyer, "W-1")
+    await menu.press("Change the shipping address")
+    await buyer.expect(contains="Send the full new address")
+
+    bot_app.deps.clock.advance(minutes=bot_app.deps.settings.flow_idle_minutes + 1)
+    await buyer.expect(contains="closed it", timeout=12)  # the timer sweeper runs every few seconds
+
+    # The old step is gone: an address now is no answer to anything, and the flow starts again cleanly.
+    await menu.press("Change the shipping address")
+    await buyer.expect(contains="Send the full new address")
+    await buyer.send("Karl-Marx-Allee 1, 10178 Berlin, Germany")
+    await buyer.expect(contains="Ready to send")
