@@ -11,7 +11,6 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
 
-from bot import callbacks
 from bot.context import AftersalesContext
 from bot.conversations import (
     cancel_order,
@@ -73,7 +72,6 @@ def build(*, persistent: bool = False) -> ConversationHandler:
         return run
 
     reasons = "|".join(flow_specs)
-    flow_button = callbacks.pattern(steps.FLOW_PREFIX)
     words = filters.TEXT & ~filters.COMMAND
     media = filters.PHOTO | filters.VIDEO | filters.Document.ALL
     conversation = ConversationHandler(

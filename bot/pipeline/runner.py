@@ -22,12 +22,11 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop
 
 from bot.pipeline.outbox import Outbox, UpdateAttempt, current_attempt, enter_attempt, leave_attempt
-from bot.pipeline.scheduler import KeyedScheduler
+from bot.pipeline.feeder import TableFeeder
 from domain.clock import Clock
 from domain.storage.repositories.pipeline import InboxRepository
 from domain.storage.uow import UnitOfWorkFactory
@@ -39,7 +38,7 @@ RollbackHook = Callable[[Application, UnitOfWorkFactory, Update], Awaitable[None
 DEFAULT_RETRY_DELAYS = (0.5, 2.0, 8.0)
 
 
-class UpdateRunner:
+class UpdateRunner(TableFeeder):
     def __init__(
         self,
         application: Application,
@@ -58,43 +57,11 @@ class UpdateRunner:
         self._clock = clock
         self._retry_delays = retry_delays
         self._max_attempts = len(retry_delays) + 1
-        self._poll_interval = poll_interval
         self._on_committed = on_committed
-        self._scheduler = KeyedScheduler(max_concurrency)
-        # Fetched and submitted, not finished: never fetched twice. A few
-        # batches of work ahead keeps the workers busy without loading the inbox.
-        self._in_flight: set[int] = set()
-        self._window = max(4 * max_concurrency, 32)
-        self._wake = asyncio.Event()
+        super().__init__(max_concurrency, poll_interval)
         application.add_error_handler(_note_failure)
 
-    def wake(self) -> None:
-        """New updates are in the inbox (called by the poller after its commit)."""
-        self._wake.set()
-
-    async def run(self) -> None:
-        """Feed the scheduler until cancelled; on cancel, finish what was started."""
-        try:
-            while True:
-                self._wake.clear()
-                try:
-                    await self._submit_pending()
-                except (SQLAlchemyError, OSError):
-                    log.exception("could not read the database; trying again shortly")
-                try:
-                    # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a
-                    # cancel that lands as the event is set, and this loop never ends.
-                    async with asyncio.timeout(self._poll_interval):
-                        await self._wake.wait()
-                except TimeoutError:
-                    pass  # look anyway: an operator may have requeued an update
-        finally:
-            self._scheduler.close()
-
-    async def drain(self) -> None:
-        await self._scheduler.drain()
-
-    async def _submit_pending(self) -> None:
+    async def _submit(self) -> None:
         room = self._window - len(self._in_flight)
         if room <= 0:
             return
@@ -109,8 +76,7 @@ class UpdateRunner:
             try:
                 await self._handle(update_id, payload, attempts)
             finally:
-                self._in_flight.discard(update_id)
-                self._wake.set()
+                self._finished(update_id)
 
         return job
 

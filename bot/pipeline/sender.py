@@ -21,13 +21,12 @@ import warnings
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot
 from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.warnings import PTBUserWarning
 
 from bot.pipeline.ratelimit import SendLimiter
-from bot.pipeline.scheduler import KeyedScheduler
+from bot.pipeline.feeder import TableFeeder
 from domain.clock import Clock
 from domain.models import OutboxMessage
 from domain.storage.repositories.pipeline import OutboxSendingRepository
@@ -45,7 +44,7 @@ FailureHook = Callable[[UnitOfWork, OutboxMessage, str], Awaitable[object]]
 DEFAULT_NETWORK_RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0)
 
 
-class OutboxSender:
+class OutboxSender(TableFeeder):
     def __init__(
         self,
         bot: Bot,
@@ -65,40 +64,10 @@ class OutboxSender:
         self._limiter = limiter or SendLimiter()
         self._result_hooks = dict(result_hooks or {})
         self._on_failure = on_failure
-        self._poll_interval = poll_interval
         self._network_retry_delays = network_retry_delays
-        self._scheduler = KeyedScheduler(max_in_flight)
-        self._in_flight: set[int] = set()
-        self._window = max(4 * max_in_flight, 32)
-        self._wake = asyncio.Event()
+        super().__init__(max_in_flight, poll_interval)
 
-    def wake(self) -> None:
-        """New rows were committed (called by the runner after a commit)."""
-        self._wake.set()
-
-    async def run(self) -> None:
-        """Send until cancelled; on cancel, rows already handed out still finish."""
-        try:
-            while True:
-                self._wake.clear()
-                try:
-                    await self._submit_unsent()
-                except (SQLAlchemyError, OSError):
-                    log.exception("could not read the database; trying again shortly")
-                try:
-                    # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a
-                    # cancel that lands as the event is set, and this loop never ends.
-                    async with asyncio.timeout(self._poll_interval):
-                        await self._wake.wait()
-                except TimeoutError:
-                    pass  # rows committed by another process, or a dependency now sent
-        finally:
-            self._scheduler.close()
-
-    async def drain(self) -> None:
-        await self._scheduler.drain()
-
-    async def _submit_unsent(self) -> None:
+    async def _submit(self) -> None:
         room = self._window - len(self._in_flight)
         if room <= 0:
             return
@@ -132,8 +101,7 @@ class OutboxSender:
             try:
                 await self._send(row)
             finally:
-                self._in_flight.discard(row.id)
-                self._wake.set()
+                self._finished(row.id)
 
         return job
 

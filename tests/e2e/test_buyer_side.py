@@ -205,7 +205,7 @@ async def test_report_a_problem_with_photos_in_chinese(chat, shop, bot_app):
     await menu.press("商品问题反馈")
     await buyer.expect(contains="请描述商品的问题")
     await buyer.send("台灯的灯罩碎了，无法使用")
-    ask = await buyer.expect(contains="请发送相关照片")
+    await buyer.expect(contains="请发送相关照片")
     await buyer.send("还有")
     await buyer.expect(contains="请发送照片、视频或文件")
     await buyer.send_photo(PHOTO)

@@ -8,7 +8,6 @@ that part with the same calls they make (`open_ticket` then `announce_ticket`,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 
 import asyncio
 

@@ -8,7 +8,7 @@ import datetime as dt
 import heapq
 import itertools
 from collections import defaultdict
-from collections.abc import Awaitable, Coroutine
+from collections.abc import Coroutine
 from typing import Any
 
 import pytest

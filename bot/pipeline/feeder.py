@@ -1,0 +1,60 @@
+"""The loop the runner and the sender share: feed a KeyedScheduler from a table.
+
+Rows are looked up when someone calls `wake()` after a commit, and every
+`poll_interval` anyway (another process, an operator's requeue, a dependency
+now sent). `_in_flight` holds the ids handed out and not finished, so a row is
+never handed out twice; `_window` keeps a few batches of work ahead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.pipeline.scheduler import KeyedScheduler
+
+log = logging.getLogger(__name__)
+
+
+class TableFeeder:
+    def __init__(self, max_concurrency: int, poll_interval: float) -> None:
+        self._scheduler = KeyedScheduler(max_concurrency)
+        self._poll_interval = poll_interval
+        self._in_flight: set[int] = set()
+        self._window = max(4 * max_concurrency, 32)
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Rows were committed: look now rather than at the next interval."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Feed the scheduler until cancelled; on cancel, what was handed out still finishes."""
+        try:
+            while True:
+                self._wake.clear()
+                try:
+                    await self._submit()
+                except (SQLAlchemyError, OSError):
+                    log.exception("could not read the database; trying again shortly")
+                try:
+                    # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a
+                    # cancel that lands as the event is set, and this loop never ends.
+                    async with asyncio.timeout(self._poll_interval):
+                        await self._wake.wait()
+                except TimeoutError:
+                    pass
+        finally:
+            self._scheduler.close()
+
+    async def drain(self) -> None:
+        await self._scheduler.drain()
+
+    def _finished(self, row_id: int) -> None:
+        self._in_flight.discard(row_id)
+        self._wake.set()
+
+    async def _submit(self) -> None:
+        raise NotImplementedError
