@@ -143,6 +143,7 @@ async def start_sandbox(settings: Settings, uow_factory: UnitOfWorkFactory, cloc
     import secrets
 
     from bot.launch import StandIn
+    from domain.services.binding import claim_order
     from domain.services.demo import seed_demo
     from domain.services.stores import redeem_agent_invite, redeem_group_link_code
     from sandbox.server import SandboxServer
@@ -157,10 +158,17 @@ async def start_sandbox(settings: Settings, uow_factory: UnitOfWorkFactory, cloc
     bot = world.add_bot(token=token, username="aftersales_demo_bot", first_name="Aftersales")
     async with uow_factory() as uow:
         seed = await seed_demo(uow, clock)
-        buyers = sorted({order.buyer_name for order in seed.orders})
-        for name in buyers:
+        buyers = {}
+        for name in sorted({order.buyer_name for order in seed.orders}):
             first, _, last = name.partition(" ")
-            world.add_person(first, DEMO_BUYER_LANGUAGES.get(name, "en"), label=f"Buyer · {name}", last_name=last or None)
+            buyers[name] = world.add_person(
+                first, DEMO_BUYER_LANGUAGES.get(name, "en"), label=f"Buyer · {name}", last_name=last or None
+            )
+        # Demo buyers find their orders on /start, claimed the way a real buyer would: number + phone.
+        for order in seed.orders:
+            buyer = buyers[order.buyer_name]
+            await claim_order(uow, clock, buyer.id, order.number, order.phone or order.email or "",
+                              name=order.buyer_name, language=buyer.language_code)
         for store in seed.stores:
             agent_name, language = DEMO_STAFF.get(store.name, ("Agent", "en"))
             agent = world.add_person(agent_name, language, label=f"Agent · {store.name}")

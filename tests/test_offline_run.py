@@ -69,6 +69,9 @@ async def test_newcomer_chats_with_the_bot_offline_and_can_restart(tmp_path):
             anna = await sandbox.person(next(p["id"] for p in people if p["label"] == "Buyer · Anna Schmidt"))
             await anna.send("/start")
             greeting = await anna.expect(contains="Hello, Anna", timeout=15)
+            # Demo buyers were bound to their demo orders (claimed by number and phone).
+            orders = await anna.expect(contains="Your orders", timeout=15)
+            assert any("BG-1001" in label for row in orders.buttons for label in row), orders.buttons
             await greeting.press("❓ Help")
             await anna.expect(contains="How I can help", timeout=15)
             assert await sandbox.violations() == []

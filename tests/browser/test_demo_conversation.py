@@ -1,0 +1,113 @@
+"""A whole buyer ↔ seller conversation in the web chat of the offline demo (`make run`).
+
+The offline stand-in is started as `aftersales run` starts it (demo people,
+stores, support groups, orders bound to the demo buyers), with the real bot
+and its update pipeline; a person in Chromium does the rest.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from playwright.async_api import Page, expect
+
+from bot.app import build_application
+from bot.cli import start_sandbox
+from bot.context import Deps
+from bot.launch import StandIn
+from bot.pipeline.ratelimit import SendLimiter
+from bot.pipeline.service import pipeline_for
+from bot.rendering import default_renderer
+from bot.settings import load_settings
+from domain.clock import SystemClock
+from domain.storage.engine import create_engine
+from domain.storage.migrate import upgrade
+from domain.storage.uow import UnitOfWorkFactory
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+async def demo(tmp_path) -> AsyncIterator[StandIn]:
+    settings = load_settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'demo.sqlite3'}", sandbox_port=free_port(), _env_file=None
+    )
+    await upgrade(settings.database_url)
+    engine = create_engine(settings.database_url)
+    clock = SystemClock()
+    uow_factory = UnitOfWorkFactory(engine)
+    stand_in = await start_sandbox(settings, uow_factory, clock)
+    deps = Deps(settings=stand_in.settings, clock=clock, renderer=default_renderer(), uow_factory=uow_factory)
+    application = build_application(deps, token=stand_in.token)
+    # No flood limits here: the sandbox runs without them and the test would wait out 20/min per group.
+    unlimited = SendLimiter(overall_per_second=10_000, private_per_second=10_000, private_burst=10_000,
+                            group_per_minute=1_000_000)
+    pipeline = pipeline_for(application, poll_timeout=1, poll_interval=0.2, limiter=unlimited)
+    try:
+        async with application:
+            await application.start()
+            await pipeline.start()
+            try:
+                yield stand_in
+            finally:
+                await pipeline.stop()
+                await application.stop()
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"{stand_in.url}control/violations") as response:
+                assert (await response.json())["result"] == []
+    finally:
+        await stand_in.stop()
+        await engine.dispose()
+
+
+async def person_id(demo: StandIn, label: str) -> int:
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{demo.url}control/people") as response:
+            people = (await response.json())["result"]
+    return next(p["id"] for p in people if p["label"] == label)
+
+
+async def send(page: Page, text: str) -> None:
+    composer = page.get_by_test_id("composer-input")
+    await composer.fill(text)
+    await composer.press("Enter")
+
+
+async def test_a_buyer_and_an_agent_hold_a_conversation_in_the_web_chat(demo, page, screenshot):
+    anna = await person_id(demo, "Buyer · Anna Schmidt")
+    agent = await person_id(demo, "Agent · Berlin Gadgets")
+
+    # The buyer asks the seller about an order.
+    await page.goto(f"{demo.url}?as={anna}")
+    await page.get_by_test_id("chat-item").filter(has_text="Aftersales").click()
+    await send(page, "/start")
+    await page.get_by_role("button", name="📦 BG-1001 · Berlin Gadgets").last.click()
+    await page.get_by_role("button", name="Contact the seller").last.click()
+    await expect(page.get_by_test_id("message").filter(has_text="What would you like to ask?")).to_be_visible()
+    await send(page, "Could you send it in a gift box?")
+    await page.get_by_role("button", name="📨 Send to the seller").last.click()
+    await expect(page.get_by_test_id("message").filter(has_text="is open")).to_be_visible()
+
+    # The agent finds the ticket's topic in the store's support group and answers.
+    await page.goto(f"{demo.url}?as={agent}")
+    await page.get_by_test_id("chat-item").filter(has_text="Berlin Gadgets support").click()
+    await page.get_by_test_id("topic-item").filter(has_text="#1").click()
+    await expect(page.get_by_test_id("message").filter(has_text="Could you send it in a gift box?")).to_be_visible()
+    await send(page, "Of course, free of charge.")
+    await screenshot("demo-agent-topic")
+
+    # The buyer sees the answer under the store's name, never the agent's.
+    await page.goto(f"{demo.url}?as={anna}")
+    await page.get_by_test_id("chat-item").filter(has_text="Aftersales").click()
+    answer = page.get_by_test_id("message").filter(has_text="Of course, free of charge.")
+    await expect(answer).to_be_visible()
+    await expect(answer).to_contain_text("Berlin Gadgets")
+    await expect(answer).not_to_contain_text("Max")
+    await screenshot("demo-buyer-answer")
