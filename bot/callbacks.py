@@ -41,6 +41,13 @@ def decode(data: str) -> Callback | None:
     return Callback(parts[0], parts[1], tuple(parts[2:]))
 
 
+def first_id(decoded: Callback | None) -> int:
+    """The first argument as an id, 0 when there is none (no row has id 0)."""
+    if decoded and decoded.args and decoded.args[0].isdigit():
+        return int(decoded.args[0])
+    return 0
+
+
 def pattern(prefix: str) -> str:
     """A CallbackQueryHandler pattern that matches one prefix."""
     return rf"^{re.escape(prefix)}:"

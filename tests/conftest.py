@@ -89,3 +89,11 @@ async def sandbox_server() -> AsyncIterator[SandboxServer]:
         await server.stop()
     # Tests that provoke violations on purpose clear what they checked.
     assert server.violations == [], server.violations
+
+
+@pytest.fixture
+def bot_token(sandbox_server: SandboxServer) -> str:
+    """A bot account in the sandbox; its token is the bot's only credential, as with Telegram."""
+    token = f"{secrets.randbelow(10**9) + 10**9}:{secrets.token_urlsafe(24)}"
+    sandbox_server.world.add_bot(token=token, username="aftersales_test_bot", first_name="Aftersales")
+    return token

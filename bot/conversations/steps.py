@@ -60,10 +60,8 @@ async def begin(update: Update, context: AftersalesContext, specs: dict[str, Flo
     """A reason button: check the order and the rule up front, then ask the flow's first question."""
     query = update.callback_query
     lang = await views.buyer_language(update, context)
-    decoded = callbacks.decode(query.data or "")
+    decoded, order = await views.order_of_button(context, query)
     spec = specs.get(decoded.action) if decoded else None
-    order_id = int(decoded.args[0]) if decoded and decoded.args and decoded.args[0].isdigit() else 0
-    order = await views.bound_order(context, query.from_user.id, order_id) if spec else None
     if spec is None or order is None:
         await answer_query(query, context.render("common/stale_button.txt", lang), show_alert=True)
         return ConversationHandler.END

@@ -67,9 +67,7 @@ async def show_orders(update: Update, context: AftersalesContext) -> None:
 async def press_order(update: Update, context: AftersalesContext) -> None:
     query = update.callback_query
     lang = await views.buyer_language(update, context)
-    decoded = callbacks.decode(query.data or "")
-    order_id = int(decoded.args[0]) if decoded and decoded.args and decoded.args[0].isdigit() else 0
-    order = await views.bound_order(context, query.from_user.id, order_id)
+    decoded, order = await views.order_of_button(context, query)
     if order is None:
         await answer_query(query, context.render("common/stale_button.txt", lang), show_alert=True)
         return
@@ -81,9 +79,7 @@ async def answer_status_or_eta(update: Update, context: AftersalesContext) -> No
     """Reasons 4-5 answered at once from the order's data; a ticket only when data is missing."""
     query = update.callback_query
     lang = await views.buyer_language(update, context)
-    decoded = callbacks.decode(query.data or "")
-    order_id = int(decoded.args[0]) if decoded and decoded.args and decoded.args[0].isdigit() else 0
-    order = await views.bound_order(context, query.from_user.id, order_id)
+    decoded, order = await views.order_of_button(context, query)
     if order is None:
         await answer_query(query, context.render("common/stale_button.txt", lang), show_alert=True)
         return
@@ -104,9 +100,7 @@ async def answer_status_or_eta(update: Update, context: AftersalesContext) -> No
 async def ask_the_seller(update: Update, context: AftersalesContext) -> None:
     query = update.callback_query
     lang = await views.buyer_language(update, context)
-    decoded = callbacks.decode(query.data or "")
-    order_id = int(decoded.args[0]) if decoded and decoded.args and decoded.args[0].isdigit() else 0
-    order = await views.bound_order(context, query.from_user.id, order_id)
+    decoded, order = await views.order_of_button(context, query)
     if order is None or decoded.action not in _INSTANT:
         await answer_query(query, context.render("common/stale_button.txt", lang), show_alert=True)
         return

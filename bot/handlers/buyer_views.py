@@ -6,7 +6,7 @@ next to the rendering (STYLE.md, habit 6), button texts come from templates.
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import callbacks
 from bot.context import AftersalesContext, language_of
@@ -68,6 +68,12 @@ async def bound_order(context: AftersalesContext, telegram_user_id: int, order_i
     if user is None or order is None or not await context.uow.users.is_bound(user.id, order.id):
         return None
     return order
+
+
+async def order_of_button(context: AftersalesContext, query: CallbackQuery) -> tuple[callbacks.Callback | None, Order | None]:
+    """The pressed button's decoded data and its order, if that order is the presser's."""
+    decoded = callbacks.decode(query.data or "")
+    return decoded, await bound_order(context, query.from_user.id, callbacks.first_id(decoded))
 
 
 async def send_order_menu(context: AftersalesContext, chat_id: int, order: Order, lang: str) -> None:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from domain.clock import Clock
 from domain.enums import AuthorRole, CopyRole, TicketStatus
 from domain.errors import InvalidInput
-from domain.models import MessageAttachment, MessageCopy, Ticket, TicketMessage
+from domain.models import MessageAttachment, MessageCopy, Store, Ticket, TicketMessage, User
 from domain.results import IncomingFile, Notice, TicketSummary
 from domain.services import ticket_deadlines
 from domain.services.refusals import Refused
@@ -164,20 +164,8 @@ async def record_buyer_message(
         await transition(uow, ticket, TicketStatus.WAITING_SELLER, actor=f"buyer:{ticket.buyer_id}", reason="buyer_message", at=now)
     await ticket_deadlines.stop_auto_close(uow, ticket, now)
     await uow.flush()
-    return RecordedMessage(
-        message_id=message.id,
-        ticket_id=ticket.id,
-        ticket_number=ticket.number,
-        store_id=store.id,
-        store_name=store.name,
-        buyer_telegram_id=buyer.telegram_id if buyer else 0,
-        author=AuthorRole.BUYER,
-        internal=False,
-        text=text,
-        entities=tuple(entities or ()),
-        attachments=tuple(attachments),
-        status=TicketStatus(ticket.status),
-        first_response=False,
+    return _recorded(
+        ticket, store, buyer, message, AuthorRole.BUYER, text, entities, attachments,
         notices=(Notice("buyer_message", "store", ticket.id, store.id, data={"message_id": message.id}),),
     )
 
@@ -231,6 +219,26 @@ async def record_agent_message(
             data={"message_id": message.id, "store_name": store.name},
         ),
     )
+    return _recorded(
+        ticket, store, buyer, message, AuthorRole.AGENT, text, entities, attachments,
+        notices=notices, internal=internal, first_response=first_response,
+    )
+
+
+def _recorded(
+    ticket: Ticket,
+    store: Store,
+    buyer: User | None,
+    message: TicketMessage,
+    author: AuthorRole,
+    text: str | None,
+    entities: Sequence[Mapping[str, Any]] | None,
+    attachments: Sequence[IncomingFile],
+    *,
+    notices: tuple[Notice, ...],
+    internal: bool = False,
+    first_response: bool = False,
+) -> RecordedMessage:
     return RecordedMessage(
         message_id=message.id,
         ticket_id=ticket.id,
@@ -238,7 +246,7 @@ async def record_agent_message(
         store_id=store.id,
         store_name=store.name,
         buyer_telegram_id=buyer.telegram_id if buyer else 0,
-        author=AuthorRole.AGENT,
+        author=author,
         internal=internal,
         text=text,
         entities=tuple(entities or ()),

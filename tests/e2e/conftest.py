@@ -8,8 +8,8 @@ asserting that neither the bot nor the sandbox broke the Bot API reference.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timezone
 
 import pytest
@@ -33,22 +33,15 @@ def sandbox(sandbox_server: SandboxServer) -> SandboxServer:
     return sandbox_server
 
 
-@pytest.fixture
-def bot_token(sandbox: SandboxServer) -> str:
-    token = f"{secrets.randbelow(10**9) + 10**9}:{secrets.token_urlsafe(24)}"
-    sandbox.world.add_bot(token=token, username="aftersales_test_bot", first_name="Aftersales")
-    return token
-
-
-@pytest.fixture
-async def bot_app(sandbox: SandboxServer, bot_token: str, tmp_path) -> AsyncIterator[AftersalesApplication]:
+@asynccontextmanager
+async def running_bot(sandbox: SandboxServer, bot_token: str, database_url: str) -> AsyncIterator[AftersalesApplication]:
+    """One life of the bot: the project's factory and update pipeline on `database_url`, then stopped."""
     settings = load_settings(
         telegram_bot_token=bot_token,
         telegram_api_url=sandbox.bot_api_base_url,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'e2e.sqlite3'}",
+        database_url=database_url,
         _env_file=None,
     )
-    await upgrade(settings.database_url)
     engine = create_engine(settings.database_url)
     clock = FakeClock(start=datetime(2026, 11, 22, 12, tzinfo=timezone.utc))
     deps = Deps(settings=settings, clock=clock, renderer=default_renderer(), uow_factory=UnitOfWorkFactory(engine))
@@ -70,6 +63,20 @@ async def bot_app(sandbox: SandboxServer, bot_token: str, tmp_path) -> AsyncIter
                 await application.stop()
     finally:
         await engine.dispose()
+
+
+@pytest.fixture
+def start_bot(sandbox: SandboxServer, bot_token: str):
+    """`async with start_bot(database_url) as app:` — for tests that restart the bot themselves."""
+    return lambda database_url: running_bot(sandbox, bot_token, database_url)
+
+
+@pytest.fixture
+async def bot_app(sandbox: SandboxServer, bot_token: str, tmp_path) -> AsyncIterator[AftersalesApplication]:
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'e2e.sqlite3'}"
+    await upgrade(database_url)
+    async with running_bot(sandbox, bot_token, database_url) as application:
+        yield application
     assert sandbox.violations == [], sandbox.violations
 
 

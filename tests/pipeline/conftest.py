@@ -8,7 +8,6 @@ sender on the test database; ``stop()`` and ``start()`` again is a restart.
 from __future__ import annotations
 
 import asyncio
-import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import datetime, timezone
 from typing import Any
@@ -32,13 +31,6 @@ from sandbox.server import SandboxServer
 @pytest.fixture
 def sandbox(sandbox_server: SandboxServer) -> SandboxServer:
     return sandbox_server
-
-
-@pytest.fixture
-def bot_token(sandbox: SandboxServer) -> str:
-    token = f"{secrets.randbelow(10**9) + 10**9}:{secrets.token_urlsafe(24)}"
-    sandbox.world.add_bot(token=token, username="pipeline_test_bot", first_name="Pipeline")
-    return token
 
 
 @pytest.fixture
