@@ -9,11 +9,13 @@ from __future__ import annotations
 from telegram.ext import Application, ContextTypes
 
 from bot.context import AftersalesApplication, AftersalesContext, Deps
-from bot.handlers import buyer, common, group
+from bot.handlers import buyer, common, group, outreach
 
 
 def register_handlers(application: Application) -> None:
     group.register(application)  # seller side: support groups, agents, the relay (before the buyer's /start)
+    for handler in outreach.handlers():  # agents writing to a buyer first
+        application.add_handler(handler)
     buyer.register(application)  # buyer side: /start, orders, reason flows (durable), /tickets, free text
     for handler in common.fallback_handlers():
         application.add_handler(handler, group=1)

@@ -7,6 +7,7 @@ persistence copies and stores).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -30,11 +31,18 @@ class Deps:
 
 
 class AftersalesApplication(Application):
-    __slots__ = ("deps",)
+    __slots__ = ("deps", "timer_wake")
 
     def __init__(self, *, deps: Deps, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.deps = deps
+        # Set by the update pipeline: makes the timer sweeper look again soon (else it polls).
+        self.timer_wake: Callable[[float], object] | None = None
+
+    def wake_timers_in(self, seconds: float) -> None:
+        """A deadline due in `seconds` was just scheduled; without a pipeline the sweeper's poll finds it."""
+        if self.timer_wake is not None:
+            self.timer_wake(seconds)
 
 
 class AftersalesContext(CallbackContext[ExtBot, dict, dict, dict]):

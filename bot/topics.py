@@ -19,7 +19,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import callbacks
 from bot.relay.desk import Desk
 from bot.rendering import DEFAULT_LANGUAGE, pick_language
-from domain.enums import AuthorRole, CopyRole, DeadlineKind, TicketStatus
+from domain.enums import AuthorRole, CopyRole, DeadlineKind, OpenedBy, TicketStatus
 from domain.models import Store, StoreSupportGroup, Ticket
 from domain.services.ticket_deadlines import SUBJECT
 from domain.services.tickets import OpenedTicket
@@ -154,9 +154,9 @@ async def on_topic_created(desk: Desk, ticket_id: int, thread_id: int, name: str
         on_result="card_sent",
         on_result_args={"ticket_id": ticket.id},
     )
-    if recreated:
+    if recreated or await _store_wrote_first(desk, ticket):
         await desk.outbox.send_message(
-            group.chat_id, await history_text(desk, ticket, lang), parse_mode="HTML", message_thread_id=thread_id
+            group.chat_id, await history_text(desk, ticket, lang, recreated=recreated), parse_mode="HTML", message_thread_id=thread_id
         )
     from bot.relay.outgoing import copy_waiting_messages
 
@@ -164,9 +164,18 @@ async def on_topic_created(desk: Desk, ticket_id: int, thread_id: int, name: str
     await desk.uow.flush()
 
 
-async def history_text(desk: Desk, ticket: Ticket, lang: str) -> str:
+async def _store_wrote_first(desk: Desk, ticket: Ticket) -> bool:
+    """A ticket the store opened with a message (/notify): the topic shows what was sent."""
+    return ticket.opened_by == OpenedBy.AGENT and any(
+        m.author_role == AuthorRole.AGENT for m in await desk.uow.tickets.messages(ticket.id, include_internal=True)
+    )
+
+
+async def history_text(desk: Desk, ticket: Ticket, lang: str, *, recreated: bool) -> str:
     entries = []
     for message in await desk.uow.tickets.messages(ticket.id, include_internal=True):
+        if not message.text and not message.attachments:
+            continue  # a store-opened ticket's marker
         entries.append(
             {
                 "by": str(message.author_role),
@@ -175,16 +184,15 @@ async def history_text(desk: Desk, ticket: Ticket, lang: str) -> str:
                 "files": [str(file.kind) for file in message.attachments],
             }
         )
-    return desk.render("seller/history.html", lang, number=ticket.number, entries=entries[-30:])[:4000]
+    return desk.render("seller/history.html", lang, number=ticket.number, entries=entries[-30:], recreated=recreated)[:4000]
 
 
 async def send_private_cards(desk: Desk, ticket: Ticket) -> None:
     """No support group: each active agent gets the ticket's card in their private chat."""
-    first_message = None
-    for message in await desk.uow.tickets.messages(ticket.id):
-        if message.author_role == AuthorRole.BUYER:
-            first_message = message
-            break
+    # The card carries the buyer's first message (or, in a ticket the store opened, its marker),
+    # so replying to the card routes to the ticket.
+    messages = await desk.uow.tickets.messages(ticket.id, include_internal=True)
+    first_message = next((m for m in messages if m.author_role == AuthorRole.BUYER), messages[0] if messages else None)
     for agent in await desk.uow.stores.agents(ticket.store_id):
         user = await desk.uow.users.get(agent.user_id)
         if user is None:
@@ -195,7 +203,6 @@ async def send_private_cards(desk: Desk, ticket: Ticket) -> None:
             await ticket_card(desk, ticket, lang) + "\n\n" + desk.render("seller/reply_hint.html", lang),
             parse_mode="HTML",
             reply_markup=card_keyboard(desk, lang, ticket),
-            # The card carries the first message, so replying to it routes to the ticket.
             on_result="copy_sent" if first_message is not None else None,
             on_result_args={"ticket_message_id": first_message.id, "role": str(CopyRole.CARD)} if first_message else None,
         )

@@ -190,6 +190,7 @@ class DeadlineKind(StrEnum):
     SHIPMENT_REMINDER = "shipment_reminder"
     SHIPMENT_REFUND_OFFER = "shipment_refund_offer"
     FLOW_IDLE = "flow_idle"  # a buyer's half-finished flow, ended after the idle time
+    ALBUM_FLUSH = "album_flush"  # an album's parts have come in: pass them on together
 
 
 class ModerationRule(StrEnum):

@@ -10,11 +10,16 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+
+
+# A 1×1 lossless WEBP: enough of a sticker file for the sandbox.
+STICKER_WEBP = base64.b64decode("UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==")
 
 
 class ControlError(RuntimeError):
@@ -145,6 +150,7 @@ class Person:
         return chat
 
     async def send(self, text: str, chat: int | None = None, thread: int | None = None, reply_to: int | None = None) -> Msg:
+        """A text message; one over 4096 characters goes in parts, as from a Telegram app (the first is returned)."""
         body = {"chat_id": self._chat(chat), "text": text, "thread_id": thread, "reply_to_message_id": reply_to}
         return Msg(await self.client.call("POST", f"/people/{self.id}/messages", json=body), self)
 
@@ -156,7 +162,8 @@ class Person:
         return Msg(await self.client.call("POST", f"/people/{self.id}/edit", json=body), self)
 
     async def _media(
-        self, kind: str, files: list[tuple[bytes, str]], caption: str | None, chat: int | None, thread: int | None
+        self, kind: str, files: list[tuple[bytes, str]], caption: str | None, chat: int | None, thread: int | None,
+        **fields: str | None,
     ) -> list[Msg]:
         form = aiohttp.FormData()
         form.add_field("chat_id", str(self._chat(chat)))
@@ -165,6 +172,9 @@ class Person:
             form.add_field("caption", caption)
         if thread is not None:
             form.add_field("thread_id", str(thread))
+        for name, value in fields.items():
+            if value is not None:
+                form.add_field(name, value)
         for data, name in files:
             form.add_field("file", data, filename=name)
         views = await self.client.call("POST", f"/people/{self.id}/media", data=form)
@@ -183,6 +193,14 @@ class Person:
     ) -> list[Msg]:
         files = [(data, f"photo{index}.jpg") for index, data in enumerate(photos)]
         return await self._media("photo", files, caption, chat, thread)
+
+    async def send_sticker(
+        self, emoji: str = "👍", data: bytes = STICKER_WEBP, file_name: str = "sticker.webp", set_name: str | None = None,
+        chat: int | None = None, thread: int | None = None,
+    ) -> Msg:
+        """A sticker (static .webp; .tgs is animated, .webm a video sticker) with its emoji."""
+        files = [(data, file_name)]
+        return (await self._media("sticker", files, None, chat, thread, emoji=emoji, set_name=set_name))[0]
 
     async def press(self, message: Msg, button: str, wait: float = 5) -> dict[str, Any] | None:
         body = {"chat_id": message.chat_id, "message_id": message.message_id, "button": button, "wait": wait}

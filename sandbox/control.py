@@ -14,13 +14,15 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import WSMsgType, web
 
 from sandbox.botapi.common import auto_entities
+from sandbox.text_parts import MESSAGE_LIMIT, client_parts
 from sandbox.world import Chat, Message, Person, WorldError
+from sandbox.world.files import sticker_mime_type
 from sandbox.world.render import message_view
 
 if TYPE_CHECKING:
     from sandbox.server import SandboxServer
 
-MAX_TEXT = 4096  # Telegram's limit for a message, as for captions 1024
+MAX_TEXT = MESSAGE_LIMIT  # Telegram's limit for a message, as for captions 1024
 MAX_CAPTION = 1024
 MAX_POLL_TIMEOUT = 60.0
 
@@ -68,6 +70,17 @@ def _int(value: Any, name: str) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         raise WorldError(f"{name} must be an integer, not {value!r}") from None
+
+
+def _check_sticker(uploads: list[tuple[bytes, str | None, str | None]], caption: str | None) -> None:
+    """A sticker is one message of its own: no album, no caption, a sticker file."""
+    if len(uploads) != 1:
+        raise WorldError("send one sticker at a time")
+    if caption is not None:
+        raise WorldError("a sticker has no caption")
+    _, filename, content_type = uploads[0]
+    if sticker_mime_type(filename, content_type) is None:
+        raise WorldError("a sticker is a .webp, .tgs or .webm file")
 
 
 class Control:
@@ -208,16 +221,18 @@ class Control:
         person = self.person(request)
         body = await _body(request)
         chat = self.world.chat_for_person(person, _required(body, "chat_id"))
-        text = str(_required(body, "text"))
-        if not text.strip() or len(text) > MAX_TEXT:
-            raise WorldError(f"text must be 1-{MAX_TEXT} characters")
+        # Over 4096 characters: several messages (same thread and reply), as a Telegram app sends it.
+        parts = client_parts(str(_required(body, "text")), MAX_TEXT)
+        if not parts:
+            raise WorldError("text must not be empty")
         thread_id, reply_to = self._where(
             person, chat, _int(body.get("thread_id"), "thread_id"), _int(body.get("reply_to_message_id"), "reply_to_message_id")
         )
-        message = self.world.post(
-            chat, person.id, text=text, entities=auto_entities(text), thread_id=thread_id, reply_to_id=reply_to
-        )
-        return _ok(message_view(self.world, chat, message))
+        sent = [
+            self.world.post(chat, person.id, text=part, entities=auto_entities(part), thread_id=thread_id, reply_to_id=reply_to)
+            for part in parts
+        ]
+        return _ok(message_view(self.world, chat, sent[0]))
 
     async def media(self, request: web.Request) -> web.Response:
         person = self.person(request)
@@ -232,13 +247,15 @@ class Control:
             else:
                 fields[part.name] = await part.text()
         kind = fields.get("kind", "")
-        if kind not in ("photo", "document", "video"):
-            raise WorldError("kind must be photo, document or video")
+        if kind not in ("photo", "document", "video", "sticker"):
+            raise WorldError("kind must be photo, document, video or sticker")
         if not uploads or len(uploads) > 10:
             raise WorldError("send 1-10 file parts")
         caption = fields.get("caption") or None
         if caption is not None and len(caption) > MAX_CAPTION:
             raise WorldError(f"caption must be at most {MAX_CAPTION} characters")
+        if kind == "sticker":
+            _check_sticker(uploads, caption)
         chat = self.world.chat_for_person(person, _required(fields, "chat_id"))
         thread_id, reply_to = self._where(
             person, chat, _int(fields.get("thread_id"), "thread_id"), _int(fields.get("reply_to_message_id"), "reply_to_message_id")
@@ -253,7 +270,9 @@ class Control:
                 caption=text,
                 entities=auto_entities(text) if text else [],
                 media_kind=kind,
-                file=self.world.files.add(kind, data, filename, content_type),
+                file=self.world.files.add(
+                    kind, data, filename, content_type, emoji=fields.get("emoji") or None, set_name=fields.get("set_name") or None
+                ),
                 media_group_id=group_id,
                 thread_id=thread_id,
                 reply_to_id=reply_to,

@@ -7,4 +7,4 @@ def buyer_conversations(*, persistent: bool = False) -> list:
     """`persistent`: the application has `bot.persistence.DraftPersistence` to restore them at start-up."""
     from bot.conversations import claim, ticket_flow
 
-    return [ticket_flow.build(persistent=persistent), claim.build(persistent=persistent)]
+    return [*ticket_flow.build_all(persistent=persistent), claim.build(persistent=persistent)]

@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
-from bot.conversations.steps import FlowSpec
+from enum import IntEnum
+
+from telegram.ext import ConversationHandler
+
+from bot.conversations.flow_builder import flow_conversation
+from bot.conversations.steps import FlowSpec, Step
 from domain.enums import TicketReason
 
 # PRODUCT.md, "Cancellations".
 CANCEL_REASONS = ("changed_mind", "by_mistake", "cheaper", "too_slow", "wrong_address", "other")
 
+SPEC = FlowSpec(
+    TicketReason.CANCEL_ORDER, min_length=2, takes_media=True, picks_cancel_reason=True, cancel_reasons=CANCEL_REASONS
+)
 
-def build() -> FlowSpec:
-    return FlowSpec(
-        TicketReason.CANCEL_ORDER, min_length=2, takes_media=True, picks_cancel_reason=True, cancel_reasons=CANCEL_REASONS
-    )
+
+class State(IntEnum):
+    PICK_CANCEL_REASON = Step.PICK_CANCEL_REASON
+    DESCRIBE = Step.DESCRIBE
+    MEDIA = Step.MEDIA
+    CONFIRM = Step.CONFIRM
+
+
+def build(*, persistent: bool = False) -> ConversationHandler:
+    return flow_conversation(SPEC, State, persistent=persistent)

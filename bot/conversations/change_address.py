@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
-from bot.conversations.steps import FlowSpec
+from enum import IntEnum
+
+from telegram.ext import ConversationHandler
+
+from bot.conversations.flow_builder import flow_conversation
+from bot.conversations.steps import FlowSpec, Step
 from domain.enums import TicketReason
 
 
-def build() -> FlowSpec:
-    return FlowSpec(TicketReason.CHANGE_ADDRESS, min_length=15, takes_media=False)
+SPEC = FlowSpec(TicketReason.CHANGE_ADDRESS, min_length=15, takes_media=False)
+
+
+class State(IntEnum):
+    DESCRIBE = Step.DESCRIBE
+    CONFIRM = Step.CONFIRM
+
+
+def build(*, persistent: bool = False) -> ConversationHandler:
+    return flow_conversation(SPEC, State, persistent=persistent)

@@ -93,7 +93,7 @@ async def leave(update: Update, context: AftersalesContext) -> int:
 
 def build(*, persistent: bool = False) -> ConversationHandler:
     from bot.conversations.drafts import all_handlers, make_durable
-    from bot.conversations.ticket_flow import leaving_commands, other_command
+    from bot.conversations.flow_builder import leaving_commands, other_command
 
     words = filters.TEXT & ~filters.COMMAND
     conversation = ConversationHandler(

@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-from bot.conversations.steps import FlowSpec
+from enum import IntEnum
+
+from telegram.ext import ConversationHandler
+
+from bot.conversations.flow_builder import flow_conversation
+from bot.conversations.steps import FlowSpec, Step
 from domain.enums import TicketReason
 
 
-def build() -> FlowSpec:
-    return FlowSpec(TicketReason.AFTER_SALES, min_length=10, takes_media=True)
+SPEC = FlowSpec(TicketReason.AFTER_SALES, min_length=10, takes_media=True)
+
+
+class State(IntEnum):
+    DESCRIBE = Step.DESCRIBE
+    MEDIA = Step.MEDIA
+    CONFIRM = Step.CONFIRM
+
+
+def build(*, persistent: bool = False) -> ConversationHandler:
+    return flow_conversation(SPEC, State, persistent=persistent)

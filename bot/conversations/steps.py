@@ -1,11 +1,9 @@
 """The steps every reason flow shares: describe, add photos or documents, confirm, open the ticket.
 
-Each flow module (`contact_seller`, `change_address`, ...) describes itself
-with a `FlowSpec`; these steps read the spec of the flow in progress from the
-chat's draft. All reason flows make ONE ConversationHandler (see
-`bot.conversations.ticket_flow`) so that a chat is in at most one flow: a
-second reason button starts over cleanly instead of leaving two flows
-competing for the buyer's next message.
+Each flow module (`contact_seller`, `change_address`, ...) has its `FlowSpec`
+and the `State` enum of the steps it goes through; `flow_builder` makes its
+ConversationHandler from them. These steps read the flow's spec from the
+chat's draft.
 """
 
 from __future__ import annotations
@@ -13,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import IntEnum
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ConversationHandler
 
 from bot import callbacks
@@ -30,6 +28,7 @@ FLOW_PREFIX = "flw"  # flw:done, flw:send, flw:quit, flw:why:<cancel reason>
 MAX_DESCRIPTION = 2000  # long enough for any after-sales story, short enough for one topic message with its header
 MAX_FILES = 10  # an album's worth
 DRAFT_KEY = "draft"
+SPLIT_SECONDS = 3  # a Telegram app sends the parts of a long text one right after another
 
 
 class Step(IntEnum):
@@ -124,8 +123,12 @@ async def take_description(update: Update, context: AftersalesContext, specs: di
     spec = _spec(context, specs)
     if spec is None:
         return ConversationHandler.END
+    if rest_of_a_long_text(context, message):
+        return Step.DESCRIBE
     text = (message.text or "").strip()
     problem = "too_short" if len(text) < spec.min_length else "too_long" if len(text) > MAX_DESCRIPTION else None
+    if problem == "too_long":
+        draft(context)["too_long"] = [message.message_id, int(message.date.timestamp())]  # see rest_of_a_long_text
     if problem:
         await context.outbox.send_message(
             message.chat.id,
@@ -134,12 +137,32 @@ async def take_description(update: Update, context: AftersalesContext, specs: di
             parse_mode="HTML",
         )
         return Step.DESCRIBE
-    reason_word = draft(context).get("cancel_reason")
-    draft(context)["text"] = text if reason_word is None else f"[{reason_word}] {text}"
+    why = draft(context).get("cancel_reason")
+    # The reason as the buyer picked it, in words: the buyer confirms this text and the seller reads it.
+    draft(context)["text"] = text if why is None else f"{context.render(f'flows/button_why_{why}.txt', lang).strip()}: {text}"
     if spec.takes_media:
         await ask_for_media(context, message.chat.id, lang)
         return Step.MEDIA
     return await ask_to_confirm(context, message.chat.id, lang)
+
+
+def rest_of_a_long_text(context: AftersalesContext, message: Message) -> bool:
+    """Whether `message` is the next part of a text already refused as too long.
+
+    Telegram apps send a text over 4096 characters as several messages right
+    after one another; the first was answered "too long", and the rest must
+    not pass for the buyer's answer. A part comes next, with nothing in
+    between (not even that answer), within seconds. A busy bot's private-chat
+    message ids may skip; then the part is taken as an answer and the buyer
+    sees it in the confirmation.
+    """
+    current = draft(context)
+    refused_id, refused_at = current.pop("too_long", None) or (None, None)
+    at = int(message.date.timestamp())
+    follows = refused_id is not None and message.message_id == refused_id + 1 and at - refused_at <= SPLIT_SECONDS
+    if follows:
+        current["too_long"] = [message.message_id, at]  # a text over 8192 characters has a third part
+    return follows
 
 
 async def want_text(update: Update, context: AftersalesContext) -> int:

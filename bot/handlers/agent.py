@@ -13,7 +13,7 @@ from bot.relay.notices import RATE_PREFIX, deliver_notices
 from bot.relay.outgoing import carry_edit
 from domain.errors import DomainError, InvalidCode, InvalidInput
 from domain.services.refusals import Refused
-from domain.services.relay import find_by_copy, record_agent_message, record_edit
+from domain.services.relay import find_by_copy, record_edit
 from domain.services.stores import redeem_agent_invite
 from domain.services.tickets import rate_ticket
 
@@ -130,60 +130,5 @@ def handlers() -> list:
     return [
         CommandHandler("start", start_with_agent_code, filters=filters.ChatType.PRIVATE & filters.Regex(r"^/start a_")),
         CommandHandler("queue", show_private_queue, filters=filters.ChatType.PRIVATE),
-        CommandHandler("notify", notify_buyer),
         CallbackQueryHandler(press_rating, pattern=callbacks.pattern(RATE_PREFIX)),
     ]
-
-
-async def notify_buyer(update: Update, context: AftersalesContext) -> None:
-    """`/notify <order number> <text>`: an agent writes to the buyer first, in the order's open ticket."""
-    from bot.handlers.group import answer_in_place
-
-    message, lang = update.effective_message, language_of(update)
-    parts = (message.text or "").split(maxsplit=2)
-    if len(parts) < 3:
-        await answer_in_place(context, message, context.render("seller/notify_usage.html", lang))
-        return
-    order_number, text = parts[1], parts[2]
-    user = await context.uow.users.by_telegram_id(update.effective_user.id)
-    stores = await context.uow.stores.stores_of_agent(user.id) if user else []
-    group = await context.uow.stores.group_by_chat(message.chat_id)
-    if group is not None:
-        stores = [store for store in stores if store.id == group.store_id]
-    ticket = None
-    for store in stores:
-        order = await context.uow.orders.by_number(store.id, order_number)
-        if order is None:
-            continue
-        open_tickets = [t for t in await context.uow.tickets.open_for_store(store.id) if t.order_id == order.id]
-        ticket = open_tickets[-1] if open_tickets else None
-        break
-    if ticket is None:
-        await answer_in_place(context, message, context.render("seller/notify_no_ticket.html", lang, order_number=order_number))
-        return
-    await _notify_in_ticket(context, message, ticket, text, lang)
-
-
-async def _notify_in_ticket(context: AftersalesContext, message, ticket, text: str, lang: str) -> None:
-    from bot import topics
-    from bot.handlers.group import answer_in_place
-    from bot.relay.notices import tell_store
-    from bot.relay.outgoing import send_agent_reply, utf16_len
-
-    # The command's own entities, moved to where the text starts (Telegram counts UTF-16 units).
-    start = utf16_len(message.text) - utf16_len(text)
-    entities = [
-        {**e.to_dict(), "offset": e.offset - start} for e in message.entities if e.offset >= start and e.type != "bot_command"
-    ]
-    try:
-        recorded = await record_agent_message(context.uow, context.deps.clock, ticket.id, message.from_user.id, text, entities)
-    except Refused as refusal:
-        await answer_in_place(context, message, context.render("seller/refused.html", lang, why=refusal.why))
-        return
-    desk = Desk.of(context)
-    await send_agent_reply(desk, recorded, message, text_only=(text, entities))
-    await topics.refresh_topic(desk, ticket)
-    await answer_in_place(context, message, context.render("seller/notify_sent.html", lang, number=ticket.number))
-    if ticket.topic_id is not None and message.message_thread_id != ticket.topic_id:
-        # Colleagues in the ticket's topic see what was sent from elsewhere.
-        await tell_store(desk, ticket, "seller/notify_copy.html", agent=message.from_user.first_name, text=text)

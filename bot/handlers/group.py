@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from telegram import Message, Update
 from telegram.constants import ChatMemberStatus
@@ -87,10 +88,13 @@ def incoming_files(message: Message) -> list[IncomingFile]:
         return [IncomingFile(AttachmentKind.PHOTO, largest.file_id, largest.file_unique_id, caption)]
     for kind, media in (
         (AttachmentKind.VIDEO, message.video),
-        (AttachmentKind.DOCUMENT, message.document),
+        # Before the document: Telegram sends a GIF's document too, for old clients.
         (AttachmentKind.ANIMATION, message.animation),
+        (AttachmentKind.DOCUMENT, message.document),
         (AttachmentKind.AUDIO, message.audio),
         (AttachmentKind.VOICE, message.voice),
+        (AttachmentKind.VIDEO_NOTE, message.video_note),
+        (AttachmentKind.STICKER, message.sticker),
     ):
         if media is not None:
             return [IncomingFile(kind, media.file_id, media.file_unique_id, caption)]
@@ -181,6 +185,8 @@ async def show_group_queue(update: Update, context: AftersalesContext) -> None:
 async def queue_text(context: AftersalesContext, store_id: int, lang: str) -> str:
     store = await context.uow.stores.get(store_id)
     items = await store_queue(context.uow, context.deps.clock, store_id)
+    if store is not None:  # times as the store's agents read them
+        items = tuple(replace(item, due_at=topics.local_time(item.due_at, store)) for item in items)
     return context.render("seller/queue.html", lang, store_name=store.name if store else "", items=items)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks
@@ -10,9 +10,11 @@ from bot.context import AftersalesContext
 from bot.handlers.buyer_views import buyer_language
 from bot.handlers.common import answer_query
 from bot.handlers.group import incoming_files
-from bot.relay import deliver_ticket_notices, relay_buyer_message
+from bot.relay import Desk, deliver_ticket_notices, relay_buyer_message
+from bot.relay.outgoing import forward_to_store
 from domain.errors import DomainError
 from domain.results import Viewer
+from domain.services.albums import ALBUM_WAIT, album_ticket, record_buyer_album_part
 from domain.services.refusals import Refused
 from domain.services.relay import record_buyer_message, route_free_text
 from domain.services.tickets import buyer_tickets, close_ticket, ticket_timeline
@@ -53,7 +55,8 @@ async def press_ticket(update: Update, context: AftersalesContext) -> None:
         elif action == "close":
             await close_by_buyer(context, query.from_user.id, ticket_id)
         elif action == "to" and query.message.reply_to_message is not None:
-            await pass_on(context, ticket_id, query.message.reply_to_message, lang)
+            for message in _with_rest_of_album(context, query.message.reply_to_message):
+                await pass_on(context, ticket_id, message, lang)
         else:
             raise DomainError("unknown ticket button")
     except Refused as refusal:
@@ -85,6 +88,9 @@ async def close_by_buyer(context: AftersalesContext, buyer_id: int, ticket_id: i
 
 async def pass_on(context: AftersalesContext, ticket_id: int, message, lang: str) -> None:
     """Record the buyer's message on the ticket and copy it to the store."""
+    if message.media_group_id is not None:
+        await pass_on_album_part(context, ticket_id, message)
+        return
     text = message.text if message.text is not None else message.caption
     recorded = await record_buyer_message(
         context.uow, context.deps.clock, ticket_id, text, None, incoming_files(message),
@@ -93,10 +99,54 @@ async def pass_on(context: AftersalesContext, ticket_id: int, message, lang: str
     await relay_buyer_message(context, ticket_id, recorded, message)
 
 
+async def pass_on_album_part(context: AftersalesContext, ticket_id: int, message) -> None:
+    """One part of an album: kept with its album, which the timer sweeper passes on whole (`albums`)."""
+    part = await record_buyer_album_part(
+        context.uow, context.deps.clock, ticket_id, message.media_group_id, message.chat.id, message.message_id,
+        message.caption, [e.to_dict() for e in message.caption_entities], incoming_files(message),
+        buyer_telegram_id=message.chat.id,
+    )
+    if part.first:
+        context.application.wake_timers_in(ALBUM_WAIT.total_seconds() + 0.1)
+    elif part.late:
+        ticket = await context.uow.tickets.get(part.ticket_id)
+        await forward_to_store(Desk.of(context), ticket, part.ticket_message_id, message.chat.id, [message.message_id])
+
+
+async def _album_ticket(context: AftersalesContext, message) -> int | None:
+    """The ticket an earlier part of this album went to, so the whole album goes there."""
+    if message.media_group_id is None:
+        return None
+    return await album_ticket(context.uow, message.chat.id, message.media_group_id)
+
+
+UNROUTED_ALBUMS = "unrouted_albums"  # chat_data: album id -> its parts (as dicts) waiting for "which ticket?"
+
+
+def _first_of_unrouted_album(context: AftersalesContext, message) -> bool:
+    """Keep an album's part until the buyer says which ticket it is for; True for the first part."""
+    parts = context.chat_data.setdefault(UNROUTED_ALBUMS, {}).setdefault(message.media_group_id, [])
+    if all(part["message_id"] != message.message_id for part in parts):  # a retried update adds nothing
+        parts.append(message.to_dict())
+    return parts[0]["message_id"] == message.message_id
+
+
+def _with_rest_of_album(context: AftersalesContext, message) -> list:
+    """The replied-to message, or all parts of its album that waited (kept in memory: after a restart, this one)."""
+    parts = context.chat_data.get(UNROUTED_ALBUMS, {}).pop(message.media_group_id, None) if message.media_group_id else None
+    if not parts:
+        return [message]
+    return [Message.de_json(part, context.bot) for part in parts]
+
+
 async def take_free_text(update: Update, context: AftersalesContext) -> None:
     """Outside any flow: the buyer's only open ticket gets it; with several, ask which; with none, offer the orders."""
     message = update.effective_message
     lang = await buyer_language(update, context)
+    album_ticket_id = await _album_ticket(context, message)
+    if album_ticket_id is not None:
+        await pass_on(context, album_ticket_id, message, lang)
+        return
     route = await route_free_text(context.uow, update.effective_user.id)
     if route.kind == "one":
         await pass_on(context, route.ticket.ticket_id, message, lang)
@@ -104,6 +154,8 @@ async def take_free_text(update: Update, context: AftersalesContext) -> None:
     if route.kind == "none":
         await context.outbox.send_message(message.chat.id, context.render("buyer/no_open_ticket.html", lang), parse_mode="HTML")
         return
+    if message.media_group_id is not None and not _first_of_unrouted_album(context, message):
+        return  # one question per album: its first part's
     rows = [[_button(context.render("buyer/ticket_button.txt", lang, ticket=t), "to", t.ticket_id)] for t in route.choices]
     # A reply to the buyer's message, so the pressed button finds what to pass on.
     await context.outbox.call(
@@ -125,12 +177,25 @@ def handlers() -> list:
     ]
 
 
+async def refuse_unsupported(update: Update, context: AftersalesContext) -> None:
+    """A location, contact, poll or dice outside a flow: say what can be passed on instead of staying silent."""
+    lang = await buyer_language(update, context)
+    await context.outbox.send_message(
+        update.effective_chat.id, context.render("buyer/unsupported_message.html", lang), parse_mode="HTML"
+    )
+
+
+# What a buyer can send to the store: what Telegram can copy and the store can read.
+RELAYABLE = (
+    filters.TEXT | filters.PHOTO | filters.VIDEO | filters.Document.ALL | filters.ANIMATION | filters.AUDIO
+    | filters.VOICE | filters.VIDEO_NOTE | filters.Sticker.ALL
+)
+
+
 def free_text_handlers() -> list:
     """Last among the buyer's handlers: whatever no flow or command took."""
+    private_message = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND & ~filters.StatusUpdate.ALL
     return [
-        MessageHandler(
-            filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND
-            & (filters.TEXT | filters.PHOTO | filters.VIDEO | filters.Document.ALL),
-            take_free_text,
-        )
+        MessageHandler(private_message & RELAYABLE, take_free_text),
+        MessageHandler(private_message, refuse_unsupported),
     ]

@@ -42,15 +42,25 @@ class TimerSweeper:
         self._poll_interval = poll_interval
         self._on_committed = on_committed
         self._batch = batch
+        self._woken = asyncio.Event()
+
+    def wake_in(self, seconds: float) -> None:
+        """Sweep again in `seconds` (a deadline that close was just scheduled), not at the next poll."""
+        asyncio.get_running_loop().call_later(max(seconds, 0.0), self._woken.set)
 
     async def run(self) -> None:
-        """Sweep now (overdue deadlines first), then every ``poll_interval`` until cancelled."""
+        """Sweep now (overdue deadlines first), then every ``poll_interval`` or when woken, until cancelled."""
         while True:
             try:
                 await self.sweep()
             except (SQLAlchemyError, OSError):
                 log.exception("timer sweep failed; trying again in %.1f s", self._poll_interval)
-            await asyncio.sleep(self._poll_interval)
+            try:
+                async with asyncio.timeout(self._poll_interval):
+                    await self._woken.wait()
+            except TimeoutError:
+                pass
+            self._woken.clear()
 
     async def sweep(self) -> int:
         """Fire every deadline due now; returns how many this sweeper fired."""

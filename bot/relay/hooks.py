@@ -15,13 +15,14 @@ from typing import Any
 from bot import topics
 from bot.relay.desk import Desk
 from bot.relay.notices import deliver_notices
-from bot.relay.outgoing import copy_to_agents_by_ids
+from bot.relay.outgoing import copy_to_agents_by_ids, forward_to_store
 from bot.rendering import Renderer
 from domain.clock import Clock
 from domain.enums import AuthorRole, CopyRole, DeadlineKind
 from domain.errors import InvalidInput
 from domain.models import Deadline, OutboxMessage
 from domain.services import ticket_timers
+from domain.services.albums import album_originals
 from domain.services.relay import record_copy
 from domain.storage.uow import UnitOfWork
 
@@ -136,12 +137,25 @@ class SellerHooks:
 
     async def fire_ticket_deadline(self, uow: UnitOfWork, deadline: Deadline) -> None:
         """First-response reminders and auto-close, claimed by the sweeper; their notices told here."""
-        # The sweeper claimed this deadline already; the domain's per-deadline step does the rest.
-        notices = await ticket_timers._fire(uow, deadline, self._clock)  # noqa: SLF001 - see report
+        notices = await ticket_timers.fire_claimed(uow, deadline, self._clock)
         await deliver_notices(self._desk(uow), notices)
 
+    async def flush_album(self, uow: UnitOfWork, deadline: Deadline) -> None:
+        """A buyer's album has had time to arrive whole: its parts go to the store together."""
+        message = await uow.tickets.get_message(deadline.subject_id)
+        ticket = await uow.tickets.get(message.ticket_id) if message else None
+        found = await album_originals(uow, deadline.subject_id)
+        if ticket is None or found is None:
+            return
+        from_chat, ids = found
+        await forward_to_store(self._desk(uow), ticket, deadline.subject_id, from_chat, ids)
+
     def deadline_handlers(self) -> dict[DeadlineKind, Any]:
-        return {DeadlineKind.FIRST_RESPONSE: self.fire_ticket_deadline, DeadlineKind.AUTO_CLOSE: self.fire_ticket_deadline}
+        return {
+            DeadlineKind.FIRST_RESPONSE: self.fire_ticket_deadline,
+            DeadlineKind.AUTO_CLOSE: self.fire_ticket_deadline,
+            DeadlineKind.ALBUM_FLUSH: self.flush_album,
+        }
 
 
 def seller_pipeline_options(renderer: Renderer, clock: Clock) -> dict[str, Any]:

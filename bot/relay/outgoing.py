@@ -17,6 +17,7 @@ from bot.relay.desk import Desk
 from bot.rendering import pick_language
 from domain.enums import AuthorRole, CopyRole
 from domain.models import Ticket, TicketMessage
+from domain.services.albums import album_pending
 from domain.services.relay import EditResult, RecordedMessage, record_copy
 
 
@@ -48,17 +49,22 @@ async def relay_buyer_messages(desk: Desk, ticket_id: int, ticket_message_id: in
         return
     for sent in messages:
         await record_copy(desk.uow, desk.clock, ticket_message_id, sent.chat_id, sent.message_id, role=CopyRole.ORIGINAL)
+    await forward_to_store(desk, ticket, ticket_message_id, messages[0].chat_id, [m.message_id for m in messages])
+
+
+async def forward_to_store(desk: Desk, ticket: Ticket, ticket_message_id: int, from_chat: int, ids: list[int]) -> None:
+    """The buyer's Telegram messages `ids` copied into the ticket's topic, or to its agents without a group."""
     group = await topics.group_of(desk, ticket)
     if group is None:
         group = await desk.uow.stores.least_busy_group(ticket.store_id)
         if group is None:
-            await copy_to_agents(desk, ticket, ticket_message_id, messages)
+            await copy_to_agents_by_ids(desk, ticket, ticket_message_id, from_chat, ids)
             return
         await topics.create_topic(desk, ticket, group)  # linked after the ticket opened: it gets a topic now
         return
     if ticket.topic_id is None:
         return  # the topic is being made; its result hook copies what waited
-    await copy_into_topic(desk, ticket_message_id, messages[0].chat_id, [m.message_id for m in messages], group.chat_id, ticket.topic_id)
+    await copy_into_topic(desk, ticket_message_id, from_chat, ids, group.chat_id, ticket.topic_id)
     await topics.refresh_topic(desk, ticket)
 
 
@@ -81,10 +87,6 @@ async def copy_into_topic(
             on_result="copy_sent",
             on_result_args=args,
         )
-
-
-async def copy_to_agents(desk: Desk, ticket: Ticket, ticket_message_id: int, messages: Sequence[Message]) -> None:
-    await copy_to_agents_by_ids(desk, ticket, ticket_message_id, messages[0].chat_id, [m.message_id for m in messages])
 
 
 async def copy_to_agents_by_ids(desk: Desk, ticket: Ticket, ticket_message_id: int, from_chat: int, ids: list[int]) -> None:
@@ -135,6 +137,8 @@ async def copy_waiting_messages(desk: Desk, ticket: Ticket, chat_id: int, thread
             continue
         if any(c.chat_id == chat_id for c in message.copies):
             continue  # already in this group (an earlier topic's copies are in the history instead)
+        if message.media_group_id is not None and await album_pending(desk.uow, message.id):
+            continue  # an album still gathering its parts: its flush copies it whole
         originals = [c for c in message.copies if c.role == CopyRole.ORIGINAL]
         if not originals:
             if message.attachments:
@@ -185,6 +189,15 @@ async def send_agent_reply(
         await desk.outbox.call(
             "sendMessage",
             {"chat_id": recorded.buyer_telegram_id, "text": text, "entities": entities or None},
+            on_result="buyer_copy_sent",
+            on_result_args=report_to,
+        )
+        return
+    if source.sticker is not None or source.video_note is not None:
+        # These carry no caption in Telegram; the store's name is the chat the buyer is in.
+        await desk.outbox.call(
+            "copyMessage",
+            {"chat_id": recorded.buyer_telegram_id, "from_chat_id": source.chat_id, "message_id": source.message_id},
             on_result="buyer_copy_sent",
             on_result_args=report_to,
         )

@@ -3,7 +3,7 @@
 from domain.models.audit import AuditEvent
 from domain.models.base import Base
 from domain.models.drafts import ConversationDraft
-from domain.models.integration import InboxUpdate, OutboundWebhook, OutboxMessage, ProcessedUpdate
+from domain.models.integration import InboxUpdate, OutboundWebhook, OutboxMessage
 from domain.models.moderation import ModerationFlag, Strike
 from domain.models.orders import Order, OrderBinding, OrderEvent, OrderItem
 from domain.models.requests import AfterSalesRequest, Cancellation, Offer, Reshipment
@@ -31,7 +31,6 @@ __all__ = [
     "OutboundWebhook",
     "InboxUpdate",
     "OutboxMessage",
-    "ProcessedUpdate",
     "Reshipment",
     "Store",
     "StoreAgent",

@@ -54,15 +54,6 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
 
-class ProcessedUpdate(Base):
-    """Telegram update ids already handled, written in the handling transaction to dedupe redeliveries."""
-
-    __tablename__ = "processed_updates"
-
-    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    processed_at: Mapped[datetime]
-
-
 class InboxUpdate(Base):
     """A Telegram update stored before it is confirmed to Telegram, handled from here by the runner.
 

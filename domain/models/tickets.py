@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.enums import (
@@ -25,6 +25,16 @@ class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
         UniqueConstraint("buyer_id", "number"),
+        # One open ticket per buyer, order and reason: two racing "open" requests cannot both make one.
+        Index(
+            "uq_tickets_one_open",
+            "buyer_id",
+            "order_id",
+            "reason",
+            unique=True,
+            sqlite_where=text("status <> 'closed'"),
+            postgresql_where=text("status <> 'closed'"),
+        ),
         # The agents' queue: open tickets of a store by priority, then age.
         Index("ix_tickets_queue", "store_id", "status", "priority", "created_at"),
         # Reply routing: a message in a forum topic finds its ticket.
@@ -60,6 +70,8 @@ class Ticket(Base):
 
 class TicketMessage(Base):
     __tablename__ = "ticket_messages"
+    # The parts of one Telegram album are one ticket message.
+    __table_args__ = (Index("ix_ticket_messages_album", "ticket_id", "media_group_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
@@ -70,6 +82,7 @@ class TicketMessage(Base):
     entities: Mapped[list[Any] | None]
     internal: Mapped[bool] = mapped_column(Boolean, default=False)  # agents' note, never sent to the buyer
     reply_to_id: Mapped[int | None] = mapped_column(ForeignKey("ticket_messages.id", ondelete="SET NULL"))
+    media_group_id: Mapped[str | None] = mapped_column(String(64))  # Telegram's album id
     created_at: Mapped[datetime]
     edited_at: Mapped[datetime | None]
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Literal
 
 from domain.clock import Clock
-from domain.enums import DeadlineKind, TicketPriority, TicketReason, TicketStatus
+from domain.enums import DeadlineKind, OpenedBy, TicketPriority, TicketReason, TicketStatus
 from domain.models import Ticket
 from domain.services.ticket_access import require_store
 from domain.services.ticket_deadlines import SUBJECT
@@ -31,7 +31,7 @@ class QueueItem:
 
 
 def _waiting_for(ticket: Ticket) -> WaitingFor:
-    if ticket.first_responded_at is None:
+    if ticket.first_responded_at is None and ticket.opened_by != OpenedBy.AGENT:
         return "seller_first_response"
     return "buyer" if ticket.status == TicketStatus.WAITING_BUYER else "seller"
 

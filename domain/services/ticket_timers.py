@@ -34,12 +34,13 @@ async def fire_due_ticket_timers(uow: UnitOfWork, clock: Clock, *, limit: int = 
             fired += 1
             if not await uow.deadlines.claim(deadline.id, at=now):
                 continue  # another worker fired it
-            notices.extend(await _fire(uow, deadline, clock))
+            notices.extend(await fire_claimed(uow, deadline, clock))
     await uow.flush()
     return tuple(notices)
 
 
-async def _fire(uow: UnitOfWork, deadline: Deadline, clock: Clock) -> list[Notice]:
+async def fire_claimed(uow: UnitOfWork, deadline: Deadline, clock: Clock) -> list[Notice]:
+    """Act on one ticket deadline the caller has claimed already (the bot's sweeper claims them)."""
     now = clock.now()
     ticket = await uow.tickets.get(deadline.subject_id)
     if ticket is None or ticket.status == TicketStatus.CLOSED:

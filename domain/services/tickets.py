@@ -15,7 +15,7 @@ from typing import Any, Literal
 from domain.clock import Clock
 from domain.enums import AuthorRole, OpenedBy, TicketReason, TicketStatus
 from domain.errors import InvalidInput, NotFound
-from domain.models import Store, Ticket
+from domain.models import Order, Store, Ticket
 from domain.results import IncomingFile, Notice, TicketSummary, Viewer
 from domain.services import ticket_deadlines
 from domain.services.refusals import Forbidden, Refused
@@ -42,6 +42,7 @@ __all__ = [
     "cancel_options",
     "change_allowed",
     "close_ticket",
+    "create_ticket",
     "open_ticket",
     "rate_ticket",
     "ticket_timeline",
@@ -101,6 +102,33 @@ async def _one(uow: UnitOfWork, ticket: Ticket) -> TicketSummary:
     return (await summarise(uow, [ticket]))[0]
 
 
+async def create_ticket(
+    uow: UnitOfWork, order: Order, buyer_id: int, reason: TicketReason, opened_by: OpenedBy, *, actor: str, now: datetime
+) -> Ticket:
+    """A new open ticket on the order, numbered in the buyer's own sequence, its opening audited."""
+    priority = priority_for(order, reason)
+    ticket = uow.tickets.add(
+        Ticket(
+            number=await uow.users.next_ticket_number(buyer_id),
+            store_id=order.store_id,
+            buyer_id=buyer_id,
+            order_id=order.id,
+            reason=reason,
+            status=TicketStatus.OPEN,
+            priority=int(priority),
+            opened_by=opened_by,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    await uow.flush()
+    uow.audit.record(
+        "ticket.opened", subject_type="ticket", subject_id=ticket.id, actor=actor, at=now,
+        data={"number": ticket.number, "order_id": order.id, "reason": reason.value, "priority": int(priority)},
+    )
+    return ticket
+
+
 async def open_ticket(
     uow: UnitOfWork,
     clock: Clock,
@@ -138,26 +166,8 @@ async def open_ticket(
             await _one(uow, existing), False, added.message_id, existing.first_response_due_at, added.notices
         )
     store = await require_store(uow, order.store_id)
-    priority = priority_for(order, reason)
-    ticket = uow.tickets.add(
-        Ticket(
-            number=await uow.users.next_ticket_number(user.id),
-            store_id=store.id,
-            buyer_id=user.id,
-            order_id=order.id,
-            reason=reason,
-            status=TicketStatus.OPEN,
-            priority=int(priority),
-            opened_by=OpenedBy.BUYER,
-            created_at=now,
-            updated_at=now,
-        )
-    )
-    await uow.flush()
-    uow.audit.record(
-        "ticket.opened", subject_type="ticket", subject_id=ticket.id, actor=f"buyer:{user.id}", at=now,
-        data={"number": ticket.number, "order_id": order.id, "reason": reason.value, "priority": int(priority)},
-    )
+    ticket = await create_ticket(uow, order, user.id, reason, OpenedBy.BUYER, actor=f"buyer:{user.id}", now=now)
+    priority = ticket.priority
     await ticket_deadlines.start_first_response_clock(uow, ticket, store, now)
     message_id = None
     if text or attachments:
@@ -278,6 +288,8 @@ async def ticket_timeline(uow: UnitOfWork, ticket_id: int, viewer: Viewer) -> Ti
             entries.append(TimelineEntry(event.at, "rated", "buyer", stars=event.data.get("stars")))
     agent_names = {agent.user_id: agent.display_name for agent in await uow.stores.agents(ticket.store_id, active_only=False)}
     for message in await uow.tickets.messages(ticket.id, include_internal=is_agent):
+        if not message.text and not message.attachments:
+            continue  # the marker of a ticket the store opened: its "opened" entry says it
         author = AuthorRole(message.author_role)
         by: Literal["buyer", "store", "system"] = (
             "buyer" if author == AuthorRole.BUYER else "store" if author == AuthorRole.AGENT else "system"

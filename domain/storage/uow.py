@@ -19,7 +19,6 @@ from domain.storage.repositories import (
     ModerationRepository,
     OrderRepository,
     OutboxRepository,
-    ProcessedUpdateRepository,
     RequestRepository,
     StoreRepository,
     TicketRepository,
@@ -40,7 +39,6 @@ class UnitOfWork:
         self.moderation = ModerationRepository(session)
         self.webhooks = WebhookRepository(session)
         self.outbox = OutboxRepository(session)
-        self.updates = ProcessedUpdateRepository(session)
         self.audit = AuditRepository(session)
 
     async def __aenter__(self) -> UnitOfWork:

@@ -5,13 +5,27 @@ from __future__ import annotations
 import mimetypes
 import secrets
 import struct
+from pathlib import PurePath
 
 from sandbox.world.models import FileRecord
 
 # Telegram's file ids start with a type-specific prefix; bots must treat them as opaque.
-_ID_PREFIX = {"photo": "AgACAgIAAxkBAAI", "document": "BQACAgIAAxkBAAI", "video": "BAACAgIAAxkBAAI"}
-_FOLDER = {"photo": "photos", "document": "documents", "video": "videos"}
+_ID_PREFIX = {
+    "photo": "AgACAgIAAxkBAAI", "document": "BQACAgIAAxkBAAI", "video": "BAACAgIAAxkBAAI", "sticker": "CAACAgIAAxkBAAI",
+}
+_FOLDER = {"photo": "photos", "document": "documents", "video": "videos", "sticker": "stickers"}
 _DEFAULT_SIZE = (320, 320)
+# A sticker's format is its file's: WEBP is static, TGS (gzipped Lottie) animated, WEBM a video sticker.
+STICKER_EXTENSIONS = {"image/webp": ".webp", "application/x-tgsticker": ".tgs", "video/webm": ".webm"}
+STICKER_SIDE = 512  # Telegram scales a sticker so that its longer side is 512 px
+
+
+def sticker_mime_type(file_name: str | None, mime_type: str | None) -> str | None:
+    """The sticker format of an upload, by its content type or else its name; None if it is none of them."""
+    if mime_type in STICKER_EXTENSIONS:
+        return mime_type
+    suffix = PurePath(file_name or "").suffix.lower()
+    return next((mime for mime, extension in STICKER_EXTENSIONS.items() if extension == suffix), None)
 
 
 def image_size(data: bytes) -> tuple[int, int]:
@@ -40,27 +54,36 @@ class FileStore:
         self._by_path: dict[str, FileRecord] = {}
         self._count = 0
 
-    def add(self, kind: str, data: bytes, file_name: str | None, mime_type: str | None) -> FileRecord:
+    def add(
+        self, kind: str, data: bytes, file_name: str | None, mime_type: str | None,
+        emoji: str | None = None, set_name: str | None = None,
+    ) -> FileRecord:
         self._count += 1
+        if kind == "sticker":
+            mime_type = sticker_mime_type(file_name, mime_type) or "image/webp"
         if not mime_type or mime_type == "application/octet-stream":
             guessed = mimetypes.guess_type(file_name or "")[0]
             mime_type = guessed or {"photo": "image/jpeg", "video": "video/mp4"}.get(kind, "application/octet-stream")
-        extension = mimetypes.guess_extension(mime_type) or ".bin"
+        extension = STICKER_EXTENSIONS.get(mime_type) or mimetypes.guess_extension(mime_type) or ".bin"
         width, height = image_size(data) if kind == "photo" else (0, 0)
         if kind == "video":
             width, height = 640, 360
+        if kind == "sticker":
+            width, height = STICKER_SIDE, STICKER_SIDE
         record = FileRecord(
             file_id=_ID_PREFIX[kind] + secrets.token_urlsafe(48),
             file_unique_id="AQAD" + secrets.token_urlsafe(9),
             kind=kind,
             data=data,
             mime_type=mime_type,
-            # Telegram drops the file name of photos.
-            file_name=None if kind == "photo" else (file_name or f"file_{self._count}{extension}"),
+            # Telegram drops the file name of photos; a sticker has none either.
+            file_name=None if kind in ("photo", "sticker") else (file_name or f"file_{self._count}{extension}"),
             file_path=f"{_FOLDER[kind]}/file_{self._count}{extension}",
             width=width,
             height=height,
             duration=1 if kind == "video" else 0,
+            emoji=emoji,
+            set_name=set_name,
         )
         self._by_id[record.file_id] = record
         self._by_path[record.file_path] = record

@@ -82,7 +82,7 @@ class Person:
 class FileRecord:
     file_id: str
     file_unique_id: str
-    kind: str  # photo | document | video
+    kind: str  # photo | document | video | sticker
     data: bytes
     mime_type: str
     file_name: str | None
@@ -90,6 +90,8 @@ class FileRecord:
     width: int = 0
     height: int = 0
     duration: int = 0
+    emoji: str | None = None  # a sticker's
+    set_name: str | None = None  # a sticker's
 
     @property
     def file_size(self) -> int:
@@ -114,7 +116,7 @@ class Message:
     text: str | None = None
     caption: str | None = None
     entities: list[dict[str, Any]] = field(default_factory=list)
-    media_kind: str | None = None  # photo | document | video
+    media_kind: str | None = None  # photo | document | video | sticker
     file: FileRecord | None = None
     media_group_id: str | None = None
     reply_to_id: int | None = None

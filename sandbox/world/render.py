@@ -64,6 +64,24 @@ def video(file: FileRecord) -> dict[str, Any]:
     return shown
 
 
+def sticker(file: FileRecord) -> dict[str, Any]:
+    shown: dict[str, Any] = {
+        "file_id": file.file_id,
+        "file_unique_id": file.file_unique_id,
+        "type": "regular",  # what people send from a sticker set; custom emoji live inside texts
+        "width": file.width,
+        "height": file.height,
+        "is_animated": file.mime_type == "application/x-tgsticker",
+        "is_video": file.mime_type == "video/webm",
+    }
+    if file.emoji:
+        shown["emoji"] = file.emoji
+    if file.set_name:
+        shown["set_name"] = file.set_name
+    shown["file_size"] = file.file_size
+    return shown
+
+
 def file_for_bot(file: FileRecord) -> dict[str, Any]:
     return {
         "file_id": file.file_id,
@@ -104,6 +122,8 @@ def message_for_bot(world: World, chat: Chat, message: Message, *, nested: bool 
             shown["photo"] = photo_sizes(message.file)
         elif message.media_kind == "video":
             shown["video"] = video(message.file)
+        elif message.media_kind == "sticker":
+            shown["sticker"] = sticker(message.file)
         else:
             shown["document"] = document(message.file)
         if message.caption is not None:
@@ -119,6 +139,14 @@ def message_for_bot(world: World, chat: Chat, message: Message, *, nested: bool 
 
 def _file_url(file: FileRecord) -> str:
     return f"/control/files/{file.file_id}"
+
+
+def _sticker_view(file: FileRecord) -> dict[str, Any]:
+    shown = sticker(file)
+    return {
+        "file_id": file.file_id, "url": _file_url(file), "emoji": file.emoji, "width": file.width, "height": file.height,
+        "is_animated": shown["is_animated"], "is_video": shown["is_video"],
+    }
 
 
 def view_chat_id(chat: Chat) -> int:
@@ -175,6 +203,7 @@ def message_view(world: World, chat: Chat, message: Message) -> dict[str, Any]:
             if file and message.media_kind == "video"
             else None
         ),
+        "sticker": _sticker_view(file) if file and message.media_kind == "sticker" else None,
         "media_group_id": message.media_group_id,
         "reply_to_message_id": message.reply_to_id,
         "reply_markup": markup,

@@ -309,3 +309,22 @@ async def test_slash_offers_the_bots_commands_and_commands_in_messages_are_click
     await hint.get_by_role("button", name="/help").click()
     update = await bot.next_update(lambda u: "message" in u)
     assert update["message"]["text"] == "/help"
+
+
+async def test_a_sticker_shows_as_a_sticker(server, bot, page):
+    from sandbox.client import SandboxClient
+
+    alice = server.world.add_person(first_name="Alice", language_code="en", label="Buyer · Alice")
+    await page.goto(f"{server.url}/?as={alice.id}")
+    await page.get_by_test_id("chat-item").filter(has_text="Aftersales").click()
+    await page.get_by_test_id("start-button").click()
+    await bot.next_update(lambda u: u.get("message", {}).get("text") == "/start")
+    async with SandboxClient(server.url) as client:
+        person = await client.person(alice.id)
+        await person.send_sticker(emoji="👍")
+    update = await bot.next_update(lambda u: "sticker" in u.get("message", {}))
+    assert update["message"]["sticker"]["emoji"] == "👍"
+    sticker = page.get_by_test_id("message-sticker")
+    await expect(sticker).to_have_count(1)
+    await expect(sticker.locator("img")).to_have_attribute("alt", "👍")
+    await expect(page.get_by_test_id("chat-item").filter(has_text="Aftersales")).to_contain_text("👍 Sticker")

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import CheckConstraint, Column, Integer, MetaData, Table, inspect, text
+from sqlalchemy import CheckConstraint, Column, Integer, MetaData, Table, inspect
 from sqlalchemy.exc import IntegrityError
 
 from domain.enums import TicketReason, TicketStatus
@@ -113,16 +113,13 @@ async def test_queue_puts_quality_verification_first_then_age(uow_factory, clock
         assert [t.id for t in await uow.tickets.queue(world.store_id)] == [world.ticket_id, normal.id]
 
 
-async def test_duplicate_deliveries_are_recognised(uow_factory, clock) -> None:
+async def test_an_outbound_webhook_is_queued_once_per_key(uow_factory, clock) -> None:
     async with uow_factory() as uow:
-        assert await uow.updates.mark(123, at=clock.now())
-        assert not await uow.updates.mark(123, at=clock.now())
         assert await uow.webhooks.enqueue("refund:1", "refund.approved", {"amount_minor": 100}, at=clock.now())
         assert not await uow.webhooks.enqueue("refund:1", "refund.approved", {"amount_minor": 100}, at=clock.now())
         await uow.commit()
     async with uow_factory() as uow:
         assert [w.idempotency_key for w in await uow.webhooks.pending(clock.now())] == ["refund:1"]
-        assert (await uow.session.execute(text("SELECT count(*) FROM processed_updates"))).scalar() == 1
 
 
 async def test_check_constraints_guard_ratings_and_amounts(uow_factory, world) -> None:

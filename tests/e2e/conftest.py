@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
 
 import pytest
 
@@ -21,11 +22,17 @@ from bot.pipeline.service import pipeline_for
 from bot.rendering import default_renderer
 from bot.settings import load_settings
 from domain.clock import FakeClock
+from domain.enums import BindingSource, OrderStatus
+from domain.services.order_files import ItemRow, OrderRow
+from domain.services.orders import import_orders
+from domain.services.stores import add_store, invite_agent, redeem_agent_invite
 from domain.storage.engine import create_engine
 from domain.storage.migrate import upgrade
 from domain.storage.uow import UnitOfWorkFactory
-from sandbox.client import SandboxClient
+from sandbox.client import Person, SandboxClient
 from sandbox.server import SandboxServer
+
+PHOTO = b"\xff\xd8\xff\xe0" + b"\x00" * 64  # enough of a JPEG for the sandbox
 
 
 @pytest.fixture
@@ -84,3 +91,63 @@ async def bot_app(sandbox: SandboxServer, bot_token: str, tmp_path) -> AsyncIter
 async def chat(sandbox: SandboxServer, bot_app: AftersalesApplication) -> AsyncIterator[SandboxClient]:
     async with SandboxClient(sandbox.url) as client:
         yield client
+
+
+# --- a store with orders in every state, for the buyer's side --------------------------------
+
+
+def order_row(number: str, status: OrderStatus, *, international: bool = False, tracking: str | None = "TRK1",
+              eta: date | None = date(2026, 11, 25), delivered_on: date | None = None) -> OrderRow:
+    return OrderRow(
+        line=0, number=number, buyer_name="Alice Buyer", phone="+4915123456789", email="alice@example.com",
+        currency="EUR", status=status, shipping_address="Torstraße 12, Berlin", carrier="DHL" if tracking else None,
+        tracking_number=tracking, estimated_delivery=eta, international=international, delivered_on=delivered_on,
+        items=(ItemRow("LAMP-1", "Desk lamp", 2, 3499),),
+    )
+
+
+@dataclass
+class Shop:
+    store_id: int
+    orders: dict[str, int]  # number -> order id
+    agent: Person
+
+
+@pytest.fixture
+async def shop(chat: SandboxClient, bot_app: AftersalesApplication) -> Shop:
+    """A store with an agent (tickets become private cards) and five orders in different states."""
+    deps = bot_app.deps
+    agent = await chat.user("Karl", lang="en")
+    rows = [
+        order_row("W-1", OrderStatus.CONFIRMED),
+        order_row("W-2", OrderStatus.SHIPPED),
+        order_row("W-3", OrderStatus.IN_TRANSIT, international=True),
+        order_row("W-4", OrderStatus.SHIPPED, tracking=None),
+        order_row("W-5", OrderStatus.DELIVERED, delivered_on=date(2026, 11, 20)),
+    ]
+    async with deps.uow_factory() as uow:
+        store = await add_store(uow, deps.clock, name="Berlin Gadgets", timezone="UTC", country="DE")
+        await import_orders(uow, deps.clock, store.id, rows)
+        orders = {row.number: (await uow.orders.by_number(store.id, row.number)).id for row in rows}
+        await redeem_agent_invite(uow, deps.clock, await invite_agent(uow, deps.clock, store.id), agent.id, "Karl", language="en")
+        await uow.commit()
+    await agent.send("/help")  # an agent must have started the bot to get private cards
+    return Shop(store.id, orders, agent)
+
+
+async def bind(bot_app: AftersalesApplication, shop: Shop, buyer: Person, *numbers: str, lang: str = "en") -> None:
+    """Bind the buyer's Telegram account to the shop's orders `numbers`, as an order link would."""
+    deps = bot_app.deps
+    async with deps.uow_factory() as uow:
+        user = await uow.users.get_or_create(buyer.id, at=deps.clock.now(), display_name="Alice", language=lang)
+        for number in numbers:
+            await uow.users.bind_order(user.id, shop.orders[number], source=BindingSource.DEMO, at=deps.clock.now())
+        await uow.commit()
+
+
+async def open_menu(buyer: Person, number: str):
+    """/orders, then the order's button: its menu of reasons."""
+    await buyer.send("/orders")
+    orders = await buyer.expect()
+    await orders.press(next(b for row in orders.buttons for b in row if number in b))
+    return await buyer.expect(contains=f"{number}")

@@ -3,79 +3,18 @@ the reason flows with validation, /tickets, free text, self-service help and /la
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-
 import pytest
 
-from domain.enums import BindingSource, OrderStatus
 from domain.services.binding import make_order_link_token
-from domain.services.order_files import ItemRow, OrderRow
-from domain.services.orders import import_orders
-from domain.services.stores import add_store, invite_agent, redeem_agent_invite
+from tests.e2e.conftest import PHOTO, bind, open_menu
 
 LINK_SECRET = "a-test-secret-of-enough-bytes-0123456789"
-PHOTO = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 
 
 @pytest.fixture(autouse=True)
 def link_secret(monkeypatch):
     # Read by the e2e harness's load_settings, which builds the bot's settings from the environment too.
     monkeypatch.setenv("AFTERSALES_LINK_SECRET", LINK_SECRET)
-
-
-def order_row(number: str, status: OrderStatus, *, international: bool = False, tracking: str | None = "TRK1",
-              eta: date | None = date(2026, 11, 25)) -> OrderRow:
-    return OrderRow(
-        line=0, number=number, buyer_name="Alice Buyer", phone="+4915123456789", email="alice@example.com",
-        currency="EUR", status=status, shipping_address="Torstraße 12, Berlin", carrier="DHL" if tracking else None,
-        tracking_number=tracking, estimated_delivery=eta, international=international, delivered_on=None,
-        items=(ItemRow("LAMP-1", "Desk lamp", 2, 3499),),
-    )
-
-
-@dataclass
-class Shop:
-    store_id: int
-    orders: dict[str, int]  # number -> order id
-    agent: object
-
-
-@pytest.fixture
-async def shop(chat, bot_app) -> Shop:
-    """A store with an agent (tickets become private cards) and four orders in different states."""
-    deps = bot_app.deps
-    agent = await chat.user("Karl", lang="en")
-    rows = [
-        order_row("W-1", OrderStatus.CONFIRMED),
-        order_row("W-2", OrderStatus.SHIPPED),
-        order_row("W-3", OrderStatus.IN_TRANSIT, international=True),
-        order_row("W-4", OrderStatus.SHIPPED, tracking=None),
-    ]
-    async with deps.uow_factory() as uow:
-        store = await add_store(uow, deps.clock, name="Berlin Gadgets", timezone="UTC", country="DE")
-        await import_orders(uow, deps.clock, store.id, rows)
-        orders = {row.number: (await uow.orders.by_number(store.id, row.number)).id for row in rows}
-        await redeem_agent_invite(uow, deps.clock, await invite_agent(uow, deps.clock, store.id), agent.id, "Karl", language="en")
-        await uow.commit()
-    await agent.send("/help")  # an agent must have started the bot to get private cards
-    return Shop(store.id, orders, agent)
-
-
-async def bind(bot_app, shop: Shop, buyer, *numbers: str, lang: str = "en") -> None:
-    deps = bot_app.deps
-    async with deps.uow_factory() as uow:
-        user = await uow.users.get_or_create(buyer.id, at=deps.clock.now(), display_name="Alice", language=lang)
-        for number in numbers:
-            await uow.users.bind_order(user.id, shop.orders[number], source=BindingSource.DEMO, at=deps.clock.now())
-        await uow.commit()
-
-
-async def open_menu(buyer, number: str):
-    await buyer.send("/orders")
-    orders = await buyer.expect()
-    await orders.press(next(b for row in orders.buttons for b in row if number in b))
-    return await buyer.expect(contains=f"{number}")
 
 
 # --- /start, order links, /claim -------------------------------------------------------------
@@ -393,3 +332,26 @@ async def test_a_flow_left_idle_is_ended_with_a_message_and_starts_afresh(chat, 
     await buyer.expect(contains="Send the full new address")
     await buyer.send("Karl-Marx-Allee 1, 10178 Berlin, Germany")
     await buyer.expect(contains="Ready to send")
+
+
+async def test_another_reason_mid_flow_ends_the_first_flow(chat, shop, bot_app):
+    """Each flow is its own conversation; a chat is in one at a time, so the next answer goes to the new one."""
+    buyer = await chat.user("Alice", lang="en")
+    await bind(bot_app, shop, buyer, "W-1")
+    menu = await open_menu(buyer, "W-1")
+    await menu.press("Change the shipping address")
+    await buyer.expect(contains="Send the full new address")
+    await menu.press("Change size or colour")
+    await buyer.expect(contains="which size or colour")
+    await buyer.send("The blue one, size M")
+    confirm = await buyer.expect(contains="Ready to send")
+    assert "The blue one, size M" in confirm.text and "size or colour" in confirm.text.lower()
+    await confirm.press("📨 Send to the seller")
+    await buyer.expect(contains="Ticket #1 is open")
+    async with bot_app.deps.uow_factory() as uow:
+        from domain.models import ConversationDraft
+        from sqlalchemy import select
+
+        assert (await uow.session.scalars(select(ConversationDraft))).all() == []  # neither flow left a draft
+    await buyer.send("Still there?")  # no flow catches this any more: it goes to the ticket
+    await shop.agent.expect(contains="Still there?")

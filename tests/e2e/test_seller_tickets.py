@@ -1,111 +1,21 @@
 """Tickets on the seller side, end to end: a topic per ticket, the relay both ways, edits, closing, rating.
 
 The buyer's own flows belong to the buyer side; here a stand-in handler plays
-that part with the same calls they make (`open_ticket` then `announce_ticket`,
-`record_buyer_message` then `relay_buyer_message`).
+that part (`tests.e2e.seller_side`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import asyncio
-
 import aiohttp
 import pytest
-from telegram import Update
-from telegram.ext import ApplicationHandlerStop, MessageHandler, filters
 
-from bot.handlers.group import incoming_files
-from bot.relay import relay_buyer_message
-from bot.topics import announce_ticket
-from domain.enums import BindingSource, OrderStatus
-from domain.services.order_files import ItemRow, OrderRow
-from domain.services.orders import import_orders
-from domain.services.relay import find_by_copy, record_buyer_message, route_free_text
-from domain.services.stores import add_store, invite_agent, redeem_agent_invite, redeem_group_link_code, create_group_link_code
-from domain.services.tickets import open_ticket
-
-PHOTO = b"\xff\xd8\xff\xe0" + b"\x00" * 64  # enough of a JPEG for the sandbox
-
-
-def order_row(number: str) -> OrderRow:
-    return OrderRow(
-        line=0, number=number, buyer_name="Alice Buyer", phone="+4915123456789", email="alice@example.com",
-        currency="EUR", status=OrderStatus.SHIPPED, shipping_address="Torstraße 12, Berlin", carrier="DHL",
-        tracking_number="TRK1", estimated_delivery=None, international=False, delivered_on=None,
-        items=(ItemRow("LAMP-1", "Desk lamp", 2, 3499),),
-    )
-
-
-@dataclass
-class Shop:
-    buyer: object
-    agent: object
-    group: int | None
-    bot_id: int
-    order_id: int
-
-
-def stand_in_buyer_side(application, buyer_id: int, order_id: int) -> None:
-    """`/open <reason> <text>` opens a ticket; anything else goes to the buyer's open ticket."""
-
-    async def buyer_writes(update: Update, context) -> None:
-        message, clock = update.effective_message, context.deps.clock
-        command = message.text if message.text is not None else message.caption
-        if command and command.startswith("/open"):
-            # A photo captioned "/open ..." stands for a flow that collected files along the way.
-            _, reason, text = command.split(" ", 2)
-            opened = await open_ticket(context.uow, clock, buyer_id, order_id, reason, text, incoming_files(message))
-            await announce_ticket(context, opened)
-            raise ApplicationHandlerStop
-        route = await route_free_text(context.uow, buyer_id)
-        if route.kind == "one":
-            text = message.text if message.text is not None else message.caption
-            recorded = await record_buyer_message(
-                context.uow, clock, route.ticket.ticket_id, text, None, incoming_files(message), buyer_telegram_id=buyer_id
-            )
-            await relay_buyer_message(context, route.ticket.ticket_id, recorded, message)
-        raise ApplicationHandlerStop
-
-    application.add_handler(
-        MessageHandler(filters.User(buyer_id) & filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, buyer_writes),
-        group=-2,
-    )
-
-
-async def make_shop(chat, bot_app, *, with_group: bool) -> Shop:
-    deps = bot_app.deps
-    buyer = await chat.user("Alice", lang="en")
-    agent = await chat.user("Karl", lang="en")
-    group = await chat.group("Berlin Gadgets support", members=[agent], forum=True) if with_group else None
-    async with deps.uow_factory() as uow:
-        store = await add_store(uow, deps.clock, name="Berlin Gadgets", timezone="UTC", country="DE")
-        await import_orders(uow, deps.clock, store.id, [order_row("W-1")])
-        order = await uow.orders.by_number(store.id, "W-1")
-        user = await uow.users.get_or_create(buyer.id, at=deps.clock.now(), display_name="Alice", language="en")
-        await uow.users.bind_order(user.id, order.id, source=BindingSource.DEMO, at=deps.clock.now())
-        await redeem_agent_invite(uow, deps.clock, await invite_agent(uow, deps.clock, store.id), agent.id, "Karl", language="en")
-        if group is not None:
-            await redeem_group_link_code(uow, deps.clock, await create_group_link_code(uow, deps.clock, store.id), group, "support")
-        await uow.commit()
-    stand_in_buyer_side(bot_app, buyer.id, order.id)
-    await agent.send("/help")  # an agent must have started the bot to get private cards
-    return Shop(buyer, agent, group, buyer.default_chat, order.id)
+from tests.e2e.conftest import PHOTO
+from tests.e2e.seller_side import Shop, copy_recorded, make_shop, open_in_topic
 
 
 @pytest.fixture
 async def shop(chat, bot_app) -> Shop:
     return await make_shop(chat, bot_app, with_group=True)
-
-
-async def open_in_topic(shop: Shop, text: str = "Where is my lamp?", reason: str = "contact_seller") -> int:
-    await shop.buyer.send(f"/open {reason} {text}")
-    event = await shop.agent.expect_event("topic")
-    thread = event["topic"]["thread_id"]
-    card = await shop.agent.expect(contains="Ticket #", chat=shop.group, thread=thread)
-    assert text in card.text
-    return thread
 
 
 async def test_a_ticket_gets_a_topic_with_a_card_and_the_relay_works_both_ways(shop):
@@ -239,17 +149,6 @@ async def test_first_response_reminders_come_at_half_time_and_when_due(shop, bot
     await shop.agent.expect(contains="first response is overdue", chat=shop.group, thread=thread, timeout=12)
 
 
-async def copy_recorded(bot_app, message, timeout: float = 5) -> None:
-    """The bot learns a copy's id just after Telegram shows it; a human never replies that fast."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        async with bot_app.deps.uow_factory() as uow:
-            if await find_by_copy(uow, message.chat_id if message.chat_id < 0 else message.person.id, message.message_id):
-                return
-        assert asyncio.get_running_loop().time() < deadline, f"{message!r} was never recorded"
-        await asyncio.sleep(0.05)
-
-
 async def test_without_a_group_agents_answer_by_replying_to_cards(chat, bot_app):
     shop = await make_shop(chat, bot_app, with_group=False)
     await shop.buyer.send("/open contact_seller Is it waterproof?")
@@ -301,7 +200,7 @@ async def test_an_agent_writes_first_with_notify_into_the_orders_open_ticket(sho
     await shop.agent.expect(contains="Karl wrote to the buyer with /notify", chat=shop.group, thread=thread)
 
     await shop.agent.send("/notify W-404 Hello")
-    await shop.agent.expect(contains="no open ticket on order W-404")
+    await shop.agent.expect(contains="There is no order W-404 in your store")
     await shop.agent.send("/notify W-1")
     await shop.agent.expect(contains="/notify <order number> <message>")
 

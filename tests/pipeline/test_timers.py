@@ -81,3 +81,21 @@ async def test_kinds_without_a_handler_are_left_for_their_owner(uow_factory, clo
     assert await sweeper.sweep() == 0
     async with uow_factory() as uow:
         assert await uow.session.scalar(select(func.count()).where(Deadline.fired_at.is_(None))) == 1
+
+
+async def test_a_woken_sweeper_fires_a_near_deadline_long_before_its_next_poll(uow_factory, clock):
+    """An album's flush is due in a second; the sweeper must not wait out its poll interval for it."""
+    sweeper = TimerSweeper(uow_factory, clock, {DeadlineKind.ALBUM_FLUSH: remind(clock)}, poll_interval=60)
+    task = asyncio.create_task(sweeper.run())
+    try:
+        await asyncio.sleep(0.1)  # the first sweep found nothing; the next poll is a minute away
+        await schedule(uow_factory, clock, 7, timedelta(seconds=1), kind=DeadlineKind.ALBUM_FLUSH)
+        clock.advance(seconds=1)
+        sweeper.wake_in(0.05)
+        for _ in range(100):
+            if await outbox_texts(uow_factory):
+                break
+            await asyncio.sleep(0.02)
+        assert await outbox_texts(uow_factory) == ["ticket 7 closed"]
+    finally:
+        task.cancel()

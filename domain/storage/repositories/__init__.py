@@ -5,7 +5,6 @@ from domain.storage.repositories.operations import (
     DeadlineRepository,
     ModerationRepository,
     OutboxRepository,
-    ProcessedUpdateRepository,
     WebhookRepository,
 )
 from domain.storage.repositories.orders import OrderRepository
@@ -20,7 +19,6 @@ __all__ = [
     "ModerationRepository",
     "OrderRepository",
     "OutboxRepository",
-    "ProcessedUpdateRepository",
     "RequestRepository",
     "StoreRepository",
     "TicketRepository",

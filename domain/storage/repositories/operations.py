@@ -15,7 +15,6 @@ from domain.models import (
     ModerationFlag,
     OutboundWebhook,
     OutboxMessage,
-    ProcessedUpdate,
     Strike,
 )
 from domain.storage.repositories.base import Repository
@@ -208,15 +207,3 @@ class OutboxRepository(Repository):
             .limit(limit)
         )
         return (await self.session.scalars(query)).all()
-
-
-class ProcessedUpdateRepository(Repository):
-    async def mark(self, update_id: int, *, at: datetime) -> bool:
-        """Record an update as handled; False when it was handled before (a redelivery)."""
-        return await self.insert_ignoring_duplicates(
-            ProcessedUpdate.__table__,  # type: ignore[arg-type]
-            {"update_id": update_id, "processed_at": at},
-        )
-
-    async def seen(self, update_id: int) -> bool:
-        return await self.session.get(ProcessedUpdate, update_id) is not None

@@ -50,6 +50,16 @@ class UserRepository(Repository):
         )
         return found is not None
 
+    async def bound_buyers(self, order_id: int) -> Sequence[User]:
+        """Who may talk about the order, the first bound first (the one who placed it, usually)."""
+        query = (
+            select(User)
+            .join(OrderBinding, OrderBinding.user_id == User.id)
+            .where(OrderBinding.order_id == order_id)
+            .order_by(OrderBinding.bound_at, OrderBinding.id)
+        )
+        return (await self.session.scalars(query)).all()
+
     async def bound_orders(self, user_id: int) -> Sequence[Order]:
         query = (
             select(Order)

@@ -89,6 +89,21 @@ class TicketRepository(Repository):
             query = query.where(TicketMessage.internal.is_(False))
         return (await self.session.scalars(query.order_by(TicketMessage.id))).all()
 
+    async def album_message(self, ticket_id: int, media_group_id: str) -> TicketMessage | None:
+        query = select(TicketMessage).where(
+            TicketMessage.ticket_id == ticket_id, TicketMessage.media_group_id == media_group_id
+        )
+        return await self.session.scalar(query.limit(1))
+
+    async def album_in_chat(self, chat_id: int, media_group_id: str) -> TicketMessage | None:
+        """The ticket message an album sent in this chat went into (by any of its parts)."""
+        query = (
+            select(TicketMessage)
+            .join(MessageCopy, MessageCopy.message_id == TicketMessage.id)
+            .where(TicketMessage.media_group_id == media_group_id, MessageCopy.chat_id == chat_id)
+        )
+        return await self.session.scalar(query.limit(1))
+
     async def message_by_copy(self, chat_id: int, telegram_message_id: int) -> TicketMessage | None:
         """The ticket message a Telegram message carries: to route a reply or propagate an edit."""
         query = (

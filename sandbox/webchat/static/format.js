@@ -141,6 +141,7 @@ export function messageSnippet(message) {
   if (message.photo) kind = message.media_group_id ? "Album" : "Photo";
   else if (message.video) kind = "Video";
   else if (message.document) kind = message.document.file_name || "File";
+  else if (message.sticker) kind = `${message.sticker.emoji || ""} Sticker`.trim();
   if (kind && text) return `${kind}, ${text}`;
   return text || kind || "Message";
 }

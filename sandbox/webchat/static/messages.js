@@ -94,6 +94,12 @@ function renderUnit(unit, { startsRun, endsRun }, ctx) {
   if (first.reply_to_message_id) bubble.append(renderQuote(first.reply_to_message_id, ctx));
   if (hasMedia) bubble.append(renderVisualMedia(messages, ctx));
   messages.filter((m) => m.document).forEach((m) => bubble.append(renderDocument(m.document)));
+  // A static sticker is drawn; an animated or video one shows as its emoji, large.
+  messages.filter((m) => m.sticker).forEach((m) => bubble.append(
+    h("div", { class: "sticker", "data-testid": "message-sticker", title: `Sticker ${m.sticker.emoji || ""}`.trim() },
+      m.sticker.is_animated || m.sticker.is_video
+        ? (m.sticker.emoji || "🖼")
+        : h("img", { src: m.sticker.url, alt: m.sticker.emoji || "Sticker", width: 128, height: 128 }))));
 
   const meta = h("span", { class: "meta", "data-testid": "message-meta" },
     edited ? h("span", { class: "edited", "data-testid": "edited-mark" }, "edited") : null,
