@@ -8,10 +8,10 @@ from telegram.ext import ConversationHandler
 
 from bot.conversations.flow_builder import flow_conversation
 from bot.conversations.steps import FlowSpec, Step
-from domain.enums import TicketReason
+from domain.enums import CancellationReason, TicketReason
 
-# PRODUCT.md, "Cancellations".
-CANCEL_REASONS = ("changed_mind", "by_mistake", "cheaper", "too_slow", "wrong_address", "other")
+# PRODUCT.md, "Cancellations": the domain's list, so a later cancellation request records the same codes.
+CANCEL_REASONS = tuple(reason.value for reason in CancellationReason)
 
 SPEC = FlowSpec(
     TicketReason.CANCEL_ORDER, min_length=2, takes_media=True, picks_cancel_reason=True, cancel_reasons=CANCEL_REASONS
