@@ -171,20 +171,31 @@ async def _store_wrote_first(desk: Desk, ticket: Ticket) -> bool:
     )
 
 
+HISTORY_ENTRY_CHARS = 300  # each earlier message, shortened: the whole history must fit one Telegram message
+MAX_MESSAGE = 4096
+
+
 async def history_text(desk: Desk, ticket: Ticket, lang: str, *, recreated: bool) -> str:
     entries = []
     for message in await desk.uow.tickets.messages(ticket.id, include_internal=True):
         if not message.text and not message.attachments:
             continue  # a store-opened ticket's marker
+        text = message.text or ""
         entries.append(
             {
                 "by": str(message.author_role),
-                "text": message.text or "",
+                "text": text if len(text) <= HISTORY_ENTRY_CHARS else text[: HISTORY_ENTRY_CHARS - 1] + "…",
                 "internal": message.internal,
                 "files": [str(file.kind) for file in message.attachments],
             }
         )
-    return desk.render("seller/history.html", lang, number=ticket.number, entries=entries[-30:], recreated=recreated)[:4000]
+    entries = entries[-30:]
+    while True:
+        # Shortened by whole entries, never by cutting the rendered HTML (a cut tag is refused).
+        rendered = desk.render("seller/history.html", lang, number=ticket.number, entries=entries, recreated=recreated)
+        if len(rendered) <= MAX_MESSAGE or not entries:
+            return rendered
+        entries = entries[1:]
 
 
 async def send_private_cards(desk: Desk, ticket: Ticket) -> None:

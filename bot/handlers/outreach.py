@@ -42,12 +42,15 @@ async def _find(context: AftersalesContext, message: Message, order_number: str,
     except Forbidden:
         await answer_in_place(context, message, context.render("seller/not_agent.html", lang))
     except Refused as refusal:
-        await answer_in_place(context, message, _refusal_text(context, lang, refusal.why, order_number))
+        await answer_in_place(context, message, _refusal_text(context, lang, refusal, order_number))
     return None
 
 
-def _refusal_text(context: AftersalesContext, lang: str, why: str, order_number: str) -> str:
-    return context.render("seller/outreach_refused.html", lang, why=why, order_number=order_number)
+def _refusal_text(context: AftersalesContext, lang: str, refusal: Refused, order_number: str) -> str:
+    return context.render(
+        "seller/outreach_refused.html", lang, why=refusal.why, order_number=order_number,
+        stores=refusal.details.get("stores", []),
+    )
 
 
 async def notify_buyer(update: Update, context: AftersalesContext) -> None:
@@ -64,7 +67,7 @@ async def notify_buyer(update: Update, context: AftersalesContext) -> None:
     try:
         opened = await reach_buyer(context.uow, context.deps.clock, message.from_user.id, found.order_id)
     except Refused as refusal:
-        await answer_in_place(context, message, _refusal_text(context, lang, refusal.why, order_number))
+        await answer_in_place(context, message, _refusal_text(context, lang, refusal, order_number))
         return
     ticket = await context.uow.tickets.get(opened.ticket.ticket_id)
     await _send(context, message, ticket, opened, text, lang)

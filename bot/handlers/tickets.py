@@ -14,7 +14,7 @@ from bot.relay import Desk, deliver_ticket_notices, relay_buyer_message
 from bot.relay.outgoing import forward_to_store
 from domain.errors import DomainError
 from domain.results import Viewer
-from domain.services.albums import ALBUM_WAIT, album_ticket, record_buyer_album_part
+from domain.services.albums import ALBUM_WAIT, album_ticket, hold_for_routing, record_buyer_album_part, release_for_routing
 from domain.services.refusals import Refused
 from domain.services.relay import record_buyer_message, route_free_text
 from domain.services.tickets import buyer_tickets, close_ticket, ticket_timeline
@@ -55,7 +55,7 @@ async def press_ticket(update: Update, context: AftersalesContext) -> None:
         elif action == "close":
             await close_by_buyer(context, query.from_user.id, ticket_id)
         elif action == "to" and query.message.reply_to_message is not None:
-            for message in _with_rest_of_album(context, query.message.reply_to_message):
+            for message in await _with_rest_of_album(context, query.message.reply_to_message):
                 await pass_on(context, ticket_id, message, lang)
         else:
             raise DomainError("unknown ticket button")
@@ -106,9 +106,9 @@ async def pass_on_album_part(context: AftersalesContext, ticket_id: int, message
         message.caption, [e.to_dict() for e in message.caption_entities], incoming_files(message),
         buyer_telegram_id=message.chat.id,
     )
-    if part.first:
+    if not part.late:
         context.application.wake_timers_in(ALBUM_WAIT.total_seconds() + 0.1)
-    elif part.late:
+    else:
         ticket = await context.uow.tickets.get(part.ticket_id)
         await forward_to_store(Desk.of(context), ticket, part.ticket_message_id, message.chat.id, [message.message_id])
 
@@ -120,23 +120,15 @@ async def _album_ticket(context: AftersalesContext, message) -> int | None:
     return await album_ticket(context.uow, message.chat.id, message.media_group_id)
 
 
-UNROUTED_ALBUMS = "unrouted_albums"  # chat_data: album id -> its parts (as dicts) waiting for "which ticket?"
+ANSWERED_ALBUM = "answered_album"  # chat_data: the album last told "no open ticket" (only to answer once)
 
 
-def _first_of_unrouted_album(context: AftersalesContext, message) -> bool:
-    """Keep an album's part until the buyer says which ticket it is for; True for the first part."""
-    parts = context.chat_data.setdefault(UNROUTED_ALBUMS, {}).setdefault(message.media_group_id, [])
-    if all(part["message_id"] != message.message_id for part in parts):  # a retried update adds nothing
-        parts.append(message.to_dict())
-    return parts[0]["message_id"] == message.message_id
-
-
-def _with_rest_of_album(context: AftersalesContext, message) -> list:
-    """The replied-to message, or all parts of its album that waited (kept in memory: after a restart, this one)."""
-    parts = context.chat_data.get(UNROUTED_ALBUMS, {}).pop(message.media_group_id, None) if message.media_group_id else None
-    if not parts:
+async def _with_rest_of_album(context: AftersalesContext, message) -> list:
+    """The replied-to message, or every held part of its album."""
+    if message.media_group_id is None:
         return [message]
-    return [Message.de_json(part, context.bot) for part in parts]
+    parts = await release_for_routing(context.uow, message.chat.id, message.media_group_id)
+    return [Message.de_json(part, context.bot) for part in parts] or [message]
 
 
 async def take_free_text(update: Update, context: AftersalesContext) -> None:
@@ -152,9 +144,13 @@ async def take_free_text(update: Update, context: AftersalesContext) -> None:
         await pass_on(context, route.ticket.ticket_id, message, lang)
         return
     if route.kind == "none":
-        await context.outbox.send_message(message.chat.id, context.render("buyer/no_open_ticket.html", lang), parse_mode="HTML")
+        if message.media_group_id is None or context.chat_data.get(ANSWERED_ALBUM) != message.media_group_id:
+            context.chat_data[ANSWERED_ALBUM] = message.media_group_id  # one answer per album, not per photo
+            await context.outbox.send_message(message.chat.id, context.render("buyer/no_open_ticket.html", lang), parse_mode="HTML")
         return
-    if message.media_group_id is not None and not _first_of_unrouted_album(context, message):
+    if message.media_group_id is not None and not await hold_for_routing(
+        context.uow, context.deps.clock, message.chat.id, message.media_group_id, message.message_id, message.to_dict()
+    ):
         return  # one question per album: its first part's
     rows = [[_button(context.render("buyer/ticket_button.txt", lang, ticket=t), "to", t.ticket_id)] for t in route.choices]
     # A reply to the buyer's message, so the pressed button finds what to pass on.

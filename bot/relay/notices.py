@@ -55,7 +55,10 @@ async def deliver_notices(desk: Desk, notices: Iterable[Notice], *, to: tuple[st
         if notice.to == "store":
             if notice.kind == "ticket_closed":
                 await topics.close_topic(desk, ticket)
-                await tell_store(desk, ticket, "seller/closed_store.html", number=number, closed_by=data.get("closed_by"))
+                await tell_store(
+                    desk, ticket, "seller/closed_store.html", number=number, closed_by=data.get("closed_by"),
+                    reason=data.get("reason"),
+                )
             elif notice.kind in ("first_response_reminder", "first_response_overdue"):
                 store = await desk.uow.stores.get(ticket.store_id)
                 due = topics.local_time(data.get("due_at"), store) if store else data.get("due_at")

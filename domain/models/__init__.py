@@ -9,7 +9,7 @@ from domain.models.orders import Order, OrderBinding, OrderEvent, OrderItem
 from domain.models.requests import AfterSalesRequest, Cancellation, Offer, Reshipment
 from domain.models.scheduling import Deadline
 from domain.models.stores import InviteCode, Store, StoreAgent, StoreSupportGroup
-from domain.models.tickets import MessageAttachment, MessageCopy, Ticket, TicketMessage
+from domain.models.tickets import MessageAttachment, MessageCopy, Ticket, TicketMessage, UnroutedAlbumPart
 from domain.models.users import User
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "InviteCode",
     "MessageAttachment",
     "MessageCopy",
+    "UnroutedAlbumPart",
     "ModerationFlag",
     "Offer",
     "Order",

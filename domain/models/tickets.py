@@ -121,3 +121,24 @@ class MessageCopy(Base):
     thread_id: Mapped[int | None] = mapped_column(BigInteger)
     telegram_message_id: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime]
+
+
+class UnroutedAlbumPart(Base):
+    """A part of a buyer's album waiting for the buyer to say which open ticket the album is for.
+
+    Kept in the database, not in memory, so a restart or a retried button
+    press loses none of the album; deleted when the album is passed on.
+    """
+
+    __tablename__ = "unrouted_album_parts"
+    __table_args__ = (
+        UniqueConstraint("chat_id", "telegram_message_id"),
+        Index("ix_unrouted_album_parts_album", "chat_id", "media_group_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    media_group_id: Mapped[str] = mapped_column(String(64))
+    telegram_message_id: Mapped[int] = mapped_column(BigInteger)
+    message: Mapped[dict[str, Any]]  # the part as Telegram sent it, to pass on later
+    created_at: Mapped[datetime]

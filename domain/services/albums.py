@@ -2,10 +2,12 @@
 
 Telegram delivers an album as one update per part, a few milliseconds
 apart, with no count of how many follow. The first part records the ticket
-message and schedules an ALBUM_FLUSH deadline a moment later; the parts that
-follow join that message. When the deadline fires the bot copies all parts
-at once (copyMessages keeps them an album). A part that comes after the
-flush is passed on alone.
+message and schedules an ALBUM_FLUSH deadline a moment later; each part that
+follows joins that message and pushes the deadline back. When it fires the
+bot copies all parts at once (copyMessages keeps them an album). A part that
+comes after the flush is passed on alone; pushing back and firing are both
+conditional UPDATEs of the deadline row, so a part is in the flush or late,
+never neither.
 """
 
 from __future__ import annotations
@@ -61,9 +63,11 @@ async def record_buyer_album_part(
         await record_copy(uow, clock, message.id, chat_id, telegram_message_id, role=CopyRole.ORIGINAL)
         await uow.deadlines.schedule(DeadlineKind.ALBUM_FLUSH, SUBJECT, message.id, due_at=now + ALBUM_WAIT, at=now)
         return AlbumPart(message.id, ticket.id, first=True, late=False, recorded=recorded)
+    # Each part gives the album another moment (a slow upload is not cut in two). When the flush
+    # has fired already, this part goes on by itself.
+    late = not await uow.deadlines.push_back(DeadlineKind.ALBUM_FLUSH, SUBJECT, message.id, due_at=now + ALBUM_WAIT)
     _join(message, caption, entities, attachments)
     await record_copy(uow, clock, message.id, chat_id, telegram_message_id, role=CopyRole.ORIGINAL)
-    late = await uow.deadlines.live(DeadlineKind.ALBUM_FLUSH, SUBJECT, message.id) is None
     return AlbumPart(message.id, ticket.id, first=False, late=late, recorded=None)
 
 
@@ -104,3 +108,20 @@ async def album_originals(uow: UnitOfWork, ticket_message_id: int) -> tuple[int,
 async def album_pending(uow: UnitOfWork, ticket_message_id: int) -> bool:
     """The album is still gathering parts: whoever would copy it now leaves it to the flush."""
     return await uow.deadlines.live(DeadlineKind.ALBUM_FLUSH, SUBJECT, ticket_message_id) is not None
+
+
+async def hold_for_routing(
+    uow: UnitOfWork, clock: Clock, chat_id: int, media_group_id: str, telegram_message_id: int, message: dict[str, Any]
+) -> bool:
+    """Keep an album part until the buyer says which ticket the album is for; True for its first part (ask once)."""
+    await uow.tickets.hold_album_part(chat_id, media_group_id, telegram_message_id, message, at=clock.now())
+    held = await uow.tickets.held_album(chat_id, media_group_id)
+    return held[0].telegram_message_id == telegram_message_id
+
+
+async def release_for_routing(uow: UnitOfWork, chat_id: int, media_group_id: str) -> list[dict[str, Any]]:
+    """The held parts of the album, in order, no longer held (the caller passes them on in this transaction)."""
+    parts = [part.message for part in await uow.tickets.held_album(chat_id, media_group_id)]
+    await uow.tickets.release_album(chat_id, media_group_id)
+    return parts
+

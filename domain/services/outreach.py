@@ -14,6 +14,7 @@ from domain.clock import Clock
 from domain.enums import AuthorRole, OpenedBy, TicketReason
 from domain.models import Order, Store, TicketMessage
 from domain.results import TicketSummary
+from domain.services import ticket_deadlines
 from domain.services.refusals import Forbidden, Refused
 from domain.services.ticket_access import require_agent_of, summarise
 from domain.services.tickets import OpenedTicket, create_ticket
@@ -48,11 +49,17 @@ async def find_order(
 ) -> OrderForAgent:
     """The order with this number in the agent's stores (only `store_id`'s, in a store's group)."""
     number = order_number.strip()
+    found = []
     for store in await _stores_of(uow, agent_telegram_id, store_id):
         order = await uow.orders.by_number(store.id, number)
         if order is not None:
-            return await _view(uow, store, order)
-    raise Refused("no_order", f"no order {number!r} in your stores")
+            found.append((store, order))
+    if not found:
+        raise Refused("no_order", f"no order {number!r} in your stores")
+    if len(found) > 1:
+        # Order numbers are the marketplace's per store: guessing could write to another store's buyer.
+        raise Refused("ambiguous_order", f"order {number!r} is in several of your stores", stores=[s.name for s, _ in found])
+    return await _view(uow, *found[0])
 
 
 async def _view(uow: UnitOfWork, store: Store, order: Order) -> OrderForAgent:
@@ -97,5 +104,8 @@ async def reach_buyer(uow: UnitOfWork, clock: Clock, agent_telegram_id: int, ord
             internal=True, created_at=now,
         )
     )
+    # Closed quietly if nobody writes in it (`ticket_timers`); the first message restarts this clock.
+    store = await uow.stores.get(order.store_id)
+    await ticket_deadlines.start_auto_close(uow, ticket, store, now)
     await uow.flush()
     return OpenedTicket((await summarise(uow, [ticket]))[0], True, None, None, ())

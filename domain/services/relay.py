@@ -345,9 +345,8 @@ async def record_edit(
     message.edited_at = now
     await uow.flush()
     targets = []
-    for other in await uow.tickets.copies(message.id):
-        if other.id != copy.id and other.role == CopyRole.COPY:
-            targets.append(await _ref(uow, other))
+    for other in _copies_of_the_same_part(copy, await uow.tickets.copies(message.id), album=message.media_group_id is not None):
+        targets.append(await _ref(uow, other))
     return EditResult(
         ticket_message_id=message.id,
         ticket_id=message.ticket_id,
@@ -356,6 +355,25 @@ async def record_edit(
         entities=tuple(entities or ()),
         copies_to_update=tuple(targets),
     )
+
+
+def _copies_of_the_same_part(edited: MessageCopy, copies: Sequence[MessageCopy], *, album: bool) -> list[MessageCopy]:
+    """The bot's copies of what was edited: all of them, or in an album only the edited part's.
+
+    An album's parts are copied in order (copyMessages keeps it), so the n-th
+    original's copy is the n-th copy in each chat.
+    """
+    others = [c for c in copies if c.id != edited.id and c.role == CopyRole.COPY]
+    if not album:
+        return others
+    originals = sorted((c for c in copies if c.role == CopyRole.ORIGINAL), key=lambda c: c.telegram_message_id)
+    if edited not in originals:
+        return []
+    position = originals.index(edited)
+    by_chat: dict[int, list[MessageCopy]] = {}
+    for other in sorted(others, key=lambda c: c.telegram_message_id):
+        by_chat.setdefault(other.chat_id, []).append(other)
+    return [chat_copies[position] for chat_copies in by_chat.values() if position < len(chat_copies)]
 
 
 async def route_free_text(uow: UnitOfWork, buyer_telegram_id: int) -> Route:

@@ -10,8 +10,8 @@ whole call back (claims included) and the next call decides on fresh data.
 from __future__ import annotations
 
 from domain.clock import Clock
-from domain.enums import DeadlineKind, TicketStatus
-from domain.models import Deadline
+from domain.enums import DeadlineKind, OpenedBy, TicketStatus
+from domain.models import Deadline, Ticket
 from domain.results import Notice
 from domain.services.ticket_deadlines import SUBJECT
 from domain.services.tickets import close
@@ -39,6 +39,13 @@ async def fire_due_ticket_timers(uow: UnitOfWork, clock: Clock, *, limit: int = 
     return tuple(notices)
 
 
+def _never_used(ticket: Ticket) -> bool:
+    return (
+        ticket.opened_by == OpenedBy.AGENT and ticket.status == TicketStatus.OPEN
+        and ticket.last_agent_message_at is None and ticket.last_buyer_message_at is None
+    )
+
+
 async def fire_claimed(uow: UnitOfWork, deadline: Deadline, clock: Clock) -> list[Notice]:
     """Act on one ticket deadline the caller has claimed already (the bot's sweeper claims them)."""
     now = clock.now()
@@ -49,6 +56,10 @@ async def fire_claimed(uow: UnitOfWork, deadline: Deadline, clock: Clock) -> lis
     if store is None:
         return []
     if deadline.kind == DeadlineKind.AUTO_CLOSE:
+        if _never_used(ticket):
+            # The store opened it and nobody wrote: it goes quietly; the buyer never heard of it.
+            notices = await close(uow, ticket, store, actor="system", closed_by="system", reason="never_used", now=now)
+            return [notice for notice in notices if notice.to == "store"]
         if ticket.status != TicketStatus.WAITING_BUYER:
             return []  # the buyer wrote meanwhile; that cancels the timer, this guards a stale one
         return list(

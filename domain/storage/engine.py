@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
+import aiosqlite
 from sqlalchemy import event
+from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.util.concurrency import await_
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# Execution option of connections that only read (``UnitOfWorkFactory.reading``).
+READ_ONLY = "aftersales_read_only"
+# Every task that holds a unit of work holds a connection (runner, sender,
+# poller, timers...). With SQLAlchemy's default of 5 the rest overflow, and an
+# overflow connection is closed on return: a new thread and PRAGMAs per
+# transaction under load. A SQLite connection is cheap to keep.
+SQLITE_POOL_SIZE = 32
 
 
 def is_sqlite(url: str) -> bool:
@@ -25,6 +38,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     SQLITE_BUSY when another writer committed in between, and the busy
     timeout does not help it.
     """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
@@ -32,6 +48,14 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
+    if engine.dialect.driver == "aiosqlite":
+
+        @event.listens_for(engine.sync_engine, "do_connect")
+        def _connect(dialect: Any, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> Any:
+            connection = _OneHopConnection(partial(sqlite3.connect, *cargs, **cparams), 64)
+            connection._thread.daemon = True  # as aiosqlite.connect via SQLAlchemy: never blocks exit
+            return AsyncAdapt_aiosqlite_connection(dialect.dbapi, await_(connection))
+
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let us emit BEGIN ourselves (the driver's implicit BEGIN is deferred and skips SELECTs).
@@ -47,4 +71,107 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            # No write lock for a reader, which would hold up every writer meanwhile:
+            # each statement reads in its own (autocommit) snapshot.
+            return
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class _OneHopConnection(aiosqlite.Connection):
+    """aiosqlite with one hand-off to its thread per statement instead of three or four.
+
+    aiosqlite runs each cursor call (create, execute, fetch, close) as its own
+    trip through a queue to the connection's thread and back through the event
+    loop; SQLAlchemy makes all of them for every statement. Here a statement
+    runs, fetches and closes its cursor in one trip, and a rollback with no
+    transaction open (the pool's reset after every commit) makes none.
+    """
+
+    def cursor(self) -> _OneHopCursor:  # type: ignore[override]
+        return _OneHopCursor(self)
+
+    async def commit(self) -> None:
+        if self._connection is not None and not self._connection.in_transaction:
+            return
+        await super().commit()
+
+    async def rollback(self) -> None:
+        if self._connection is not None and not self._connection.in_transaction:
+            return  # nothing to undo
+        await super().rollback()
+
+
+def _run(connection: sqlite3.Connection, many: bool, sql: str, parameters: Any) -> tuple[Any, int, Any, list[Any]]:
+    """In the connection's thread: one statement, its rows and its cursor's facts."""
+    cursor = connection.cursor()
+    try:
+        if many:
+            cursor.executemany(sql, parameters)
+        else:
+            cursor.execute(sql, parameters)
+        rows = cursor.fetchall() if cursor.description is not None else []
+        return cursor.description, cursor.rowcount, cursor.lastrowid, rows
+    finally:
+        cursor.close()
+
+
+class _OneHopCursor:
+    """The part of aiosqlite's cursor SQLAlchemy uses; the rows come back with the execute."""
+
+    def __init__(self, connection: _OneHopConnection) -> None:
+        self._connection = connection
+        self.description: Any = None
+        self.rowcount = -1
+        self.lastrowid: int | None = None
+        self.arraysize = 1
+        self._rows: list[Any] = []
+        self._next = 0
+
+    async def __aenter__(self) -> _OneHopCursor:
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        await self.close()
+
+    async def _run(self, many: bool, sql: str, parameters: Any) -> _OneHopCursor:
+        connection = self._connection
+        self.description, self.rowcount, self.lastrowid, self._rows = await connection._execute(
+            _run, connection._conn, many, sql, parameters
+        )
+        self._next = 0
+        return self
+
+    async def execute(self, sql: str, parameters: Any = ()) -> _OneHopCursor:
+        return await self._run(False, sql, parameters)
+
+    async def executemany(self, sql: str, parameters: Iterable[Any]) -> _OneHopCursor:
+        return await self._run(True, sql, parameters)
+
+    async def fetchone(self) -> Any:
+        if self._next >= len(self._rows):
+            return None
+        self._next += 1
+        return self._rows[self._next - 1]
+
+    async def fetchmany(self, size: int | None = None) -> list[Any]:
+        start = self._next
+        self._next = min(len(self._rows), start + (size or self.arraysize))
+        return self._rows[start : self._next]
+
+    async def fetchall(self) -> list[Any]:
+        rows = self._rows[self._next :]
+        self._next = len(self._rows)
+        return rows
+
+    def __aiter__(self) -> _OneHopCursor:
+        return self
+
+    async def __anext__(self) -> Any:
+        row = await self.fetchone()
+        if row is None:
+            raise StopAsyncIteration
+        return row
+
+    async def close(self) -> None:
+        self._rows, self._next = [], 0

@@ -13,6 +13,8 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from domain.storage.engine import READ_ONLY
+
 from domain.storage.repositories import (
     AuditRepository,
     DeadlineRepository,
@@ -68,6 +70,17 @@ class UnitOfWorkFactory:
         self.engine = engine
         # expire_on_commit=False: services return ORM objects that are read after the commit.
         self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+        self._reading_sessions = async_sessionmaker(
+            engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False, autoflush=True
+        )
 
     def __call__(self) -> UnitOfWork:
         return UnitOfWork(self._sessions())
+
+    def reading(self) -> UnitOfWork:
+        """A unit of work that only reads (and is never committed).
+
+        On SQLite it takes no write lock, so it neither waits for a writer nor
+        holds one up; each statement sees what was committed when it ran.
+        """
+        return UnitOfWork(self._reading_sessions())

@@ -85,3 +85,37 @@ async def test_the_database_refuses_a_second_open_ticket_for_one_order_and_reaso
         )
         with pytest.raises(IntegrityError):
             await uow.flush()
+
+
+async def test_an_order_number_in_two_of_the_agents_stores_is_not_guessed(uow_factory, clock, shop) -> None:
+    from domain.models import StoreAgent
+
+    async with uow_factory() as uow:
+        agent = await uow.users.by_telegram_id(shop.agent)
+        uow.stores.add_agent(StoreAgent(store_id=shop.other_store_id, user_id=agent.id, display_name="Max", joined_at=clock.now()))
+        await import_orders(uow, clock, shop.other_store_id, [order_row("C-1")])
+        with pytest.raises(Refused) as refused:
+            await find_order(uow, shop.agent, "C-1")
+        assert refused.value.why == "ambiguous_order"
+        assert sorted(refused.value.details["stores"]) == ["Berlin Gadgets", "Other Shop"]
+        # In a store's own group the store is known.
+        assert (await find_order(uow, shop.agent, "C-1", store_id=shop.other_store_id)).store_name == "Other Shop"
+
+
+async def test_a_ticket_the_store_opened_and_never_used_closes_quietly(uow_factory, clock, shop) -> None:
+    from domain.services.ticket_timers import fire_due_ticket_timers
+
+    async with uow_factory() as uow:
+        unused = await reach_buyer(uow, clock, shop.agent, shop.orders["S-1"])
+        used = await reach_buyer(uow, clock, shop.agent, shop.orders["D-1"])
+        await record_agent_message(uow, clock, used.ticket.ticket_id, shop.agent, "Is everything fine?")
+        await uow.commit()
+    clock.advance(days=7, minutes=1)
+    async with uow_factory() as uow:
+        notices = await fire_due_ticket_timers(uow, clock)
+        await uow.commit()
+        quiet = [(n.kind, n.to) for n in notices if n.ticket_id == unused.ticket.ticket_id]
+        silent_buyer = [(n.kind, n.to) for n in notices if n.ticket_id == used.ticket.ticket_id]
+        assert quiet == [("ticket_closed", "store")]  # the buyer never heard of it: no closing, no rating
+        assert ("rating_request", "buyer") in silent_buyer  # an ordinary close after the buyer's silence
+        assert (await uow.tickets.get(unused.ticket.ticket_id)).status == TicketStatus.CLOSED

@@ -133,3 +133,41 @@ async def test_check_constraints_guard_ratings_and_amounts(uow_factory, world) -
         order.items[0].quantity = 0
         with pytest.raises(IntegrityError):
             await uow.flush()
+
+
+async def test_upgrading_closes_twin_open_tickets_before_guarding_against_them(fresh_database_url, clock) -> None:
+    """Before 0004 two racing requests could open twin tickets; the upgrade must not fail on them."""
+    from domain.enums import BindingSource, OpenedBy
+    from domain.services.orders import import_orders
+    from domain.services.stores import add_store
+    from domain.services.tickets import open_ticket
+    from domain.storage.uow import UnitOfWorkFactory
+    from tests.domain.conftest import order_row
+
+    await upgrade(fresh_database_url, "0003")
+    engine = create_engine(fresh_database_url)
+    try:
+        async with UnitOfWorkFactory(engine)() as uow:
+            store = await add_store(uow, clock, name="Shop", timezone="UTC", country="DE")
+            await import_orders(uow, clock, store.id, [order_row("A-1")])
+            order = await uow.orders.by_number(store.id, "A-1")
+            buyer = await uow.users.get_or_create(5, at=clock.now())
+            await uow.users.bind_order(buyer.id, order.id, source=BindingSource.DEMO, at=clock.now())
+            first = await open_ticket(uow, clock, 5, order.id, TicketReason.CONTACT_SELLER)
+            twin = uow.tickets.add(Ticket(
+                number=2, store_id=store.id, buyer_id=buyer.id, order_id=order.id, reason=TicketReason.CONTACT_SELLER,
+                status=TicketStatus.OPEN, priority=50, opened_by=OpenedBy.AGENT, created_at=clock.now(),
+                updated_at=clock.now(),
+            ))
+            await uow.commit()
+            ids = (first.ticket.ticket_id, twin.id)
+    finally:
+        await engine.dispose()
+    await upgrade(fresh_database_url)
+    engine = create_engine(fresh_database_url)
+    try:
+        async with UnitOfWorkFactory(engine)() as uow:
+            statuses = [(await uow.tickets.get(ticket_id)).status for ticket_id in ids]
+    finally:
+        await engine.dispose()
+    assert statuses == [TicketStatus.CLOSED, TicketStatus.OPEN]

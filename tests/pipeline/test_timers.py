@@ -99,3 +99,22 @@ async def test_a_woken_sweeper_fires_a_near_deadline_long_before_its_next_poll(u
         assert await outbox_texts(uow_factory) == ["ticket 7 closed"]
     finally:
         task.cancel()
+
+
+async def test_the_application_wakes_its_pipelines_sweeper(uow_factory, clock, bot_token):
+    """A handler that schedules a near deadline (an album's flush) reaches the running sweeper."""
+    from bot.app import build_application
+    from bot.context import Deps
+    from bot.pipeline.service import pipeline_for
+    from bot.rendering import default_renderer
+    from bot.settings import load_settings
+
+    settings = load_settings(telegram_bot_token=bot_token, _env_file=None)
+    application = build_application(Deps(settings=settings, clock=clock, renderer=default_renderer(), uow_factory=uow_factory))
+    application.wake_timers_in(0.01)  # no pipeline yet: nothing to wake, no error
+    pipeline = pipeline_for(application)
+    woken = []
+    pipeline.timers._woken.set = lambda: woken.append(True)  # noqa: SLF001 - observe the wake-up only
+    application.wake_timers_in(0.01)
+    await asyncio.sleep(0.05)
+    assert woken == [True]

@@ -89,11 +89,39 @@ class DeadlineRepository(Repository):
             select(func.min(Deadline.due_at)).where(Deadline.fired_at.is_(None), Deadline.cancelled_at.is_(None))
         )
 
-    async def claim(self, deadline_id: int, *, at: datetime) -> bool:
-        """Mark the deadline fired; True for exactly one caller, however many race for it."""
+    async def push_back(self, kind: DeadlineKind, subject_type: str, subject_id: int, *, due_at: datetime) -> bool:
+        """Move the live deadline to `due_at`; False when none is live (fired or cancelled).
+
+        One conditional UPDATE, so it cannot interleave with a `claim`: on
+        PostgreSQL it waits for a claiming transaction and then sees it fired.
+        """
         result = await self.session.execute(
             update(Deadline)
-            .where(Deadline.id == deadline_id, Deadline.fired_at.is_(None), Deadline.cancelled_at.is_(None))
+            .where(
+                Deadline.kind == kind,
+                Deadline.subject_type == subject_type,
+                Deadline.subject_id == subject_id,
+                Deadline.fired_at.is_(None),
+                Deadline.cancelled_at.is_(None),
+            )
+            .values(due_at=due_at)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount > 0  # type: ignore[attr-defined,no-any-return]
+
+    async def claim(self, deadline_id: int, *, at: datetime) -> bool:
+        """Mark the deadline fired; True for exactly one caller, however many race for it.
+
+        Not before it is due: a deadline pushed back after it was read as due stays live.
+        """
+        result = await self.session.execute(
+            update(Deadline)
+            .where(
+                Deadline.id == deadline_id,
+                Deadline.fired_at.is_(None),
+                Deadline.cancelled_at.is_(None),
+                Deadline.due_at <= at,
+            )
             .values(fired_at=at)
             .execution_options(synchronize_session=False)
         )

@@ -2,6 +2,10 @@
 
 Rows are claimed and finished with conditional UPDATEs, so two runners (or a
 runner and an operator's `aftersales inbox retry`) never both win.
+
+The statements every message runs (store, mark done, mark sent) are Core
+statements built once with bind parameters: no ORM flush, no per-call
+statement building, and SQLAlchemy's compiled cache always hits.
 """
 
 from __future__ import annotations
@@ -10,7 +14,8 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.models import InboxUpdate, OutboxMessage
 from domain.storage.repositories.base import Repository
@@ -18,6 +23,24 @@ from domain.storage.repositories.base import Repository
 PENDING = "pending"
 DONE = "done"
 PARKED = "parked"
+
+_inbox = InboxUpdate.__table__
+_outbox = OutboxMessage.__table__
+_MARK_DONE = (
+    _inbox.update()
+    .where(_inbox.c.update_id == bindparam("b_update_id"), _inbox.c.status == PENDING)
+    .values(status=DONE, done_at=bindparam("b_done_at", type_=_inbox.c.done_at.type))
+)
+_PENDING_COLUMNS = (_inbox.c.update_id, _inbox.c.conversation_key, _inbox.c.attempts, _inbox.c.received_at)
+_MARK_SENT = (
+    _outbox.update()
+    .where(_outbox.c.id == bindparam("b_id"), _outbox.c.sent_at.is_(None))
+    .values(
+        sent_at=bindparam("b_sent_at", type_=_outbox.c.sent_at.type),
+        telegram_message_id=bindparam("b_message_id", type_=_outbox.c.telegram_message_id.type),
+        attempts=_outbox.c.attempts + 1,
+    )
+)
 
 
 class InboxRepository(Repository):
@@ -36,6 +59,24 @@ class InboxRepository(Repository):
                 "received_at": at,
             },
         )
+
+    async def store_many(self, rows: Sequence[dict[str, Any]], *, at: datetime) -> set[int]:
+        """Store received updates in one statement; the ids that were new (a repeat is skipped).
+
+        ``rows``: dicts of update_id, payload, conversation_key, status and
+        last_error, distinct update ids.
+        """
+        if not rows:
+            return set()
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = (
+            insert(_inbox)
+            .values([{**row, "attempts": 0, "received_at": at} for row in rows])
+            .on_conflict_do_nothing()
+            .returning(_inbox.c.update_id)
+        )
+        return set((await self.session.execute(statement)).scalars())
 
     async def replace_reused_id(self, update_id: int, payload: dict[str, Any], conversation_key: str, *,
                                 at: datetime, status: str = PENDING, error: str | None = None) -> bool:
@@ -71,9 +112,23 @@ class InboxRepository(Repository):
             query = query.where(InboxUpdate.update_id.not_in(list(excluding)))
         return (await self.session.scalars(query.order_by(InboxUpdate.update_id).limit(limit))).all()
 
+    async def pending_keys(self, *, excluding: Collection[int] = (), limit: int = 100) -> Sequence[Any]:
+        """Like ``pending`` without the payloads: rows of (update_id, conversation_key, attempts, received_at)."""
+        query = select(*_PENDING_COLUMNS).where(_inbox.c.status == PENDING)
+        if excluding:
+            query = query.where(_inbox.c.update_id.not_in(list(excluding)))
+        return (await self.session.execute(query.order_by(_inbox.c.update_id).limit(limit))).all()
+
+    async def payloads(self, update_ids: Collection[int]) -> dict[int, dict[str, Any]]:
+        if not update_ids:
+            return {}
+        query = select(_inbox.c.update_id, _inbox.c.payload).where(_inbox.c.update_id.in_(list(update_ids)))
+        return {update_id: payload for update_id, payload in (await self.session.execute(query)).all()}
+
     async def mark_done(self, update_id: int, *, at: datetime) -> bool:
         """Finish a pending update; False if it was not pending (already done or parked)."""
-        return await self._move(update_id, {PENDING}, status=DONE, done_at=at)
+        result = await self.session.execute(_MARK_DONE, {"b_update_id": update_id, "b_done_at": at})
+        return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
 
     async def record_failure(self, update_id: int, error: str, *, park: bool) -> None:
         """Count a failed attempt; with ``park`` the update is set aside for an operator."""
@@ -117,12 +172,15 @@ class OutboxSendingRepository(Repository):
     async def mark_sent(self, message_id: int, *, telegram_message_id: int | None, at: datetime) -> bool:
         """Record the send; False when the row was already marked (a second sender lost the race)."""
         result = await self.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None))
-            .values(sent_at=at, telegram_message_id=telegram_message_id, attempts=OutboxMessage.attempts + 1)
-            .execution_options(synchronize_session=False)
+            _MARK_SENT, {"b_id": message_id, "b_message_id": telegram_message_id, "b_sent_at": at}
         )
         return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+
+    async def mark_many_sent(self, sent: Iterable[tuple[int, int | None]], *, at: datetime) -> None:
+        """``mark_sent`` for several (row id, Telegram message id) pairs in one statement."""
+        params = [{"b_id": row_id, "b_message_id": message_id, "b_sent_at": at} for row_id, message_id in sent]
+        if params:
+            await self.session.execute(_MARK_SENT, params)
 
     async def mark_failed(self, message_id: int, error: str, *, at: datetime) -> bool:
         result = await self.session.execute(

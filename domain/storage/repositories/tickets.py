@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from domain.enums import TicketReason, TicketStatus
-from domain.models import MessageCopy, StoreSupportGroup, Ticket, TicketMessage
+from domain.models import MessageCopy, StoreSupportGroup, Ticket, TicketMessage, UnroutedAlbumPart
 from domain.storage.repositories.base import Repository
 
 
@@ -130,3 +131,27 @@ class TicketRepository(Repository):
     def add_copy(self, copy: MessageCopy) -> MessageCopy:
         self.session.add(copy)
         return copy
+
+    # Album parts waiting for "which ticket?"
+    async def hold_album_part(self, chat_id: int, media_group_id: str, telegram_message_id: int,
+                              message: dict[str, Any], *, at: datetime) -> bool:
+        """Keep the part; False when it is held already (a retried update)."""
+        return await self.insert_ignoring_duplicates(
+            UnroutedAlbumPart.__table__,  # type: ignore[arg-type]
+            {"chat_id": chat_id, "media_group_id": media_group_id, "telegram_message_id": telegram_message_id,
+             "message": message, "created_at": at},
+        )
+
+    async def held_album(self, chat_id: int, media_group_id: str) -> Sequence[UnroutedAlbumPart]:
+        query = select(UnroutedAlbumPart).where(
+            UnroutedAlbumPart.chat_id == chat_id, UnroutedAlbumPart.media_group_id == media_group_id
+        )
+        return (await self.session.scalars(query.order_by(UnroutedAlbumPart.telegram_message_id))).all()
+
+    async def release_album(self, chat_id: int, media_group_id: str) -> None:
+        await self.session.execute(
+            delete(UnroutedAlbumPart).where(
+                UnroutedAlbumPart.chat_id == chat_id, UnroutedAlbumPart.media_group_id == media_group_id
+            )
+        )
+
