@@ -11,6 +11,13 @@ Our bot is the project's application factory plus the crash test's handler
 (`tests/crash/crash_bot.py`): each message stored, the buyer's step moved and
 the answer recorded in the outbox, all in one transaction per update, then
 sent by the outbox sender. SQLite, as the embedded default.
+
+For profiling: BENCH_PROFILE=FILE runs our bot under cProfile (the whole
+process); BENCH_PY_SPY=PREFIX samples each bot with py-spy during the burst
+only (``pip install py-spy`` into .venv; collapsed stacks in PREFIX.echo and
+PREFIX.ours; BENCH_PY_SPY_ARGS overrides ``--rate 100``); BENCH_THREADS=1
+prints the main thread's share of the CPU time (SQLite's driver threads do
+the rest).
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import argparse
 import asyncio
 import os
 import secrets
+import signal
 import statistics
 import sys
 import tempfile
@@ -47,9 +55,10 @@ class Run:
         return self.messages / self.wall_seconds
 
 
-def process_cpu_seconds(pid: int) -> float:
+def process_cpu_seconds(pid: int, thread: int | None = None) -> float:
     # Fields 14 and 15 of /proc/PID/stat: user and system time in clock ticks.
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    stat = Path(f"/proc/{pid}/stat" if thread is None else f"/proc/{pid}/task/{thread}/stat")
+    fields = stat.read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
@@ -59,6 +68,19 @@ def bot_command(kind: str, token: str, api_url: str, workdir: Path) -> list[str]
     database_url = f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}"
     profile = ["-m", "cProfile", "-o", os.environ["BENCH_PROFILE"]] if os.environ.get("BENCH_PROFILE") else []
     return [sys.executable, *profile, str(ROOT / "tests" / "crash" / "crash_bot.py"), token, api_url, database_url]
+
+
+async def start_py_spy(pid: int, kind: str) -> asyncio.subprocess.Process | None:
+    """With BENCH_PY_SPY=PREFIX: py-spy samples the bot into PREFIX.KIND until stopped with SIGINT."""
+    prefix = os.environ.get("BENCH_PY_SPY")
+    if not prefix:
+        return None
+    options = os.environ.get("BENCH_PY_SPY_ARGS", "--rate 100").split()
+    return await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid), "--threads", "--format", "raw",
+        *options, "--output", f"{prefix}.{kind}",
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+    )
 
 
 async def prepare_database(workdir: Path) -> None:
@@ -91,9 +113,12 @@ async def one_run(kind: str, buyers: int, per_buyer: int) -> Run:
         )
         try:
             async with asyncio.timeout(60):
-                while not (await process.stdout.readline()).startswith(b"ready"):
-                    pass
+                while not (line := await process.stdout.readline()).startswith(b"ready"):
+                    if not line:  # at EOF readline never waits, so the timeout could not fire
+                        raise RuntimeError(f"the {kind} bot exited before it was ready")
             cpu_before = process_cpu_seconds(process.pid)
+            main_before = process_cpu_seconds(process.pid, process.pid)
+            spy = await start_py_spy(process.pid, kind)
             started = time.perf_counter()
             total = buyers * per_buyer
             for round_ in range(per_buyer):
@@ -104,6 +129,13 @@ async def one_run(kind: str, buyers: int, per_buyer: int) -> Run:
                     await asyncio.sleep(0.01)
             wall = time.perf_counter() - started
             cpu = process_cpu_seconds(process.pid) - cpu_before
+            if os.environ.get("BENCH_THREADS"):
+                main = process_cpu_seconds(process.pid, process.pid) - main_before
+                print(f"  {kind}: main thread {1000 * main / total:.2f} CPU ms/message, "
+                      f"other threads {1000 * (cpu - main) / total:.2f}")
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)
+                await spy.wait()
         finally:
             process.terminate()
             async with asyncio.timeout(30):

@@ -4,6 +4,11 @@ Rows are looked up when someone calls `wake()` after a commit, and every
 `poll_interval` anyway (another process, an operator's requeue, a dependency
 now sent). `_in_flight` holds the ids handed out and not finished, so a row is
 never handed out twice; `_window` keeps a few batches of work ahead.
+
+A finished row looks again only when that can find something a wake would
+not announce: rows left behind by a full window (looked for once half the
+window is free, so a backlog is read in chunks, not one query per row), or
+rows held until another row finishes (``_held``).
 """
 
 from __future__ import annotations
@@ -25,6 +30,9 @@ class TableFeeder:
         self._in_flight: set[int] = set()
         self._window = max(4 * max_concurrency, 32)
         self._wake = asyncio.Event()
+        # Set by _submit: rows beyond the window, and rows waiting for others to finish.
+        self._left_behind = True
+        self._held = False
 
     def wake(self) -> None:
         """Rows were committed: look now rather than at the next interval."""
@@ -54,7 +62,8 @@ class TableFeeder:
 
     def _finished(self, row_id: int) -> None:
         self._in_flight.discard(row_id)
-        self._wake.set()
+        if self._held or (self._left_behind and len(self._in_flight) <= self._window // 2):
+            self._wake.set()
 
     async def _submit(self) -> None:
         raise NotImplementedError

@@ -21,6 +21,8 @@ from telegram import TelegramObject
 from domain.clock import Clock
 from domain.models import OutboxMessage
 
+_INSERT = OutboxMessage.__table__.insert()
+
 if TYPE_CHECKING:
     from domain.storage.uow import UnitOfWork
 
@@ -52,21 +54,22 @@ class Outbox:
         if isinstance(chat_id, bool) or not isinstance(chat_id, int):
             raise ValueError(f"an outbox call needs an integer chat_id, got {chat_id!r}")
         now = self._clock.now()
-        row = OutboxMessage(
-            chat_id=chat_id,
-            method=method,
-            payload={name: _jsonable(value) for name, value in params.items() if value is not None},
-            created_at=now,
-            next_attempt_at=now,
-            attempts=0,
-            after_id=after.id if after is not None else None,
-            on_result=on_result,
-            on_result_args=on_result_args,
-            update_id=self._update_id,
-        )
-        self._uow.outbox.add(row)
-        await self._uow.flush()  # the id orders the sends and lets a later row depend on this one
-        return row
+        values = {
+            "chat_id": chat_id,
+            "method": method,
+            "payload": {name: _jsonable(value) for name, value in params.items() if value is not None},
+            "created_at": now,
+            "next_attempt_at": now,
+            "attempts": 0,
+            "after_id": after.id if after is not None else None,
+            "on_result": on_result,
+            "on_result_args": on_result_args,
+            "update_id": self._update_id,
+        }
+        # A Core INSERT, not session.add + flush: no unit-of-work bookkeeping for a row
+        # nobody changes afterwards. Its id orders the sends and lets a later row depend on it.
+        result = await self._uow.session.execute(_INSERT, values)
+        return OutboxMessage(id=result.inserted_primary_key[0], **values)  # not attached to the session
 
     async def send_message(
         self,

@@ -5,23 +5,34 @@ before any handler ran, so a bot killed in between loses it (NOTES.md). Here
 the application is built with ``.updater(None)`` and this loop stores each
 batch and commits before it asks for the batch after; Telegram redelivers
 anything not confirmed, and the inbox drops the duplicates.
+
+The batch is fetched as raw JSON (``Bot.do_api_request`` without a return
+type) and stored as it came: the runner parses each update once, when it
+handles it, so nothing is parsed here only to be turned back into a dict.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot
 from telegram.error import Conflict, InvalidToken, NetworkError, TimedOut
+from telegram.warnings import PTBUserWarning
 
-from bot.pipeline.inbox import store_updates
+from bot.pipeline.inbox import OfferHook, store_updates
 from domain.clock import Clock
 from domain.storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
+
+# do_api_request warns "use Bot.get_updates instead" on every call; we want the raw JSON.
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.", category=PTBUserWarning)
+
 
 
 class UpdatePoller:
@@ -32,6 +43,7 @@ class UpdatePoller:
         clock: Clock,
         *,
         on_stored: Callable[[], object] = lambda: None,
+        offer: OfferHook | None = None,
         timeout: int = 10,
         limit: int = 100,
         allowed_updates: list[str] | None = None,
@@ -41,6 +53,7 @@ class UpdatePoller:
         self._uow_factory = uow_factory
         self._clock = clock
         self._on_stored = on_stored
+        self._offer = offer
         self._timeout = timeout
         self._limit = limit
         self._allowed_updates = allowed_updates
@@ -55,12 +68,11 @@ class UpdatePoller:
         failures = 0
         while True:
             try:
-                updates = await self._bot.get_updates(
-                    offset=offset,
-                    limit=self._limit,
-                    timeout=self._timeout,
-                    allowed_updates=self._allowed_updates,
-                    read_timeout=self._timeout + 10,
+                updates = await self._bot.do_api_request(
+                    "getUpdates",
+                    api_kwargs=self._parameters(offset),
+                    # Bot.get_updates adds the long poll's timeout to the read timeout likewise.
+                    read_timeout=2 * self._timeout + 10,
                 )
             except InvalidToken:
                 raise
@@ -78,11 +90,19 @@ class UpdatePoller:
                 continue
             # Committed before the next getUpdates, whose offset confirms this batch to Telegram.
             try:
-                await store_updates(self._uow_factory, self._clock, [update.to_dict() for update in updates])
+                await store_updates(self._uow_factory, self._clock, updates, offer=self._offer)
             except (SQLAlchemyError, OSError):
                 # Not confirmed: the same offset asks Telegram for this batch again.
                 log.exception("could not store %d updates; asking for them again", len(updates))
                 await asyncio.sleep(self._error_delays[0])
                 continue
-            offset = updates[-1].update_id + 1
+            offset = updates[-1]["update_id"] + 1
             self._on_stored()
+
+    def _parameters(self, offset: int | None) -> dict[str, Any]:
+        parameters: dict[str, Any] = {"limit": self._limit, "timeout": self._timeout}
+        if offset is not None:
+            parameters["offset"] = offset
+        if self._allowed_updates is not None:
+            parameters["allowed_updates"] = self._allowed_updates
+        return parameters

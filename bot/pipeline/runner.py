@@ -13,6 +13,11 @@ notes the failure on the current attempt; a failed try is rolled back and
 retried after a delay, holding the conversation's turn so later updates of
 that conversation wait; after the last try the update is parked for an
 operator (``aftersales inbox``) and the conversation moves on.
+
+Payloads the poller (or webhook) just stored are handed over in memory
+(``offer``), so the runner reads only the pending rows' keys and loads a
+payload from the table only when it was not handed over (after a restart, a
+retry requested by an operator, another process's intake).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from telegram import Update
@@ -36,6 +42,8 @@ log = logging.getLogger(__name__)
 RollbackHook = Callable[[Application, UnitOfWorkFactory, Update], Awaitable[None]]
 
 DEFAULT_RETRY_DELAYS = (0.5, 2.0, 8.0)
+# Payloads kept from intake for a backlog this long (a burst of 1,000 must fit; ~2 KB each).
+FRESH_LIMIT = 5000
 
 
 class UpdateRunner(TableFeeder):
@@ -58,18 +66,38 @@ class UpdateRunner(TableFeeder):
         self._retry_delays = retry_delays
         self._max_attempts = len(retry_delays) + 1
         self._on_committed = on_committed
+        self._fresh: dict[int, tuple[datetime, dict[str, Any]]] = {}
         super().__init__(max_concurrency, poll_interval)
         application.add_error_handler(_note_failure)
 
+    def offer(self, fresh: dict[int, tuple[datetime, dict[str, Any]]]) -> None:
+        """Updates about to be committed to the inbox (``store_updates``' ``offer``): keep their payloads."""
+        if len(self._fresh) + len(fresh) > FRESH_LIMIT:
+            self._fresh.clear()  # never taken (a failed commit, another runner): read back if needed
+        self._fresh.update(fresh)
+
     async def _submit(self) -> None:
         room = self._window - len(self._in_flight)
+        self._left_behind = room <= 0
         if room <= 0:
             return
-        async with self._uow_factory() as uow:
-            rows = await InboxRepository(uow.session).pending(excluding=self._in_flight, limit=room)
-        for row in rows:
-            self._in_flight.add(row.update_id)
-            self._scheduler.submit(row.conversation_key, self._job(row.update_id, row.payload, row.attempts))
+        async with self._uow_factory.reading() as uow:
+            inbox = InboxRepository(uow.session)
+            rows = await inbox.pending_keys(excluding=self._in_flight, limit=room)
+            self._left_behind = len(rows) >= room
+            payloads: dict[int, dict[str, Any]] = {}
+            for update_id, _, _, received_at in rows:
+                offered = self._fresh.pop(update_id, None)
+                if offered is not None and offered[0] == received_at:  # not an older update under a reused id
+                    payloads[update_id] = offered[1]
+            if len(payloads) < len(rows):
+                payloads.update(await inbox.payloads([row[0] for row in rows if row[0] not in payloads]))
+        for update_id, conversation_key, attempts, _ in rows:
+            payload = payloads.get(update_id)
+            if payload is None:
+                continue  # gone meanwhile (an operator's cleanup): nothing to handle
+            self._in_flight.add(update_id)
+            self._scheduler.submit(conversation_key, self._job(update_id, payload, attempts))
 
     def _job(self, update_id: int, payload: dict[str, Any], attempts: int) -> Callable[[], Any]:
         async def job() -> None:

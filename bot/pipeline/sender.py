@@ -11,6 +11,11 @@ crash, as ``sendMessage`` has no idempotency key.
 What only the sender learns (the buyer blocked the bot, the topic is gone)
 is recorded on the row (``failed_at``, ``last_error``) and handed to the
 failure hook in the same transaction, so the domain can react.
+
+Rows without a result hook are marked together: each send queues its mark
+and waits for it; one task commits whatever marks are queued in one
+transaction, then the next lot. A send's job (and so its chat's next row)
+still ends only once its mark is committed.
 """
 
 from __future__ import annotations
@@ -65,13 +70,16 @@ class OutboxSender(TableFeeder):
         self._result_hooks = dict(result_hooks or {})
         self._on_failure = on_failure
         self._network_retry_delays = network_retry_delays
+        self._marks: list[tuple[int, int | None, asyncio.Future[None]]] = []
+        self._marker: asyncio.Task[None] | None = None
         super().__init__(max_in_flight, poll_interval)
 
     async def _submit(self) -> None:
         room = self._window - len(self._in_flight)
+        self._left_behind = room <= 0
         if room <= 0:
             return
-        async with self._uow_factory() as uow:
+        async with self._uow_factory.reading() as uow:
             repository = OutboxSendingRepository(uow.session)
             rows = await repository.unsent(excluding=self._in_flight, limit=room)
             ready: list[OutboxMessage] = []
@@ -84,6 +92,7 @@ class OutboxSender(TableFeeder):
                     continue
                 ready.append(row)
                 self._in_flight.add(row.id)
+            self._left_behind, self._held = len(rows) >= room, bool(held_chats)
         for row in ready:
             self._scheduler.submit(row.chat_id, self._job(row))
 
@@ -136,12 +145,15 @@ class OutboxSender(TableFeeder):
             return
 
     async def _dependency_failed(self, dependency_id: int) -> bool:
-        async with self._uow_factory() as uow:
+        async with self._uow_factory.reading() as uow:
             dependency = await OutboxSendingRepository(uow.session).get(dependency_id)
         return dependency is not None and dependency.failed_at is not None
 
     async def _mark_sent(self, row: OutboxMessage, result: Any) -> None:
         message_id = result.get("message_id") if isinstance(result, dict) else None
+        if row.on_result is None:
+            await self._queue_mark(row.id, message_id)
+            return
         async with self._uow_factory() as uow:
             if not await OutboxSendingRepository(uow.session).mark_sent(
                 row.id, telegram_message_id=message_id, at=self._clock.now()
@@ -157,6 +169,40 @@ class OutboxSender(TableFeeder):
             await repository.mark_sent(row.id, telegram_message_id=message_id, at=self._clock.now())
             await repository.record_attempt(row.id, f"result hook {row.on_result!r} failed: {hook_error}")
             await uow.commit()
+
+    async def _queue_mark(self, row_id: int, message_id: int | None) -> None:
+        """Mark the row sent along with whatever other marks are waiting; returns once committed."""
+        loop = asyncio.get_running_loop()
+        committed = loop.create_future()
+        self._marks.append((row_id, message_id, committed))
+        if self._marker is None or self._marker.done():
+            self._marker = loop.create_task(self._write_marks(), name="outbox-marks")
+        await committed
+
+    async def _write_marks(self) -> None:
+        while self._marks:
+            batch, self._marks = self._marks, []
+            try:
+                async with self._uow_factory() as uow:
+                    await OutboxSendingRepository(uow.session).mark_many_sent(
+                        [(row_id, message_id) for row_id, message_id, _ in batch], at=self._clock.now()
+                    )
+                    await uow.commit()
+            except BaseException as error:
+                # Each waiting send fails as its own mark would have; the rows stay unsent.
+                for _, _, committed in batch:
+                    if committed.done():
+                        continue
+                    if isinstance(error, asyncio.CancelledError):
+                        committed.cancel()
+                    else:
+                        committed.set_exception(error)
+                if not isinstance(error, Exception):
+                    raise
+                continue
+            for _, _, committed in batch:
+                if not committed.done():
+                    committed.set_result(None)
 
     async def _run_result_hook(self, uow: UnitOfWork, row: OutboxMessage, result: Any) -> str | None:
         if row.on_result is None:

@@ -77,12 +77,14 @@ class UpdatePipeline:
         )
         # Updates come either from our own getUpdates loop or from Telegram's webhook deliveries.
         self.poller = (
-            UpdatePoller(application.bot, uow_factory, clock, on_stored=self.runner.wake, timeout=poll_timeout)
+            UpdatePoller(application.bot, uow_factory, clock, on_stored=self.runner.wake, offer=self.runner.offer, timeout=poll_timeout)
             if webhook is None
             else None
         )
         self.webhook = (
-            WebhookReceiver(application.bot, uow_factory, clock, webhook, on_stored=self.runner.wake)
+            WebhookReceiver(
+                application.bot, uow_factory, clock, webhook, on_stored=self.runner.wake, offer=self.runner.offer
+            )
             if webhook is not None
             else None
         )
@@ -165,4 +167,7 @@ def pipeline_for(application: AftersalesApplication, **options: Any) -> UpdatePi
     handlers = dict(options.get("deadline_handlers") or {})
     handlers.setdefault(DeadlineKind.FLOW_IDLE, idle_flow_handler(application, deps.renderer, deps.clock))
     options["deadline_handlers"] = handlers
-    return UpdatePipeline(application, deps.uow_factory, deps.clock, **options)
+    pipeline = UpdatePipeline(application, deps.uow_factory, deps.clock, **options)
+    if pipeline.timers is not None:
+        application.timer_wake = pipeline.timers.wake_in
+    return pipeline

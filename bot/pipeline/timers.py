@@ -65,7 +65,7 @@ class TimerSweeper:
     async def sweep(self) -> int:
         """Fire every deadline due now; returns how many this sweeper fired."""
         now = self._clock.now()
-        async with self._uow_factory() as uow:
+        async with self._uow_factory.reading() as uow:
             due = await uow.deadlines.due(now, limit=self._batch)
         fired = 0
         for deadline in due:

@@ -20,7 +20,7 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot, Update
 
-from bot.pipeline.inbox import store_updates
+from bot.pipeline.inbox import OfferHook, store_updates
 from domain.clock import Clock
 from domain.storage.uow import UnitOfWorkFactory
 
@@ -50,12 +50,14 @@ class WebhookReceiver:
         config: WebhookConfig,
         *,
         on_stored: Callable[[], object] = lambda: None,
+        offer: OfferHook | None = None,
     ) -> None:
         self._bot = bot
         self._uow_factory = uow_factory
         self._clock = clock
         self._config = config
         self._on_stored = on_stored
+        self._offer = offer
         self._runner: web.AppRunner | None = None
         self.path = urlsplit(config.url).path or "/"
 
@@ -75,7 +77,7 @@ class WebhookReceiver:
         if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
             return _error(400, "the body is not a Telegram update")
         try:
-            await store_updates(self._uow_factory, self._clock, [payload])
+            await store_updates(self._uow_factory, self._clock, [payload], offer=self._offer)
         except (SQLAlchemyError, OSError):
             log.exception("could not store update %s; Telegram will deliver it again", payload["update_id"])
             return _error(503, "could not store the update; try again")

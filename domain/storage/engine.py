@@ -65,7 +65,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL; fsync at checkpoints
+            # FULL: a commit is on disk before we tell Telegram we have its updates. NORMAL (with WAL)
+            # is cheaper but a power cut can take back the last commits, and Telegram would not resend.
+            cursor.execute("PRAGMA synchronous=FULL")
         finally:
             cursor.close()
 
@@ -75,7 +77,11 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
             # No write lock for a reader, which would hold up every writer meanwhile:
             # each statement reads in its own (autocommit) snapshot.
             return
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        driver = connection.connection.driver_connection
+        if isinstance(driver, _OneHopConnection):
+            driver.begin_with_next_statement("BEGIN IMMEDIATE")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class _OneHopConnection(aiosqlite.Connection):
@@ -84,26 +90,50 @@ class _OneHopConnection(aiosqlite.Connection):
     aiosqlite runs each cursor call (create, execute, fetch, close) as its own
     trip through a queue to the connection's thread and back through the event
     loop; SQLAlchemy makes all of them for every statement. Here a statement
-    runs, fetches and closes its cursor in one trip, and a rollback with no
-    transaction open (the pool's reset after every commit) makes none.
+    runs, fetches and closes its cursor in one trip; the BEGIN travels with
+    the transaction's first statement; and a commit or rollback with no
+    transaction open (the pool's reset after every commit, a unit of work
+    that ran nothing) makes none.
     """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pending_begin: str | None = None
+
+    def begin_with_next_statement(self, sql: str) -> None:
+        """Run ``sql`` (a BEGIN) just before the next statement, in the same trip.
+
+        A BEGIN that cannot take its lock fails that statement instead, which
+        is rolled back like any failed statement.
+        """
+        self.pending_begin = sql
 
     def cursor(self) -> _OneHopCursor:  # type: ignore[override]
         return _OneHopCursor(self)
 
     async def commit(self) -> None:
+        self.pending_begin = None
         if self._connection is not None and not self._connection.in_transaction:
-            return
+            return  # nothing ran since the BEGIN: nothing to commit
         await super().commit()
 
     async def rollback(self) -> None:
+        self.pending_begin = None
         if self._connection is not None and not self._connection.in_transaction:
             return  # nothing to undo
         await super().rollback()
 
+    async def close(self) -> None:
+        self.pending_begin = None
+        await super().close()
 
-def _run(connection: sqlite3.Connection, many: bool, sql: str, parameters: Any) -> tuple[Any, int, Any, list[Any]]:
-    """In the connection's thread: one statement, its rows and its cursor's facts."""
+
+def _run(
+    connection: sqlite3.Connection, begin: str | None, many: bool, sql: str, parameters: Any
+) -> tuple[Any, int, Any, list[Any]]:
+    """In the connection's thread: a pending BEGIN, one statement, its rows and its cursor's facts."""
+    if begin is not None:
+        connection.execute(begin)
     cursor = connection.cursor()
     try:
         if many:
@@ -136,8 +166,9 @@ class _OneHopCursor:
 
     async def _run(self, many: bool, sql: str, parameters: Any) -> _OneHopCursor:
         connection = self._connection
+        begin, connection.pending_begin = connection.pending_begin, None
         self.description, self.rowcount, self.lastrowid, self._rows = await connection._execute(
-            _run, connection._conn, many, sql, parameters
+            _run, connection._conn, begin, many, sql, parameters
         )
         self._next = 0
         return self

@@ -31,6 +31,13 @@ _MARK_DONE = (
     .where(_inbox.c.update_id == bindparam("b_update_id"), _inbox.c.status == PENDING)
     .values(status=DONE, done_at=bindparam("b_done_at", type_=_inbox.c.done_at.type))
 )
+# A redelivered update is skipped by the database, not by a SELECT first; RETURNING names the new ones.
+_STORE_NEW = {
+    postgres: (postgresql.insert if postgres else sqlite.insert)(_inbox)
+    .on_conflict_do_nothing()
+    .returning(_inbox.c.update_id)
+    for postgres in (False, True)
+}
 _PENDING_COLUMNS = (_inbox.c.update_id, _inbox.c.conversation_key, _inbox.c.attempts, _inbox.c.received_at)
 _MARK_SENT = (
     _outbox.update()
@@ -68,15 +75,10 @@ class InboxRepository(Repository):
         """
         if not rows:
             return set()
-        dialect = self.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = (
-            insert(_inbox)
-            .values([{**row, "attempts": 0, "received_at": at} for row in rows])
-            .on_conflict_do_nothing()
-            .returning(_inbox.c.update_id)
-        )
-        return set((await self.session.execute(statement)).scalars())
+        statement = _STORE_NEW[self.session.get_bind().dialect.name == "postgresql"]
+        # Many parameter sets: SQLAlchemy sends them as one multi-row INSERT ("insertmanyvalues").
+        result = await self.session.execute(statement, [{**row, "attempts": 0, "received_at": at} for row in rows])
+        return set(result.scalars())
 
     async def replace_reused_id(self, update_id: int, payload: dict[str, Any], conversation_key: str, *,
                                 at: datetime, status: str = PENDING, error: str | None = None) -> bool:

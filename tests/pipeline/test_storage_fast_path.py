@@ -1,0 +1,155 @@
+"""The cheap paths under the update pipeline keep the guarantees of the slow ones.
+
+SQLite's driver makes one trip to its thread per statement and sends the
+BEGIN IMMEDIATE with the first statement (``domain.storage.engine``); readers
+take no write lock; the inbox stores a batch in one statement and hands the
+runner what it stored; the sender marks rows sent in batches.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from bot.pipeline.inbox import store_updates
+from domain.clock import SystemClock
+from domain.models import OutboxMessage
+from domain.storage.engine import create_engine
+from domain.storage.migrate import upgrade
+from domain.storage.repositories.pipeline import PENDING, InboxRepository, OutboxSendingRepository
+from domain.storage.uow import UnitOfWorkFactory
+
+
+def text_update(update_id: int, text_: str) -> dict:
+    return {"update_id": update_id, "message": {"message_id": update_id, "date": 0, "chat": {"id": 5, "type": "private"},
+                                               "from": {"id": 5, "is_bot": False, "first_name": "A"}, "text": text_}}
+
+
+@pytest.fixture
+async def sqlite_file(tmp_path: Path):
+    path = tmp_path / "fast.sqlite3"
+    url = f"sqlite+aiosqlite:///{path}"
+    await upgrade(url)
+    engine = create_engine(url)
+    try:
+        yield path, UnitOfWorkFactory(engine)
+    finally:
+        await engine.dispose()
+
+
+def write_locked(path: Path) -> bool:
+    """Whether some connection holds SQLite's write lock (asked without waiting)."""
+    probe = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+        probe.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError as error:
+        assert "locked" in str(error)
+        return True
+    finally:
+        probe.close()
+
+
+async def test_a_unit_of_work_holds_the_write_lock_from_its_first_statement(sqlite_file):
+    path, uow_factory = sqlite_file
+    async with uow_factory() as uow:
+        await uow.session.connection()  # begun, nothing run yet: the BEGIN waits for the first statement
+        assert not write_locked(path)
+        assert await uow.session.scalar(text("SELECT count(*) FROM inbox_updates")) == 0
+        assert write_locked(path)  # BEGIN IMMEDIATE: even a first read took the lock
+        await uow.commit()
+    assert not write_locked(path)
+    async with uow_factory() as uow:
+        await uow.session.connection()
+        await uow.commit()  # nothing ran: nothing to commit, and no lock was ever taken
+    assert not write_locked(path)
+
+
+async def test_a_reader_takes_no_write_lock_and_reads_what_is_committed(sqlite_file):
+    path, uow_factory = sqlite_file
+    async with uow_factory() as writer:
+        await store_one(writer, 1)
+        async with uow_factory.reading() as reader:
+            # The writer holds the lock; the reader neither waits nor sees the uncommitted row.
+            assert await InboxRepository(reader.session).pending_keys() == []
+        assert write_locked(path)
+        await writer.commit()
+    async with uow_factory.reading() as reader:
+        assert [row[0] for row in await InboxRepository(reader.session).pending_keys()] == [1]
+        assert not write_locked(path)
+
+
+async def store_one(uow, update_id: int) -> None:
+    stored = await InboxRepository(uow.session).store_many(
+        [{"update_id": update_id, "payload": text_update(update_id, "x"), "conversation_key": "5:5",
+          "status": PENDING, "last_error": None}],
+        at=SystemClock().now(),
+    )
+    assert stored == {update_id}
+
+
+async def test_statements_report_rows_counts_and_ids_and_a_failure_leaves_the_connection_usable(sqlite_file):
+    _, uow_factory = sqlite_file
+    async with uow_factory() as uow:
+        await store_one(uow, 1)
+        await store_one(uow, 2)
+        assert await InboxRepository(uow.session).mark_done(1, at=SystemClock().now())
+        assert not await InboxRepository(uow.session).mark_done(1, at=SystemClock().now())  # rowcount 0
+        await uow.commit()
+    async with uow_factory() as uow:
+        with pytest.raises(IntegrityError):
+            await uow.session.execute(
+                text("INSERT INTO inbox_updates (update_id, payload, conversation_key, status, attempts, received_at) "
+                     "VALUES (2, '{}', 'k', 'pending', 0, '2026-01-01')")
+            )
+        await uow.rollback()
+        rows = (await uow.session.execute(text("SELECT update_id, status FROM inbox_updates ORDER BY update_id"))).all()
+        assert [tuple(row) for row in rows] == [(1, "done"), (2, "pending")]
+
+
+async def test_the_inbox_offers_what_it_stores_with_the_stored_received_at(uow_factory):
+    offered: dict = {}
+    clock = SystemClock()
+    batch = [text_update(1, "one"), text_update(2, "two"), text_update(1, "one"), {"update_id": 3, "message": {"chat": {"id": "x"}}}]
+    assert await store_updates(uow_factory, clock, batch, offer=offered.update) == 3
+    # Only what the runner is to handle: the malformed update is parked, and a repeat is stored once.
+    assert sorted(offered) == [1, 2]
+    async with uow_factory.reading() as uow:
+        pending = {row[0]: row for row in await InboxRepository(uow.session).pending_keys()}
+        payloads = await InboxRepository(uow.session).payloads([1, 2])
+    for update_id in (1, 2):
+        received_at, payload = offered[update_id]
+        assert pending[update_id][3] == received_at  # how the runner tells a reused update id apart
+        assert payloads[update_id] == payload
+    offered.clear()
+    assert await store_updates(uow_factory, clock, [text_update(2, "two")], offer=offered.update) == 0
+    assert offered == {}  # a redelivery is neither stored nor offered
+
+
+async def test_marking_several_rows_sent_at_once_skips_rows_already_marked(uow_factory):
+    now = datetime(2026, 11, 22, 12, tzinfo=timezone.utc)
+    async with uow_factory() as uow:
+        rows = [OutboxMessage(chat_id=5, method="sendMessage", payload={"chat_id": 5, "text": str(n)}, created_at=now,
+                              next_attempt_at=now, attempts=0) for n in range(3)]
+        uow.session.add_all(rows)
+        await uow.flush()
+        ids = [row.id for row in rows]
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert await OutboxSendingRepository(uow.session).mark_sent(ids[0], telegram_message_id=10, at=now)
+        await uow.commit()
+    async with uow_factory() as uow:
+        await OutboxSendingRepository(uow.session).mark_many_sent([(ids[0], 99), (ids[1], 11), (ids[2], None)], at=now)
+        await uow.commit()
+    async with uow_factory.reading() as uow:
+        query = text("SELECT id, telegram_message_id, attempts, sent_at FROM outbox_messages")
+        stored = {row.id: (row.telegram_message_id, row.attempts, row.sent_at is not None)
+                  for row in (await uow.session.execute(query)).all()}
+    # The row marked before keeps its message id: a second mark never overwrites the first.
+    assert stored == {ids[0]: (10, 1, True), ids[1]: (11, 1, True), ids[2]: (None, 1, True)}
