@@ -51,22 +51,6 @@ _MARK_SENT = (
 
 
 class InboxRepository(Repository):
-    async def store(self, update_id: int, payload: dict[str, Any], conversation_key: str, *, at: datetime,
-                    status: str = PENDING, error: str | None = None) -> bool:
-        """Store one received update; False when it was stored before (Telegram redelivered it)."""
-        return await self.insert_ignoring_duplicates(
-            InboxUpdate.__table__,  # type: ignore[arg-type]
-            {
-                "update_id": update_id,
-                "payload": payload,
-                "conversation_key": conversation_key,
-                "status": status,
-                "attempts": 0,
-                "last_error": error,
-                "received_at": at,
-            },
-        )
-
     async def store_many(self, rows: Sequence[dict[str, Any]], *, at: datetime) -> set[int]:
         """Store received updates in one statement; the ids that were new (a repeat is skipped).
 
@@ -107,15 +91,12 @@ class InboxRepository(Repository):
     async def highest_update_id(self) -> int | None:
         return await self.session.scalar(select(func.max(InboxUpdate.update_id)))
 
-    async def pending(self, *, excluding: Collection[int] = (), limit: int = 100) -> Sequence[InboxUpdate]:
-        """Updates still to handle, oldest first, skipping those already being handled."""
-        query = select(InboxUpdate).where(InboxUpdate.status == PENDING)
-        if excluding:
-            query = query.where(InboxUpdate.update_id.not_in(list(excluding)))
-        return (await self.session.scalars(query.order_by(InboxUpdate.update_id).limit(limit))).all()
-
     async def pending_keys(self, *, excluding: Collection[int] = (), limit: int = 100) -> Sequence[Any]:
-        """Like ``pending`` without the payloads: rows of (update_id, conversation_key, attempts, received_at)."""
+        """Updates still to handle, oldest first, skipping those being handled.
+
+        Rows of (update_id, conversation_key, attempts, received_at): the
+        payloads come from intake in memory, or from ``payloads``.
+        """
         query = select(*_PENDING_COLUMNS).where(_inbox.c.status == PENDING)
         if excluding:
             query = query.where(_inbox.c.update_id.not_in(list(excluding)))
