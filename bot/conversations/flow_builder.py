@@ -10,12 +10,14 @@ says: /cancel leaves the flow; /start, /orders, /tickets, /help and
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Awaitable, Callable
 from enum import IntEnum
 
 from sqlalchemy import select
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler, filters
+from telegram.warnings import PTBUserWarning
 
 from bot.context import AftersalesContext
 from bot.conversations import steps
@@ -119,7 +121,16 @@ def flow_conversation(spec: FlowSpec, states: type[IntEnum], *, persistent: bool
             await end_other_flows(update, context, keep=name)
         return state
 
-    conversation = ConversationHandler(
+    with warnings.catch_warnings():
+        # per_message=False on purpose: a flow follows the buyer's chat, not one message's buttons.
+        warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
+        conversation = _conversation(name, spec, begin, with_specs, states, persistent)
+    make_durable(name, steps.DRAFT_KEY, all_handlers(conversation))
+    return conversation
+
+
+def _conversation(name: str, spec: FlowSpec, begin, with_specs, states: type[IntEnum], persistent: bool) -> ConversationHandler:
+    return ConversationHandler(
         entry_points=[CallbackQueryHandler(begin, pattern=rf"^{views.REASON_PREFIX}:{spec.reason.value}:")],
         states={state: _state_handlers(Step(state.value), with_specs) for state in states},
         fallbacks=[
@@ -134,5 +145,3 @@ def flow_conversation(spec: FlowSpec, states: type[IntEnum], *, persistent: bool
         per_user=True,
         persistent=persistent,
     )
-    make_durable(name, steps.DRAFT_KEY, all_handlers(conversation))
-    return conversation
