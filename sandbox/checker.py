@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox.checker_markup import (
+    check_bot_command_scope,
     check_bot_commands,
     check_link_preview_options,
     check_reply_markup,
@@ -172,7 +173,7 @@ def _check_required(call: _Call) -> None:
 
 def _generic_objects(call: _Call) -> None:
     """Strict-mode shape checks for object parameters no specific rule reads."""
-    handled = {"reply_markup", "reply_parameters", "link_preview_options", "commands", "media", "entities",
+    handled = {"reply_markup", "reply_parameters", "link_preview_options", "commands", "scope", "media", "entities",
                "caption_entities"}
     for name, value in call.checked.params.items():
         field_spec = call.method.field(name)
@@ -239,6 +240,10 @@ def _media(call: _Call) -> None:
 
 
 def _commands(call: _Call) -> None:
+    if call.lname in ("setmycommands", "getmycommands", "deletemycommands"):
+        # Client::process_*_my_commands_query: the scope first, then the commands.
+        call.checked.params["scope"] = check_bot_command_scope(call.spec, call.raw.get("scope"),
+                                                               call.checked.violations)
     if call.lname == "setmycommands":
         call.checked.params["commands"] = check_bot_commands(call.spec, call.raw.get("commands"),
                                                              call.checked.violations)

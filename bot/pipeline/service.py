@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from telegram.ext import Application
@@ -52,8 +52,10 @@ class UpdatePipeline:
         drain_timeout: float = 30.0,
         webhook: WebhookConfig | None = None,
         on_rollback: RollbackHook | None = None,
+        on_start: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._drain_timeout = drain_timeout
+        self._on_start = on_start
         self._bot = application.bot
         self.sender = OutboxSender(
             application.bot,
@@ -100,6 +102,8 @@ class UpdatePipeline:
     async def start(self) -> None:
         """Send what is left from before, handle what is stored, then poll for more."""
         loop = asyncio.get_running_loop()
+        if self._on_start is not None:
+            await self._on_start()
         if self.poller is None:
             await self.webhook.start()  # setWebhook replaces any earlier webhook
             intake = asyncio.sleep(float("inf"))
@@ -167,6 +171,10 @@ def pipeline_for(application: AftersalesApplication, **options: Any) -> UpdatePi
     handlers = dict(options.get("deadline_handlers") or {})
     handlers.setdefault(DeadlineKind.FLOW_IDLE, idle_flow_handler(application, deps.renderer, deps.clock))
     options["deadline_handlers"] = handlers
+    # The command menus clients show (bot.commands); a refusal is logged, not fatal.
+    from bot.commands import set_command_menus
+
+    options.setdefault("on_start", lambda: set_command_menus(application.bot, deps.renderer))
     pipeline = UpdatePipeline(application, deps.uow_factory, deps.clock, **options)
     if pipeline.timers is not None:
         application.timer_wake = pipeline.timers.wake_in

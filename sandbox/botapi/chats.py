@@ -6,6 +6,7 @@ from typing import Any
 
 from sandbox.botapi.common import Call, own_message, target
 from sandbox.errors import bad_request
+from sandbox.world.commands import CommandKey, command_key
 from sandbox.world.render import chat_for_bot
 
 _ALL_GIFTS = {
@@ -49,17 +50,40 @@ async def get_chat_member(call: Call) -> dict[str, Any]:
 
 
 async def set_my_commands(call: Call) -> bool:
-    call.bot.commands = list(call.get("commands") or [])
+    key = _commands_key(call)
+    commands = list(call.get("commands") or [])
+    if commands:
+        call.bot.commands[key] = commands
+    else:
+        call.bot.commands.pop(key, None)  # an empty list is a deletion
     return True
 
 
 async def get_my_commands(call: Call) -> list[dict[str, str]]:
-    return call.bot.commands
+    # Exactly this scope and language's list: Telegram does not fall back here, only clients do.
+    return call.bot.commands.get(_commands_key(call), [])
 
 
 async def delete_my_commands(call: Call) -> bool:
-    call.bot.commands = []
+    call.bot.commands.pop(_commands_key(call), None)
     return True
+
+
+def _commands_key(call: Call) -> CommandKey:
+    """The list a *MyCommands call addresses, refused as TDLib refuses its chat or language."""
+    scope = call.get("scope") or {"type": "default"}
+    chat_id = None
+    if "chat_id" in scope:
+        chat = call.world.chat_for_bot(call.bot, scope["chat_id"], reading=True)
+        if chat.kind == "private" and scope["type"] != "chat":
+            # Wording not confirmed (TDLib BotCommandScope::get_bot_command_scope).
+            raise bad_request("can't use specified scope in private chats")
+        chat_id = chat.id
+    language = call.get("language_code") or ""
+    if language and not (len(language) == 2 and language.isascii() and language.isalpha() and language.islower()):
+        # TDLib validate_bot_language_code; wording not confirmed.
+        raise bad_request("invalid language code specified")
+    return command_key(scope, chat_id, language)
 
 
 async def pin_chat_message(call: Call) -> bool:

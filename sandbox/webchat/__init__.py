@@ -13,6 +13,9 @@ from typing import Any
 import jinja2
 from aiohttp import web
 
+from sandbox.world import Chat, WorldError
+from sandbox.world.commands import shown_commands
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 STATIC_DIR = PACKAGE_DIR / "static"
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
@@ -57,25 +60,42 @@ async def _static_file(request: web.Request) -> web.StreamResponse:
 
 
 def _bot_commands(server: Any):
-    """The commands a bot set with setMyCommands, for the composer's "/" menu.
+    """The commands a bot's menu shows, for the composer's "/" menu.
 
-    The control API does not list them, and a Telegram client shows them, so
-    they are read from the world here; a world without them offers none.
+    With `person_id` and `chat_id` (the chat as the person sees it), the list
+    a Telegram client would show that person there (sandbox.world.commands);
+    without them, the default scope's list. The control API does not list
+    them, so they are read from the world here.
     """
 
     async def handler(request: web.Request) -> web.Response:
         try:
             bot_id = int(request.match_info["bot_id"])
+            person_id = _optional_int(request.query.get("person_id"))
+            chat_id = _optional_int(request.query.get("chat_id"))
         except ValueError:
-            return web.json_response({"ok": False, "error": "bot_id must be an integer"}, status=400)
-        bot = getattr(server.world, "bots", {}).get(bot_id)
+            return web.json_response({"ok": False, "error": "bot_id, person_id and chat_id must be integers"},
+                                     status=400)
+        world = server.world
+        bot = world.bots.get(bot_id)
         if bot is None:
             return web.json_response({"ok": False, "error": f"no bot with id {bot_id}"}, status=404)
-        commands = [
-            {"command": str(c.get("command", "")), "description": str(c.get("description", ""))}
-            for c in getattr(bot, "commands", None) or []
-            if isinstance(c, dict)
-        ]
-        return web.json_response({"ok": True, "result": commands})
+        if person_id is None or chat_id is None:
+            return web.json_response({"ok": True, "result": bot.commands.get(("default", None, None, ""), [])})
+        try:
+            person = world.person(person_id)
+            # Looking must not open a private chat (that would let the bot write first).
+            chat = (world.private_chat(person.id, chat_id) or Chat(kind="private", person_id=person.id, bot_id=chat_id)
+                    if chat_id in world.bots else world.chat_for_person(person, chat_id))
+        except WorldError as error:
+            return web.json_response({"ok": False, "error": str(error)}, status=404)
+        if bot.id not in chat.bot_ids:
+            return web.json_response({"ok": True, "result": []})  # a client shows only the chat's bots
+        # The sandbox's people are plain members of their groups (getChatMember says so).
+        return web.json_response({"ok": True, "result": shown_commands(bot, chat, person, is_admin=False)})
 
     return handler
+
+
+def _optional_int(value: str | None) -> int | None:
+    return None if value in (None, "") else int(value)

@@ -35,7 +35,8 @@ class Bot:
     token: str
     username: str
     first_name: str
-    commands: list[dict[str, str]] = field(default_factory=list)
+    # Command menus by (scope type, chat id, user id, language code); see sandbox.world.commands.
+    commands: dict[tuple[str, int | None, int | None, str], list[dict[str, str]]] = field(default_factory=dict)
     updates: UpdateQueue = field(default_factory=UpdateQueue)
 
     def as_user(self) -> dict[str, Any]:

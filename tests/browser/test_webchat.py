@@ -311,6 +311,32 @@ async def test_slash_offers_the_bots_commands_and_commands_in_messages_are_click
     assert update["message"]["text"] == "/help"
 
 
+async def test_slash_offers_the_menu_for_the_persons_language_and_chat(server, bot, page):
+    li = server.world.add_person(first_name="Li", language_code="zh-hans", label="Agent · Li")
+    server.world.add_group(title="Store support", is_forum=False, member_ids=[li.id], admin_bot_ids=[bot.id])
+    await bot.call("setMyCommands", commands=[{"command": "orders", "description": "Your orders"}],
+                   scope={"type": "all_private_chats"})
+    await bot.call("setMyCommands", commands=[{"command": "orders", "description": "我的订单"}],
+                   scope={"type": "all_private_chats"}, language_code="zh")
+    await bot.call("setMyCommands", commands=[{"command": "queue", "description": "Open tickets"}],
+                   scope={"type": "all_group_chats"})
+    await page.goto(f"{server.url}/?as={li.id}")
+    composer = page.get_by_test_id("composer-input")
+    suggestions = page.get_by_test_id("command-suggestion")
+
+    await page.get_by_test_id("chat-item").filter(has_text="Aftersales").click()
+    await composer.fill("/or")
+    await expect(suggestions).to_have_count(1)
+    await expect(suggestions).to_contain_text("我的订单")
+
+    await page.get_by_test_id("chat-item").filter(has_text="Store support").click()
+    await composer.fill("/qu")
+    await expect(suggestions).to_have_count(1)
+    await expect(suggestions).to_contain_text("Open tickets")
+    await composer.fill("/or")
+    await expect(suggestions).to_have_count(0)
+
+
 async def test_a_sticker_shows_as_a_sticker(server, bot, page):
     from sandbox.client import SandboxClient
 

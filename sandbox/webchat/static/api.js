@@ -58,7 +58,9 @@ export const api = {
   press: (pid, body) => call("POST", `${person(pid)}/press`, { json: body }),
   events: (pid, after, timeout, signal) =>
     call("GET", `${person(pid)}/events${query({ after, timeout })}`, { signal }),
-  botCommands: (botId) => call("GET", `/webchat/bots/${encodeURIComponent(botId)}/commands`),
+  // The menu the bot set for this person in this chat (scope and language resolved by the sandbox).
+  botCommands: (botId, pid, chatId) =>
+    call("GET", `/webchat/bots/${encodeURIComponent(botId)}/commands${query({ person_id: pid, chat_id: chatId })}`),
   socketUrl: (pid) => {
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     return `${scheme}//${location.host}${person(pid)}/ws`;

@@ -278,10 +278,12 @@ export class ConversationView {
 
   async loadBotCommands(chat) {
     this.botCommands = [];
-    if (chat.type !== "private" || !chat.is_bot) return;
+    if (chat.type === "private" && !chat.is_bot) return;
     try {
-      const commands = await api.botCommands(chat.id);
-      if (this.chat === chat) this.botCommands = commands;
+      // A group shows the menus of the bots in it; the sandbox answers [] for the others.
+      const botIds = chat.type === "private" ? [chat.id] : (await api.bots()).map((bot) => bot.id);
+      const lists = await Promise.all(botIds.map((botId) => api.botCommands(botId, this.pid, chat.id)));
+      if (this.chat === chat) this.botCommands = lists.flat();
     } catch (_none) {
       // Suggestions are a nicety; without them the composer works the same.
     }
