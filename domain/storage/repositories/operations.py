@@ -20,6 +20,17 @@ from domain.models import (
 from domain.storage.repositories.base import Repository
 
 
+def _live(kind: DeadlineKind, subject_type: str, subject_id: int) -> tuple[Any, ...]:
+    """The live (neither fired nor cancelled) deadline of this kind for the subject."""
+    return (
+        Deadline.kind == kind,
+        Deadline.subject_type == subject_type,
+        Deadline.subject_id == subject_id,
+        Deadline.fired_at.is_(None),
+        Deadline.cancelled_at.is_(None),
+    )
+
+
 class DeadlineRepository(Repository):
     async def schedule(
         self, kind: DeadlineKind, subject_type: str, subject_id: int, *, due_at: datetime, at: datetime
@@ -34,26 +45,14 @@ class DeadlineRepository(Repository):
     async def cancel(self, kind: DeadlineKind, subject_type: str, subject_id: int, *, at: datetime) -> int:
         result = await self.session.execute(
             update(Deadline)
-            .where(
-                Deadline.kind == kind,
-                Deadline.subject_type == subject_type,
-                Deadline.subject_id == subject_id,
-                Deadline.fired_at.is_(None),
-                Deadline.cancelled_at.is_(None),
-            )
+            .where(*_live(kind, subject_type, subject_id))
             .values(cancelled_at=at)
         )
         return result.rowcount  # type: ignore[attr-defined,no-any-return]
 
     async def live(self, kind: DeadlineKind, subject_type: str, subject_id: int) -> Deadline | None:
         return await self.session.scalar(
-            select(Deadline).where(
-                Deadline.kind == kind,
-                Deadline.subject_type == subject_type,
-                Deadline.subject_id == subject_id,
-                Deadline.fired_at.is_(None),
-                Deadline.cancelled_at.is_(None),
-            )
+            select(Deadline).where(*_live(kind, subject_type, subject_id))
         )
 
     async def due(self, now: datetime, *, limit: int = 100) -> Sequence[Deadline]:
@@ -97,13 +96,7 @@ class DeadlineRepository(Repository):
         """
         result = await self.session.execute(
             update(Deadline)
-            .where(
-                Deadline.kind == kind,
-                Deadline.subject_type == subject_type,
-                Deadline.subject_id == subject_id,
-                Deadline.fired_at.is_(None),
-                Deadline.cancelled_at.is_(None),
-            )
+            .where(*_live(kind, subject_type, subject_id))
             .values(due_at=due_at)
             .execution_options(synchronize_session=False)
         )
