@@ -104,7 +104,7 @@ async def restore_after_rollback(application: Application, uow_factory: Any, upd
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None:
         return
-    async with uow_factory() as uow:
+    async with uow_factory.reading() as uow:
         query = select(ConversationDraft).where(ConversationDraft.chat_id == chat.id, ConversationDraft.user_id == user.id)
         committed = {row.conversation: row.state for row in (await uow.session.scalars(query)).all()}
     key = (chat.id, user.id)

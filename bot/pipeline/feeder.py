@@ -33,6 +33,7 @@ class TableFeeder:
         # Set by _submit: rows beyond the window, and rows waiting for others to finish.
         self._left_behind = True
         self._held = False
+        self._submitting = False
 
     def wake(self) -> None:
         """Rows were committed: look now rather than at the next interval."""
@@ -43,10 +44,13 @@ class TableFeeder:
         try:
             while True:
                 self._wake.clear()
+                self._submitting = True
                 try:
                     await self._submit()
                 except (SQLAlchemyError, OSError):
                     log.exception("could not read the database; trying again shortly")
+                finally:
+                    self._submitting = False
                 try:
                     # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a
                     # cancel that lands as the event is set, and this loop never ends.
@@ -62,7 +66,9 @@ class TableFeeder:
 
     def _finished(self, row_id: int) -> None:
         self._in_flight.discard(row_id)
-        if self._held or (self._left_behind and len(self._in_flight) <= self._window // 2):
+        # During a look the flags are the last look's: a job ending then may be what a held row
+        # waits for, so look again at once rather than at the next poll.
+        if self._submitting or self._held or (self._left_behind and len(self._in_flight) <= self._window // 2):
             self._wake.set()
 
     async def _submit(self) -> None:

@@ -91,8 +91,9 @@ class OutboxSender(TableFeeder):
                     held_chats.add(row.chat_id)
                     continue
                 ready.append(row)
-                self._in_flight.add(row.id)
             self._left_behind, self._held = len(rows) >= room, bool(held_chats)
+        # In flight only once nothing can fail any more: a failed read above leaves no row stranded.
+        self._in_flight.update(row.id for row in ready)
         for row in ready:
             self._scheduler.submit(row.chat_id, self._job(row))
 
@@ -162,6 +163,7 @@ class OutboxSender(TableFeeder):
             hook_error = await self._run_result_hook(uow, row, result)
             if hook_error is None:
                 await uow.commit()
+                self.wake()  # a hook may have queued rows (a new topic's card and waiting copies)
                 return
         # The message is out: record that even when its hook failed, or it would be sent twice.
         async with self._uow_factory() as uow:
@@ -227,6 +229,8 @@ class OutboxSender(TableFeeder):
             if self._on_failure is not None:
                 await self._on_failure(uow, row, error)
             await uow.commit()
+        if self._on_failure is not None:
+            self.wake()  # the failure hook may have queued rows (a report to the agent, a new topic)
 
     async def _record_attempt(self, row: OutboxMessage, error: BaseException) -> None:
         async with self._uow_factory() as uow:

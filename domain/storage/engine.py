@@ -167,9 +167,16 @@ class _OneHopCursor:
     async def _run(self, many: bool, sql: str, parameters: Any) -> _OneHopCursor:
         connection = self._connection
         begin, connection.pending_begin = connection.pending_begin, None
-        self.description, self.rowcount, self.lastrowid, self._rows = await connection._execute(
-            _run, connection._conn, begin, many, sql, parameters
-        )
+        try:
+            self.description, self.rowcount, self.lastrowid, self._rows = await connection._execute(
+                _run, connection._conn, begin, many, sql, parameters
+            )
+        except Exception:
+            if begin is not None and not connection._conn.in_transaction:
+                # The BEGIN itself failed (the lock stayed busy): the next statement must not run
+                # in autocommit, committing piecemeal what the session thinks is one transaction.
+                connection.pending_begin = begin
+            raise
         self._next = 0
         return self
 

@@ -153,3 +153,98 @@ async def test_marking_several_rows_sent_at_once_skips_rows_already_marked(uow_f
                   for row in (await uow.session.execute(query)).all()}
     # The row marked before keeps its message id: a second mark never overwrites the first.
     assert stored == {ids[0]: (10, 1, True), ids[1]: (11, 1, True), ids[2]: (None, 1, True)}
+
+
+async def test_a_failed_begin_never_lets_the_rest_of_the_transaction_commit_piecemeal(tmp_path, monkeypatch):
+    """The BEGIN travels with the first statement; when it cannot get the lock, the next statement
+    must begin again, not run in autocommit (a later rollback would then undo nothing)."""
+    import domain.storage.engine as engine_module
+    from sqlalchemy.exc import OperationalError
+
+    monkeypatch.setattr(engine_module, "SQLITE_BUSY_TIMEOUT_MS", 100)
+    path = tmp_path / "begin.sqlite3"
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    factory = UnitOfWorkFactory(engine)
+    try:
+        async with factory() as uow:
+            await uow.session.execute(text("CREATE TABLE t (x INTEGER)"))
+            await uow.commit()
+        blocker = sqlite3.connect(path, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        async with factory() as uow:
+            with pytest.raises(OperationalError, match="locked"):
+                await uow.session.execute(text("INSERT INTO t VALUES (1)"))
+            blocker.execute("ROLLBACK")
+            await uow.session.execute(text("INSERT INTO t VALUES (2)"))
+            await uow.session.execute(text("INSERT INTO t VALUES (3)"))
+            await uow.rollback()
+        assert sqlite3.connect(path).execute("SELECT x FROM t").fetchall() == []
+    finally:
+        await engine.dispose()
+
+
+async def test_rows_a_result_hook_queues_go_out_without_waiting_for_the_next_poll(uow_factory):
+    """A new topic's hook queues its header card: the card must not wait a poll interval."""
+    import asyncio
+    import time
+
+    from bot.pipeline.outbox import Outbox
+    from bot.pipeline.sender import OutboxSender
+
+    sent: list[tuple[float, str]] = []
+
+    class TelegramStandIn:
+        async def do_api_request(self, method, api_kwargs):
+            sent.append((time.monotonic(), api_kwargs["text"]))
+            return {"message_id": len(sent)}
+
+    clock = SystemClock()
+
+    async def hook(uow, row, result):
+        await Outbox(uow, clock).send_message(row.chat_id, "follow-up from the hook")
+
+    sender = OutboxSender(TelegramStandIn(), uow_factory, clock, max_in_flight=4, result_hooks={"h": hook}, poll_interval=30)
+    async with uow_factory() as uow:
+        await Outbox(uow, clock).call("sendMessage", {"chat_id": 1, "text": "first"}, on_result="h")
+        await uow.commit()
+    started = time.monotonic()
+    task = asyncio.create_task(sender.run())
+    try:
+        for _ in range(100):
+            if len(sent) == 2:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert [text_ for _, text_ in sent] == ["first", "follow-up from the hook"]
+    assert sent[1][0] - started < 2  # not the 30 s poll
+
+
+async def test_many_writers_at_once_all_get_their_turn(tmp_path, monkeypatch):
+    """SQLite's busy handler is not fair; the write gate queues this process's writers in order,
+    so none of them runs out of its busy timeout however many wait (seen: 16 updates at once)."""
+    import asyncio
+
+    import domain.storage.engine as engine_module
+
+    monkeypatch.setattr(engine_module, "SQLITE_BUSY_TIMEOUT_MS", 50)
+    path = tmp_path / "gate.sqlite3"
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    factory = UnitOfWorkFactory(engine)
+    try:
+        async with factory() as uow:
+            await uow.session.execute(text("CREATE TABLE t (x INTEGER)"))
+            await uow.commit()
+
+        async def writer(n: int) -> None:
+            async with factory() as uow:
+                for step in range(5):
+                    await uow.session.execute(text("INSERT INTO t VALUES (:x)"), {"x": n * 10 + step})
+                    await asyncio.sleep(0.005)  # a handler's other awaits while it holds the lock
+                await uow.commit()
+
+        await asyncio.gather(*(writer(n) for n in range(40)))
+        assert sqlite3.connect(path).execute("SELECT count(*) FROM t").fetchone() == (200,)
+    finally:
+        await engine.dispose()

@@ -1,0 +1,55 @@
+"""The relay scenario's bot process: the project's own Application and update pipeline, nothing added.
+
+    python -m bench.relay_bot TOKEN API_URL DATABASE_URL
+
+Built as bot/launch.py builds it (settings' defaults for concurrency, the
+system clock), except that the sender is not held to Telegram's flood limits,
+as in the e2e harness: at 20 posts a minute per group the bench would measure
+the limiter's waits, not the bot. The database is migrated and seeded by the
+bench before this starts. Prints "ready" once polling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+
+from bot.app import build_application
+from bot.context import Deps
+from bot.pipeline.ratelimit import SendLimiter
+from bot.pipeline.service import pipeline_for
+from bot.rendering import default_renderer
+from bot.settings import load_settings
+from domain.clock import SystemClock
+from domain.storage.engine import create_engine
+from domain.storage.uow import UnitOfWorkFactory
+
+
+async def main(token: str, api_url: str, database_url: str) -> None:
+    settings = load_settings(
+        telegram_bot_token=token, telegram_api_url=api_url, database_url=database_url, _env_file=None
+    )
+    engine = create_engine(database_url)
+    deps = Deps(settings=settings, clock=SystemClock(), renderer=default_renderer(), uow_factory=UnitOfWorkFactory(engine))
+    application = build_application(deps)
+    unlimited = SendLimiter(
+        overall_per_second=10_000, private_per_second=10_000, private_burst=10_000, group_per_minute=1_000_000
+    )
+    pipeline = pipeline_for(application, poll_timeout=1, poll_interval=0.2, limiter=unlimited)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    async with application:
+        await application.start()
+        await pipeline.start()
+        print("ready", flush=True)
+        await stop.wait()
+        await pipeline.stop()
+        await application.stop()
+    await engine.dispose()
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.WARNING)  # failures in the pipeline show; per-request noise does not
+    asyncio.run(main(*sys.argv[1:4]))
