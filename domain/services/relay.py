@@ -258,13 +258,13 @@ def _recorded(
 
 
 async def _ref(uow: UnitOfWork, copy: MessageCopy) -> CopyRef:
-    message = await uow.tickets.get_message(copy.message_id)
-    assert message is not None  # the foreign key cascades, a copy never outlives its message
+    facts = await uow.tickets.message_facts(copy.message_id)
+    assert facts is not None  # the foreign key cascades, a copy never outlives its message
     return CopyRef(
-        ticket_message_id=message.id,
-        ticket_id=message.ticket_id,
-        author=AuthorRole(message.author_role),
-        internal=message.internal,
+        ticket_message_id=facts.id,
+        ticket_id=facts.ticket_id,
+        author=AuthorRole(facts.author_role),
+        internal=facts.internal,
         role=CopyRole(copy.role),
         chat_id=copy.chat_id,
         message_id=copy.telegram_message_id,
@@ -292,7 +292,7 @@ async def record_copy(
         if existing.message_id != ticket_message_id:
             raise InvalidInput("that Telegram message already carries another ticket message")
         return await _ref(uow, existing)
-    if await uow.tickets.get_message(ticket_message_id) is None:
+    if await uow.tickets.message_facts(ticket_message_id) is None:
         raise InvalidInput(f"no ticket message with id {ticket_message_id}")
     copy = uow.tickets.add_copy(
         MessageCopy(

@@ -49,7 +49,7 @@ async def summarise(uow: UnitOfWork, tickets: Sequence[Ticket]) -> tuple[TicketS
         if ticket.store_id not in stores:
             stores[ticket.store_id] = await uow.stores.get(ticket.store_id)
         store = stores[ticket.store_id]
-        order = await uow.orders.get(ticket.order_id) if ticket.order_id is not None else None
+        order_number = await uow.orders.number_of(ticket.order_id) if ticket.order_id is not None else None
         summaries.append(
             TicketSummary(
                 ticket_id=ticket.id,
@@ -57,7 +57,7 @@ async def summarise(uow: UnitOfWork, tickets: Sequence[Ticket]) -> tuple[TicketS
                 store_id=ticket.store_id,
                 store_name=store.name if store else "",
                 order_id=ticket.order_id,
-                order_number=order.external_number if order else None,
+                order_number=order_number,
                 reason=TicketReason(ticket.reason),
                 status=TicketStatus(ticket.status),
                 priority=ticket.priority,

@@ -13,7 +13,9 @@ import asyncio
 from types import TracebackType
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from domain.storage.engine import READ_ONLY
 
@@ -104,15 +106,37 @@ class UnitOfWork:
         await self.session.rollback()
 
 
+def _keep(session: Session, instance: object) -> None:
+    """Hold every row the unit of work loaded for as long as it lives.
+
+    The session's identity map holds rows weakly: a service that reads a
+    ticket and returns a summary lets it go, and the next service's get()
+    reads it from the database again. A unit of work is one short update, so
+    keeping them costs little and saves those second reads.
+    """
+    session.info.setdefault("rows", []).append(instance)
+
+
+class _KeepingSession(Session):
+    """A Session that keeps what it loaded (`_keep`)."""
+
+
+event.listen(_KeepingSession, "loaded_as_persistent", _keep)
+event.listen(_KeepingSession, "pending_to_persistent", _keep)
+
+
 class UnitOfWorkFactory:
     """Built once at start-up from the engine; calling it opens a fresh unit of work."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         # expire_on_commit=False: services return ORM objects that are read after the commit.
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+        self._sessions = async_sessionmaker(
+            engine, expire_on_commit=False, autoflush=True, sync_session_class=_KeepingSession
+        )
         self._reading_sessions = async_sessionmaker(
-            engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False, autoflush=True
+            engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False, autoflush=True,
+            sync_session_class=_KeepingSession,
         )
         # PostgreSQL has row locks and a fair queue of its own; only SQLite writers queue here.
         self._gate = WriteGate() if engine.dialect.name == "sqlite" else None

@@ -18,6 +18,10 @@ class OrderRepository(Repository):
     async def get(self, order_id: int) -> Order | None:
         return await self.session.get(Order, order_id)
 
+    async def number_of(self, order_id: int) -> str | None:
+        """The order's marketplace number alone (no items loaded)."""
+        return await self.session.scalar(select(Order.external_number).where(Order.id == order_id))
+
     async def by_number(self, store_id: int, external_number: str) -> Order | None:
         return await self.session.scalar(
             select(Order).where(Order.store_id == store_id, Order.external_number == external_number)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.enums import BindingSource
 from domain.models import Order, OrderBinding, User
@@ -13,11 +14,23 @@ from domain.storage.repositories.base import Repository
 
 
 class UserRepository(Repository):
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session)
+        # One update asks for the same person several times (language, routing, access checks);
+        # within one session the row is one object anyway, so it is looked up once.
+        self._by_telegram_id: dict[int, User] = {}
+
     async def get(self, user_id: int) -> User | None:
         return await self.session.get(User, user_id)
 
     async def by_telegram_id(self, telegram_id: int) -> User | None:
-        return await self.session.scalar(select(User).where(User.telegram_id == telegram_id))
+        known = self._by_telegram_id.get(telegram_id)
+        if known is not None and known in self.session and not inspect(known).expired_attributes:
+            return known  # (a rollback expires it: then it is read again)
+        user = await self.session.scalar(select(User).where(User.telegram_id == telegram_id))
+        if user is not None:
+            self._by_telegram_id[telegram_id] = user
+        return user
 
     async def get_or_create(
         self, telegram_id: int, *, at: datetime, display_name: str | None = None, language: str | None = None

@@ -125,6 +125,11 @@ class TicketRepository(Repository):
             )
         )
 
+    async def message_facts(self, message_id: int) -> Any:
+        """(id, ticket_id, author_role, internal) of a message, without loading it and its files and copies."""
+        columns = (TicketMessage.id, TicketMessage.ticket_id, TicketMessage.author_role, TicketMessage.internal)
+        return (await self.session.execute(select(*columns).where(TicketMessage.id == message_id))).first()
+
     async def get_message(self, message_id: int) -> TicketMessage | None:
         return await self.session.get(TicketMessage, message_id)
 
