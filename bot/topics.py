@@ -30,11 +30,7 @@ CLOSE_PREFIX = "tkt"  # callback data: tkt:close:<ticket id>
 
 async def agents_language(desk: Desk, store_id: int) -> str:
     """The language for store-side texts nobody in particular reads (a shared topic): the first agent's."""
-    for agent in await desk.uow.stores.agents(store_id):
-        user = await desk.uow.users.get(agent.user_id)
-        if user is not None:
-            return pick_language(user.language)
-    return DEFAULT_LANGUAGE
+    return pick_language(await desk.uow.stores.first_agent_language(store_id))
 
 
 async def next_deadline(desk: Desk, ticket: Ticket) -> datetime | None:

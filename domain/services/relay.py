@@ -257,8 +257,8 @@ def _recorded(
     )
 
 
-async def _ref(uow: UnitOfWork, copy: MessageCopy) -> CopyRef:
-    facts = await uow.tickets.message_facts(copy.message_id)
+async def _ref(uow: UnitOfWork, copy: MessageCopy, facts: Any = None) -> CopyRef:
+    facts = facts or await uow.tickets.message_facts(copy.message_id)
     assert facts is not None  # the foreign key cascades, a copy never outlives its message
     return CopyRef(
         ticket_message_id=facts.id,
@@ -292,7 +292,8 @@ async def record_copy(
         if existing.message_id != ticket_message_id:
             raise InvalidInput("that Telegram message already carries another ticket message")
         return await _ref(uow, existing)
-    if await uow.tickets.message_facts(ticket_message_id) is None:
+    facts = await uow.tickets.message_facts(ticket_message_id)
+    if facts is None:
         raise InvalidInput(f"no ticket message with id {ticket_message_id}")
     copy = uow.tickets.add_copy(
         MessageCopy(
@@ -305,7 +306,7 @@ async def record_copy(
         )
     )
     await uow.flush()
-    return await _ref(uow, copy)
+    return await _ref(uow, copy, facts)
 
 
 async def find_by_copy(uow: UnitOfWork, chat_id: int, message_id: int) -> CopyRef | None:

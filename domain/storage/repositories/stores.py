@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from domain.enums import InviteKind, TicketStatus
-from domain.models import InviteCode, Store, StoreAgent, StoreSupportGroup, Ticket
+from domain.models import InviteCode, Store, StoreAgent, StoreSupportGroup, Ticket, User
 from domain.storage.repositories.base import Repository
 
 
@@ -78,6 +78,17 @@ class StoreRepository(Repository):
         if active_only:
             query = query.where(StoreAgent.active.is_(True))
         return (await self.session.scalars(query.order_by(StoreAgent.id))).all()
+
+    async def first_agent_language(self, store_id: int) -> str | None:
+        """The language of the store's longest-serving active agent, in one statement."""
+        query = (
+            select(User.language)
+            .join(StoreAgent, StoreAgent.user_id == User.id)
+            .where(StoreAgent.store_id == store_id, StoreAgent.active.is_(True))
+            .order_by(StoreAgent.id)
+            .limit(1)
+        )
+        return await self.session.scalar(query)
 
     async def stores_of_agent(self, user_id: int) -> Sequence[Store]:
         query = (
