@@ -71,5 +71,11 @@ class TableFeeder:
         if self._submitting or self._held or (self._left_behind and len(self._in_flight) <= self._window // 2):
             self._wake.set()
 
+    def _room(self) -> int:
+        """How many more rows may be handed out now (a full window is noted as rows left behind)."""
+        room = self._window - len(self._in_flight)
+        self._left_behind = room <= 0
+        return room
+
     async def _submit(self) -> None:
         raise NotImplementedError

@@ -77,8 +77,7 @@ class UpdateRunner(TableFeeder):
         self._fresh.update(fresh)
 
     async def _submit(self) -> None:
-        room = self._window - len(self._in_flight)
-        self._left_behind = room <= 0
+        room = self._room()
         if room <= 0:
             return
         async with self._uow_factory.reading() as uow:

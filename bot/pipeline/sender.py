@@ -75,8 +75,7 @@ class OutboxSender(TableFeeder):
         super().__init__(max_in_flight, poll_interval)
 
     async def _submit(self) -> None:
-        room = self._window - len(self._in_flight)
-        self._left_behind = room <= 0
+        room = self._room()
         if room <= 0:
             return
         async with self._uow_factory.reading() as uow:
