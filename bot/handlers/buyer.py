@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Container
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
@@ -60,30 +61,37 @@ async def bind_from_link(update: Update, context: AftersalesContext, token: str,
     await views.send_order_menu(context, chat_id, order, lang)
 
 
+async def _order_button(update: Update, context: AftersalesContext, *, actions: Container[str] | None = None):
+    """(language, decoded button, order) of a pressed order button, the press answered; a stale one gets
+    the alert and no order."""
+    query = update.callback_query
+    lang = await views.buyer_language(update, context)
+    decoded, order = await views.order_of_button(context, query)
+    if order is None or (actions is not None and decoded.action not in actions):
+        await answer_query(query, context.render("common/stale_button.txt", lang), show_alert=True)
+        return lang, decoded, None
+    await answer_query(query)
+    return lang, decoded, order
+
+
 async def show_orders(update: Update, context: AftersalesContext) -> None:
     await views.send_orders(update, context, await views.buyer_language(update, context))
 
 
 async def press_order(update: Update, context: AftersalesContext) -> None:
     query = update.callback_query
-    lang = await views.buyer_language(update, context)
-    decoded, order = await views.order_of_button(context, query)
+    lang, decoded, order = await _order_button(update, context)
     if order is None:
-        await answer_query(query, context.render("common/stale_button.txt", lang), show_alert=True)
         return
-    await answer_query(query)
     await views.send_order_menu(context, query.message.chat.id, order, lang)
 
 
 async def answer_status_or_eta(update: Update, context: AftersalesContext) -> None:
     """Reasons 4-5 answered at once from the order's data; a ticket only when data is missing."""
     query = update.callback_query
-    lang = await views.buyer_language(update, context)
-    decoded, order = await views.order_of_button(context, query)
+    lang, decoded, order = await _order_button(update, context)
     if order is None:
-        await answer_query(query, context.render("common/stale_button.txt", lang), show_alert=True)
         return
-    await answer_query(query)
     reason, chat_id = decoded.action, query.message.chat.id
     today = context.deps.clock.now().date()
     answer = order_status_answer(order, today=today) if reason == TicketReason.ORDER_STATUS else eta_answer(order, today=today)
@@ -99,12 +107,9 @@ async def answer_status_or_eta(update: Update, context: AftersalesContext) -> No
 
 async def ask_the_seller(update: Update, context: AftersalesContext) -> None:
     query = update.callback_query
-    lang = await views.buyer_language(update, context)
-    decoded, order = await views.order_of_button(context, query)
-    if order is None or decoded.action not in _INSTANT:
-        await answer_query(query, context.render("common/stale_button.txt", lang), show_alert=True)
+    lang, decoded, order = await _order_button(update, context, actions=_INSTANT)
+    if order is None:
         return
-    await answer_query(query)
     await views.open_and_announce(context, query.message.chat.id, query.from_user.id, order.id, decoded.action, lang)
 
 

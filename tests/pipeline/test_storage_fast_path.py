@@ -155,32 +155,40 @@ async def test_marking_several_rows_sent_at_once_skips_rows_already_marked(uow_f
     assert stored == {ids[0]: (10, 1, True), ids[1]: (11, 1, True), ids[2]: (None, 1, True)}
 
 
-async def test_a_failed_begin_never_lets_the_rest_of_the_transaction_commit_piecemeal(tmp_path, monkeypatch):
-    """The BEGIN travels with the first statement; when it cannot get the lock, the next statement
-    must begin again, not run in autocommit (a later rollback would then undo nothing)."""
+@pytest.fixture
+async def impatient_table(tmp_path: Path, monkeypatch):
+    """A SQLite file with one table `t` whose connections give up on a busy lock after 50 ms."""
     import domain.storage.engine as engine_module
-    from sqlalchemy.exc import OperationalError
 
-    monkeypatch.setattr(engine_module, "SQLITE_BUSY_TIMEOUT_MS", 100)
-    path = tmp_path / "begin.sqlite3"
+    monkeypatch.setattr(engine_module, "SQLITE_BUSY_TIMEOUT_MS", 50)
+    path = tmp_path / "impatient.sqlite3"
     engine = create_engine(f"sqlite+aiosqlite:///{path}")
     factory = UnitOfWorkFactory(engine)
     try:
         async with factory() as uow:
             await uow.session.execute(text("CREATE TABLE t (x INTEGER)"))
             await uow.commit()
-        blocker = sqlite3.connect(path, isolation_level=None)
-        blocker.execute("BEGIN IMMEDIATE")
-        async with factory() as uow:
-            with pytest.raises(OperationalError, match="locked"):
-                await uow.session.execute(text("INSERT INTO t VALUES (1)"))
-            blocker.execute("ROLLBACK")
-            await uow.session.execute(text("INSERT INTO t VALUES (2)"))
-            await uow.session.execute(text("INSERT INTO t VALUES (3)"))
-            await uow.rollback()
-        assert sqlite3.connect(path).execute("SELECT x FROM t").fetchall() == []
+        yield path, factory
     finally:
         await engine.dispose()
+
+
+async def test_a_failed_begin_never_lets_the_rest_of_the_transaction_commit_piecemeal(impatient_table):
+    """The BEGIN travels with the first statement; when it cannot get the lock, the next statement
+    must begin again, not run in autocommit (a later rollback would then undo nothing)."""
+    from sqlalchemy.exc import OperationalError
+
+    path, factory = impatient_table
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    async with factory() as uow:
+        with pytest.raises(OperationalError, match="locked"):
+            await uow.session.execute(text("INSERT INTO t VALUES (1)"))
+        blocker.execute("ROLLBACK")
+        await uow.session.execute(text("INSERT INTO t VALUES (2)"))
+        await uow.session.execute(text("INSERT INTO t VALUES (3)"))
+        await uow.rollback()
+    assert sqlite3.connect(path).execute("SELECT x FROM t").fetchall() == []
 
 
 async def test_rows_a_result_hook_queues_go_out_without_waiting_for_the_next_poll(uow_factory):
@@ -221,30 +229,19 @@ async def test_rows_a_result_hook_queues_go_out_without_waiting_for_the_next_pol
     assert sent[1][0] - started < 2  # not the 30 s poll
 
 
-async def test_many_writers_at_once_all_get_their_turn(tmp_path, monkeypatch):
+async def test_many_writers_at_once_all_get_their_turn(impatient_table):
     """SQLite's busy handler is not fair; the write gate queues this process's writers in order,
     so none of them runs out of its busy timeout however many wait (seen: 16 updates at once)."""
     import asyncio
 
-    import domain.storage.engine as engine_module
+    path, factory = impatient_table
 
-    monkeypatch.setattr(engine_module, "SQLITE_BUSY_TIMEOUT_MS", 50)
-    path = tmp_path / "gate.sqlite3"
-    engine = create_engine(f"sqlite+aiosqlite:///{path}")
-    factory = UnitOfWorkFactory(engine)
-    try:
+    async def writer(n: int) -> None:
         async with factory() as uow:
-            await uow.session.execute(text("CREATE TABLE t (x INTEGER)"))
+            for step in range(5):
+                await uow.session.execute(text("INSERT INTO t VALUES (:x)"), {"x": n * 10 + step})
+                await asyncio.sleep(0.005)  # a handler's other awaits while it holds the lock
             await uow.commit()
 
-        async def writer(n: int) -> None:
-            async with factory() as uow:
-                for step in range(5):
-                    await uow.session.execute(text("INSERT INTO t VALUES (:x)"), {"x": n * 10 + step})
-                    await asyncio.sleep(0.005)  # a handler's other awaits while it holds the lock
-                await uow.commit()
-
-        await asyncio.gather(*(writer(n) for n in range(40)))
-        assert sqlite3.connect(path).execute("SELECT count(*) FROM t").fetchone() == (200,)
-    finally:
-        await engine.dispose()
+    await asyncio.gather(*(writer(n) for n in range(40)))
+    assert sqlite3.connect(path).execute("SELECT count(*) FROM t").fetchone() == (200,)
