@@ -9,6 +9,7 @@ from __future__ import annotations
 from telegram.ext import Application, ContextTypes
 
 from bot.context import AftersalesApplication, AftersalesContext, Deps
+from bot.conversations import drafts
 from bot.handlers import buyer, common, group, outreach
 
 
@@ -17,8 +18,12 @@ def register_handlers(application: Application) -> None:
     for handler in outreach.handlers():  # agents writing to a buyer first
         application.add_handler(handler)
     buyer.register(application)  # buyer side: /start, orders, reason flows (durable), /tickets, free text
+    for handler in drafts.idle_handlers():  # a flow left idle ends in the chat's turn
+        application.add_handler(handler)
+    # In the same group, after every other handler: python-telegram-bot runs one handler per
+    # group, so a press some handler took never reaches the fallback (it was answered twice before).
     for handler in common.fallback_handlers():
-        application.add_handler(handler, group=1)
+        application.add_handler(handler)
     application.add_error_handler(common.report_error)
 
 

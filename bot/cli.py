@@ -7,6 +7,7 @@
     aftersales demo seed                        two demo stores with orders in every status
     aftersales run [--webhook|--polling]        run the bot
     aftersales inbox [retry UPDATE_ID]          updates parked after failing; queue one again
+    aftersales deadlines [retry ID|--all]       deadlines parked after failing; give them new tries
 
 Settings come from the environment (AFTERSALES_*) or .env; a bad one prints
 one line naming it and exits with status 2. An embedded SQLite database is
@@ -63,7 +64,7 @@ def run_with_database(settings: Settings, work: Callable[[UnitOfWorkFactory], Aw
     """Open the database (migrating embedded SQLite first), run `work`, close it; errors become one line."""
     from sqlalchemy.exc import DBAPIError
 
-    from domain.errors import DomainError
+    from domain.errors import Conflict, DomainError
 
     async def _run() -> T:
         from domain.storage.engine import create_engine, is_sqlite
@@ -85,6 +86,8 @@ def run_with_database(settings: Settings, work: Callable[[UnitOfWorkFactory], Aw
         return asyncio.run(_run())
     except DomainError as error:
         fail(f"error: {error}")
+    except Conflict as error:  # the bot changed the same thing at that moment
+        fail(f"error: {error}; try again")
     except (DBAPIError, OSError) as error:
         fail(f"database error: {_first_line(error)}")
 
@@ -386,7 +389,8 @@ def _first_line_of(text: str | None) -> str:
     return (text or "").strip().splitlines()[0] if (text or "").strip() else "-"
 
 
-@inbox.command("retry")
+# The bot's own updates have negative ids (`aftersales inbox retry -5`): not options.
+@inbox.command("retry", context_settings={"ignore_unknown_options": True})
 @click.argument("update_id", type=int)
 @pass_state
 def inbox_retry(state: CliState, update_id: int) -> None:
@@ -402,6 +406,48 @@ def inbox_retry(state: CliState, update_id: int) -> None:
     if not run_with_database(state.settings, work):
         fail(f"error: update {update_id} is not parked (see `aftersales inbox`)")
     click.echo(f"update {update_id} queued again; the running bot handles it within a second or two")
+
+
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def deadlines(context: click.Context) -> None:
+    """Deadlines whose handler kept failing (parked after their tries); without a subcommand, list them."""
+    if context.invoked_subcommand is not None:
+        return
+
+    async def work(uow_factory: UnitOfWorkFactory) -> list[str]:
+        async with uow_factory() as uow:
+            return [
+                f"{row.id}\t{row.kind}\t{row.subject_type} {row.subject_id}\tdue {row.due_at.isoformat()}"
+                f"\tattempts {row.attempts}\t{_first_line_of(row.last_error)}"
+                for row in await uow.deadlines.parked()
+            ]
+
+    state = context.ensure_object(CliState)
+    for line in run_with_database(state.settings, work) or ["no parked deadlines"]:
+        click.echo(line)
+
+
+@deadlines.command("retry")
+@click.argument("deadline_id", type=int, required=False)
+@click.option("--all", "every", is_flag=True, help="Every parked deadline.")
+@pass_state
+def deadlines_retry(state: CliState, deadline_id: int | None, every: bool) -> None:
+    """Give parked deadline DEADLINE_ID (or --all of them) a fresh set of tries by the running bot."""
+    if (deadline_id is not None) == every:
+        fail("error: name one DEADLINE_ID or --all (see `aftersales deadlines`)")
+
+    async def work(uow_factory: UnitOfWorkFactory) -> int:
+        async with uow_factory() as uow:
+            count = await uow.deadlines.retry(deadline_id)
+            await uow.commit()
+            return count
+
+    count = run_with_database(state.settings, work)
+    if deadline_id is not None and not count:
+        fail(f"error: deadline {deadline_id} is not parked (see `aftersales deadlines`)")
+    what = f"deadline {deadline_id} is" if deadline_id is not None else f"{count} deadlines are"
+    click.echo(f"{what} due again; the running bot tries at its next sweep, within seconds")
 
 
 def main() -> None:

@@ -8,12 +8,17 @@ topic names), so escaping them would show "&amp;" to the user.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.ext import Extension
 
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+# `bot/templates` is a symlink to the repository's top-level `templates/`:
+# setuptools follows it, so a wheel carries the texts as `bot/templates/...`
+# and a checkout and an installed package find them at the same place.
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 LANGUAGES = ("en", "zh")
 DEFAULT_LANGUAGE = "en"
 
@@ -26,6 +31,37 @@ def pick_language(language_code: str | None) -> str:
     return primary if primary in LANGUAGES else DEFAULT_LANGUAGE
 
 
+_TAG = re.compile(r"(\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\})", re.DOTALL)
+
+
+class LineBreaksAfterText(Extension):
+    """`trim_blocks` for lines of tags only: a tag that ends a line of text keeps its newline.
+
+    `trim_blocks` drops the newline after every block tag, which is right for a line
+    holding only `{% for %}` or `{% endif %}` but joins two lines when a tag ends a
+    line of text (`Status: {% include "..." %}`, `...{% endif %}`). Such a tag is
+    written `+%}`, jinja's "keep this newline", before the template is compiled.
+    """
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        pieces = _TAG.split(source)  # text, tag, text, tag, ..., text
+        line_has_text = False
+        for i, piece in enumerate(pieces):
+            if i % 2 == 0:
+                line = piece.rsplit("\n", 1)
+                line_has_text = bool(line[-1].strip()) or (len(line) == 1 and line_has_text)
+            elif piece.startswith("{{"):
+                line_has_text = True
+            elif (
+                piece.startswith("{%")
+                and line_has_text
+                and pieces[i + 1].startswith("\n")
+                and not piece.endswith(("-%}", "+%}"))
+            ):
+                pieces[i] = piece[:-2] + "+%}"
+        return "".join(pieces)
+
+
 class Renderer:
     def __init__(self, templates_dir: Path = TEMPLATES_DIR) -> None:
         self._env = Environment(
@@ -35,6 +71,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
+            extensions=[LineBreaksAfterText],
         )
 
     def render(self, template: str, lang: str, /, **values: object) -> str:

@@ -59,12 +59,25 @@ class OrderFileError(DomainError):
         self.problem = problem
 
 
-class ConcurrentChange(DomainError):
+class Conflict(Exception):
+    """Not a business error: another transaction got there first; the whole unit of work must retry.
+
+    Deliberately not a `DomainError`, so a handler that turns domain errors
+    into polite answers cannot swallow it and commit the rest of its
+    transaction: it reaches the update runner, which rolls everything back
+    and handles the update again on fresh data (STYLE.md, habit 12).
+    """
+
+    code = "conflict"
+
+
+class ConcurrentChange(Conflict):
     """Another transaction changed the same record's status first; retry on fresh data."""
 
     code = "concurrent_change"
 
     def __init__(self, subject: str, subject_id: int) -> None:
-        super().__init__(f"{subject} {subject_id} was changed meanwhile", subject=subject, subject_id=subject_id)
+        super().__init__(f"{subject} {subject_id} was changed meanwhile")
         self.subject = subject
         self.subject_id = subject_id
+        self.details = {"subject": subject, "subject_id": subject_id}

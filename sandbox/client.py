@@ -5,6 +5,13 @@
         await buyer.send("/start")
         msg = await buyer.expect(contains="Hello")
         answer = await msg.press("Orders")
+        await sandbox.assert_quiet()   # nothing else arrived for anyone
+
+The client is strict, as a person reading their chat is: `expect` takes the
+next bot message of the chat (and topic) and fails if that one is not the
+expected one, so a duplicate or an extra message shows. A person's unread
+output (bot messages not expected, edits, deletions, topic changes) fails
+`expect_nothing_more` and `SandboxClient.assert_quiet`.
 """
 
 from __future__ import annotations
@@ -24,6 +31,10 @@ STICKER_WEBP = base64.b64decode("UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA=
 
 class ControlError(RuntimeError):
     """The control API refused a request (its one-line `error`)."""
+
+
+class WaitedInVain(AssertionError):
+    """What a person waited for did not come in time."""
 
 
 @dataclass
@@ -71,6 +82,7 @@ class SandboxClient:
     def __init__(self, url: str) -> None:
         self.url = url.rstrip("/")
         self._session: aiohttp.ClientSession | None = None
+        self._people: dict[int, Person] = {}  # one handle per person, so reading state is shared
 
     async def __aenter__(self) -> SandboxClient:
         self._session = aiohttp.ClientSession()
@@ -105,16 +117,22 @@ class SandboxClient:
             "/people",
             json={"first_name": first_name, "language_code": lang, "label": label, "username": username},
         )
-        bots = await self.bots()
-        return Person(self, info, default_chat=bots[0]["id"] if len(bots) == 1 else None)
+        return await self._handle(info)
 
     async def person(self, person_id: int) -> Person:
         """A handle on a person who already exists (made by `server.world.add_person`, say)."""
+        if person_id in self._people:
+            return self._people[person_id]
         people = {info["id"]: info for info in await self.call("GET", "/people")}
         if person_id not in people:
             raise ControlError(f"no person with id {person_id}")
+        return await self._handle(people[person_id])
+
+    async def _handle(self, info: dict[str, Any]) -> Person:
         bots = await self.bots()
-        return Person(self, people[person_id], default_chat=bots[0]["id"] if len(bots) == 1 else None)
+        person = Person(self, info, default_chat=bots[0]["id"] if len(bots) == 1 else None)
+        self._people[person.id] = person
+        return person
 
     async def group(self, title: str, members: list[Person], forum: bool = True, bots: list[int] | None = None) -> int:
         """A supergroup of `members` with the bots (default: all) as admins; its id."""
@@ -129,6 +147,26 @@ class SandboxClient:
     async def violations(self) -> list[dict[str, str]]:
         return await self.call("GET", "/violations")
 
+    async def refusals(self) -> list[dict[str, Any]]:
+        """Every Bot API call the sandbox refused (ok=false): method, error_code, description, bot_id, chat_id, at."""
+        return await self.call("GET", "/refusals")
+
+    async def clear_refusals(self) -> None:
+        await self.call("DELETE", "/refusals")
+
+    async def callback_queries(self, person: Person | None = None) -> list[dict[str, Any]]:
+        """Every button press (of `person`), with `answer_calls`: how often the bot answered it (one is right)."""
+        params = {"person_id": person.id} if person is not None else {}
+        return await self.call("GET", "/callbacks", params=params)
+
+    async def assert_quiet(self, within: float = 0.3) -> None:
+        """Fail if anyone this client acts for has unread bot output, waiting `within` seconds for late arrivals."""
+        people = list(self._people.values())
+        unread = await asyncio.gather(*(person.unread(within) for person in people))
+        noisy = [f"{person.info['first_name']}: {_describe(events)}" for person, events in zip(people, unread) if events]
+        if noisy:
+            raise AssertionError("unexpected bot output; " + " | ".join(noisy))
+
 
 class Person:
     """A person acting through the control API; remembers which events they have read."""
@@ -142,6 +180,7 @@ class Person:
         self._last_seq = 0
         self._read_upto: dict[tuple[int, int | None], int] = {}  # (chat, thread) -> seq read up to
         self._consumed: set[int] = set()  # seqs of edits and events already returned
+        self._pressed: set[str] = set()  # callback query ids of this person's presses
 
     def _chat(self, chat: int | None) -> int:
         chat = chat if chat is not None else self.default_chat
@@ -205,6 +244,7 @@ class Person:
     async def press(self, message: Msg, button: str, wait: float = 5) -> dict[str, Any] | None:
         body = {"chat_id": message.chat_id, "message_id": message.message_id, "button": button, "wait": wait}
         result = await self.client.call("POST", f"/people/{self.id}/press", json=body)
+        self._pressed.add(result["callback_query_id"])  # its answer is what this returns, not unread output
         return result["answer"]
 
     async def block(self, bot_id: int | None = None, blocked: bool = True) -> None:
@@ -230,44 +270,76 @@ class Person:
                 return found
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise AssertionError(f"{self.info['first_name']} waited {timeout}s for {describe}")
+                raise WaitedInVain(f"{self.info['first_name']} waited {timeout}s for {describe}")
             await self._fetch(min(remaining, 10))
             await asyncio.sleep(0)
 
-    async def expect(
-        self, contains: str | None = None, chat: int | None = None, thread: int | None = None, timeout: float = 5
-    ) -> Msg:
-        """The next new message from a bot in `chat` (and `thread`), optionally containing `contains`.
+    def _pending(self, chat_id: int, thread: int | None) -> list[dict[str, Any]]:
+        """Bot messages in (chat, thread) not read yet, oldest first."""
+        read_upto = self._read_upto.get((chat_id, thread), 0)
+        return [
+            event
+            for event in self._events
+            if event["type"] == "message"
+            and event["seq"] > read_upto
+            and event["chat_id"] == chat_id
+            and event["thread_id"] == thread
+            and _is_bot_output(event)
+        ]
 
-        Messages skipped on the way count as read, so the next call looks past them.
+    async def expect(
+        self,
+        contains: str | None = None,
+        chat: int | None = None,
+        thread: int | None = None,
+        timeout: float = 5,
+        skip_others: bool = False,
+    ) -> Msg:
+        """The next bot message in `chat` (and `thread`), which must contain `contains`.
+
+        A bot message that arrived before it and does not match fails at once,
+        as a duplicate or a stray message would; `skip_others=True` passes over
+        such messages instead (they count as read). Other chats and topics are
+        read separately, by their own `expect`.
         """
         chat_id = self._chat(chat)
-        key = (chat_id, thread)
-
-        def candidates() -> list[dict[str, Any]]:
-            return [
-                event
-                for event in self._events
-                if event["type"] == "message"
-                and event["seq"] > self._read_upto.get(key, 0)
-                and event["chat_id"] == chat_id
-                and event["thread_id"] == thread
-                and event["message"]["from"]["is_bot"]
-            ]
+        where = f"chat {chat_id}" + (f", topic {thread}" if thread is not None else "")
 
         def find() -> Msg | None:
-            for event in candidates():
+            for event in self._pending(chat_id, thread):
                 msg = Msg(event["message"], self)
                 if contains is None or contains in msg.text:
-                    self._read_upto[key] = event["seq"]
+                    self._read_upto[(chat_id, thread)] = event["seq"]
                     return msg
+                if not skip_others:
+                    raise AssertionError(
+                        f"{self.info['first_name']} expected a bot message containing {contains!r} in {where}, "
+                        f"but the next one was {msg.text!r}; what arrived: {arrived()}"
+                    )
             return None
 
+        def arrived() -> list[str]:
+            return [Msg(event["message"], self).text for event in self._pending(chat_id, thread)]
+
         try:
-            return await self._wait_for(find, timeout, f"a bot message containing {contains!r}")
-        except AssertionError as error:
-            arrived = [Msg(event["message"], self).text for event in candidates()]
-            raise AssertionError(f"{error}; what arrived: {arrived}") from None
+            return await self._wait_for(find, timeout, f"a bot message containing {contains!r} in {where}")
+        except WaitedInVain as error:
+            raise AssertionError(f"{error}; what arrived: {arrived()}") from None
+
+    async def expect_album(
+        self, contains: str | None = None, chat: int | None = None, thread: int | None = None, timeout: float = 5
+    ) -> list[Msg]:
+        """The next bot message, an album's first part, with the rest of that album (they arrive together)."""
+        first = await self.expect(contains, chat=chat, thread=thread, timeout=timeout)
+        group = first["media_group_id"]
+        assert group is not None, f"{first!r} is no album"
+        album = [first]
+        for event in self._pending(first.chat_id, thread):
+            if event["message"]["media_group_id"] != group:
+                break
+            album.append(Msg(event["message"], self))
+            self._read_upto[(first.chat_id, thread)] = event["seq"]
+        return album
 
     async def expect_edit(self, message: Msg, timeout: float = 5) -> Msg:
         """The next edit of `message` not yet returned by this method."""
@@ -286,6 +358,34 @@ class Person:
 
         return await self._wait_for(find, timeout, f"an edit of {message!r}")
 
+    async def expect_topic(
+        self, contains: str | None = None, chat: int | None = None, thread: int | None = None, timeout: float = 5
+    ) -> dict[str, Any]:
+        """The next change of a forum topic (made, renamed, closed, deleted): its Topic, whose name contains `contains`.
+
+        `chat` and `thread` narrow which topics count (unlike `expect`, no
+        thread means any topic); as with `expect`, a change of those that
+        arrived first and does not match fails at once.
+        """
+
+        def find() -> dict[str, Any] | None:
+            for event in self._events:
+                if event["type"] != "topic" or event["seq"] in self._consumed:
+                    continue
+                if (chat is not None and event["chat_id"] != chat) or (thread is not None and event["thread_id"] != thread):
+                    continue
+                topic = event["topic"]
+                if contains is not None and contains not in topic["name"]:
+                    raise AssertionError(
+                        f"{self.info['first_name']} expected a topic change to a name containing {contains!r}, "
+                        f"but the next one was {_describe([event])}"
+                    )
+                self._consumed.add(event["seq"])
+                return topic
+            return None
+
+        return await self._wait_for(find, timeout, f"a topic change to a name containing {contains!r}")
+
     async def expect_event(self, type: str, timeout: float = 5) -> dict[str, Any]:
         """The first event of `type` not yet returned by this method (e.g. "delete", "topic")."""
 
@@ -298,5 +398,83 @@ class Person:
 
         return await self._wait_for(find, timeout, f"a {type!r} event")
 
+    async def unread(self, within: float = 0) -> list[dict[str, Any]]:
+        """The bot output no `expect*` has taken yet, after waiting `within` seconds for more to arrive.
+
+        That is bot messages (not the service line a new topic starts with: its
+        "topic" event stands for it), edits of bot messages, deletions, topic
+        changes, and callback answers to presses not this person's.
+        """
+        deadline = time.monotonic() + within
+        await self._fetch(0)
+        while (remaining := deadline - time.monotonic()) > 0:
+            await self._fetch(remaining)
+        return [event for event in self._events if not self._has_read(event)]
+
+    def _has_read(self, event: dict[str, Any]) -> bool:
+        kind = event["type"]
+        if event["seq"] in self._consumed:
+            return True
+        if kind == "message":
+            if not _is_bot_output(event):
+                return True
+            return event["seq"] <= self._read_upto.get((event["chat_id"], event["thread_id"]), 0)
+        if kind == "edit" and not event["message"]["from"]["is_bot"]:
+            return True  # a person's own edit (or another member's) is no output of the bot
+        if kind == "callback_answer":
+            return event["answer"]["callback_query_id"] in self._pressed
+        return False
+
+    async def skip(self, within: float = 0) -> list[dict[str, Any]]:
+        """Count everything unread as read, for the rare test that must (a second agent seeing the same topic); the events."""
+        unread = await self.unread(within)
+        for event in unread:
+            if event["type"] == "message":
+                key = (event["chat_id"], event["thread_id"])
+                self._read_upto[key] = max(self._read_upto.get(key, 0), event["seq"])
+            else:
+                self._consumed.add(event["seq"])
+        return unread
+
+    async def expect_nothing_more(self, within: float = 0.3) -> None:
+        """Fail if any bot output arrived that no `expect*` took, waiting `within` seconds for late arrivals."""
+        unread = await self.unread(within)
+        if unread:
+            raise AssertionError(f"{self.info['first_name']} got unexpected bot output: {_describe(unread)}")
+
     async def chats(self) -> list[dict[str, Any]]:
         return await self.client.call("GET", f"/people/{self.id}/chats")
+
+
+def _is_bot_output(event: dict[str, Any]) -> bool:
+    """A message a bot wrote, other than the service line that opens a topic."""
+    message = event["message"]
+    return message["from"]["is_bot"] and message.get("forum_topic_created") is None
+
+
+def _describe(events: list[dict[str, Any]]) -> str:
+    """Unread events, one phrase each, for a failure that shows what arrived."""
+    phrases = []
+    for event in events:
+        where = f"chat {event['chat_id']}" + (f" topic {event['thread_id']}" if event["thread_id"] is not None else "")
+        kind, message = event["type"], event["message"]
+        if kind == "message":
+            text = message["text"] or message["caption"] or _media_kind(message)
+            phrases.append(f"message in {where}: {text!r}")
+        elif kind == "edit":
+            text = message["text"] or message["caption"] or _media_kind(message)
+            phrases.append(f"edit of message {message['message_id']} in {where}: {text!r}")
+        elif kind == "topic":
+            topic = event["topic"]
+            state = "deleted" if topic.get("deleted") else "closed" if topic["is_closed"] else "open"
+            phrases.append(f"topic change in {where}: {topic['name']!r} ({state})")
+        elif kind == "delete":
+            phrases.append(f"deletion in {where}: messages {event['message_ids']}")
+        else:
+            phrases.append(f"{kind} in {where}: {event.get('answer')}")
+    return "; ".join(phrases)
+
+
+def _media_kind(message: dict[str, Any]) -> str:
+    kinds = [kind for kind in ("photo", "document", "video", "sticker") if message.get(kind)]
+    return f"<{kinds[0]}>" if kinds else "<no text>"

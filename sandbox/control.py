@@ -11,7 +11,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 from sandbox.botapi.common import auto_entities
 from sandbox.text_parts import MESSAGE_LIMIT, client_parts
@@ -83,10 +83,19 @@ def _check_sticker(uploads: list[tuple[bytes, str | None, str | None]], caption:
         raise WorldError("a sticker is a .webp, .tgs or .webm file")
 
 
+async def _end_waits(*waits: asyncio.Future[Any] | None) -> None:
+    """Cancel the waits still pending and wait until they are done (their errors are of no interest)."""
+    started = [wait for wait in waits if wait is not None]
+    for wait in started:
+        wait.cancel()
+    await asyncio.gather(*started, return_exceptions=True)
+
+
 class Control:
     def __init__(self, server: SandboxServer) -> None:
         self.server = server
         self.world = server.world
+        self._sockets: set[web.WebSocketResponse] = set()  # open ones, closed when the sandbox stops
 
     def person(self, request: web.Request) -> Person:
         return self.world.person(request.match_info["pid"])
@@ -164,26 +173,37 @@ class Control:
         await socket.prepare(request)
         queue = person.events.subscribe()
         after = _int(request.query.get("after"), "after")
+        self._sockets.add(socket)
+        reader: asyncio.Future[Any] | None = None
+        getter: asyncio.Future[dict[str, Any]] | None = None
         try:
             if after is not None:
                 for event in person.events.after(after):
                     await socket.send_str(json.dumps(event))
             reader = asyncio.ensure_future(socket.receive())
+            getter = asyncio.ensure_future(queue.get())
             while not socket.closed:
-                getter = asyncio.ensure_future(queue.get())
                 done, _ = await asyncio.wait({getter, reader}, return_when=asyncio.FIRST_COMPLETED)
                 if getter in done:
                     await socket.send_str(json.dumps(getter.result()))
-                else:
-                    getter.cancel()
+                    getter = asyncio.ensure_future(queue.get())
                 if reader in done:
                     if reader.result().type in (WSMsgType.CLOSE, WSMsgType.CLOSED, WSMsgType.ERROR):
                         break
                     reader = asyncio.ensure_future(socket.receive())
-            reader.cancel()
         finally:
+            # A client that drops the connection cancels this handler inside the wait: the two
+            # waits must end with it, or they stay pending, unreferenced, until the garbage
+            # collector destroys them ("Task was destroyed but it is pending!").
+            await _end_waits(reader, getter)
             person.events.unsubscribe(queue)
+            self._sockets.discard(socket)
         return socket
+
+    async def close_sockets(self, app: web.Application) -> None:
+        """On shutdown: say goodbye to every open WebSocket, so its handler ends rather than being cancelled."""
+        for socket in list(self._sockets):
+            await socket.close(code=WSCloseCode.GOING_AWAY, message=b"sandbox stopping")
 
     async def file(self, request: web.Request) -> web.Response:
         record = self.world.files.get(request.match_info["file_id"])
@@ -195,6 +215,16 @@ class Control:
         if request.method == "DELETE":
             self.server.violations.clear()
         return _ok(list(self.server.violations))
+
+    async def refusals(self, request: web.Request) -> web.Response:
+        if request.method == "DELETE":
+            self.server.refusals.clear()
+        return _ok(list(self.server.refusals))
+
+    async def callbacks(self, request: web.Request) -> web.Response:
+        person_id = _int(request.query.get("person_id"), "person_id")
+        queries = [q for q in self.world.callbacks.values() if person_id is None or q.person_id == person_id]
+        return _ok([self.world.callback_view(query) for query in queries])
 
     # --- acting ------------------------------------------------------------------
 
@@ -354,6 +384,10 @@ def setup_control(app: web.Application, server: SandboxServer) -> None:
         ("GET", "/control/files/{file_id}", control.file),
         ("GET", "/control/violations", control.violations),
         ("DELETE", "/control/violations", control.violations),
+        ("GET", "/control/refusals", control.refusals),
+        ("DELETE", "/control/refusals", control.refusals),
+        ("GET", "/control/callbacks", control.callbacks),
     ]
     for method, path, handler in routes:
         app.router.add_route(method, path, _guarded(handler))
+    app.on_shutdown.append(control.close_sockets)

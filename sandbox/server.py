@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import time
 from typing import Any
 
 from aiohttp import web
@@ -56,6 +57,8 @@ class SandboxServer:
         self.strict = strict
         self.world = World()
         self.violations: list[dict[str, str]] = []
+        # Every call Telegram would answer ok=false, so a test sees the refusals a bot shrugged off.
+        self.refusals: list[dict[str, Any]] = []
         self.rate_limiter = RateLimiter(enabled=rate_limits)
         self.webhooks = WebhookDelivery(initial_delay=webhook_retry_delay)
         self._runner: web.AppRunner | None = None
@@ -113,12 +116,28 @@ class SandboxServer:
         log.warning("violation by %s in %s: %s", source, method, detail)
         self.violations.append({"source": source, "method": method, "detail": detail})
 
+    def record_refusal(self, bot_id: int | None, method: str, error: ApiError, chat_id: Any = None) -> None:
+        log.info("refused %s: %s", method, error)
+        self.refusals.append(
+            {
+                "method": method,
+                "error_code": error.status,
+                "description": error.description,
+                "bot_id": bot_id,
+                "chat_id": chat_id,
+                "at": time.time(),
+            }
+        )
+
     # --- the Bot API -----------------------------------------------------------
 
     async def _bot_api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         token = request.match_info["token"]
         bot = self.world.bot_by_token(token)
+        entry = METHODS.get(method.lower())
+        name = entry[0] if entry else method
+        raw: dict[str, Any] = {}
         try:
             if bot is None:
                 raise UNAUTHORIZED if _well_formed(token) else MALFORMED_TOKEN
@@ -127,13 +146,12 @@ class SandboxServer:
             if self.strict:
                 for detail in checked.violations:
                     self.record_violation("bot", method, detail)
-            entry = METHODS.get(method.lower())
             if entry is None:
                 # A real Bot API method the sandbox does not model: say so plainly.
                 raise bad_request(f"method {method} is not implemented by the sandbox")
-            name, handler = entry
-            result = await handler(Call(self, bot, checked.params, files, checked.formatted))
+            result = await entry[1](Call(self, bot, checked.params, files, checked.formatted))
         except ApiError as error:
+            self.record_refusal(bot.id if bot else None, name, error, raw.get("chat_id"))
             return _reply(error.to_json(), status=error.status)
         except Exception:  # the edge: a sandbox bug must not look like a Telegram refusal
             log.exception("sandbox failed in %s", method)
@@ -151,9 +169,9 @@ class SandboxServer:
 
     async def _download(self, request: web.Request) -> web.Response:
         bot = self.world.bot_by_token(request.match_info["token"])
-        if bot is None:
-            return _reply(UNAUTHORIZED.to_json(), status=401)
-        record = self.world.files.by_path(request.match_info["file_path"])
+        record = self.world.files.by_path(request.match_info["file_path"]) if bot is not None else None
         if record is None:
-            return _reply(NOT_FOUND.to_json(), status=404)
+            error = UNAUTHORIZED if bot is None else NOT_FOUND
+            self.record_refusal(bot.id if bot else None, "file download", error)
+            return _reply(error.to_json(), status=error.status)
         return web.Response(body=record.data, content_type=record.mime_type)

@@ -29,7 +29,7 @@ def aftersales(*args: str, cwd: Path, database_url: str | None = None, **env: st
 def test_help_lists_the_commands(tmp_path: Path) -> None:
     result = aftersales("--help", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    for command in ("run", "db", "stores", "agents", "orders", "demo"):
+    for command in ("run", "db", "stores", "agents", "orders", "demo", "deadlines"):
         assert f"  {command} " in result.stdout
     run_help = aftersales("run", "--help", cwd=tmp_path)
     assert "--webhook / --polling" in run_help.stdout
@@ -142,3 +142,49 @@ def test_run_with_webhook_but_no_webhook_url_is_one_line_and_exit_2(tmp_path: Pa
     assert result.stderr.strip().startswith("AFTERSALES_WEBHOOK_URL:")
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
+
+
+async def test_deadlines_lists_the_parked_ones_and_retry_makes_them_due_again(
+    database_url: str, uow_factory, clock, tmp_path: Path
+) -> None:
+    from datetime import timedelta
+
+    from bot.pipeline.timers import TimerSweeper
+    from domain.enums import DeadlineKind
+
+    empty = aftersales("deadlines", cwd=tmp_path, database_url=database_url)
+    assert (empty.returncode, empty.stdout.strip()) == (0, "no parked deadlines"), empty.stderr
+    async with uow_factory() as uow:
+        ids = [
+            (await uow.deadlines.schedule(DeadlineKind.AUTO_CLOSE, "ticket", ticket_id,
+                                          due_at=clock.now() - timedelta(hours=1), at=clock.now())).id
+            for ticket_id in (7, 8, 9)
+        ]
+        await uow.commit()
+
+    async def broken(uow, deadline) -> None:
+        raise RuntimeError(f"ticket {deadline.subject_id} has no store\nsecond line")
+
+    assert await TimerSweeper(uow_factory, clock, {DeadlineKind.AUTO_CLOSE: broken}, max_attempts=1).sweep() == 0
+
+    listed = aftersales("deadlines", cwd=tmp_path, database_url=database_url)
+    assert listed.returncode == 0, listed.stderr
+    due = (clock.now() - timedelta(hours=1)).isoformat()
+    assert listed.stdout.splitlines() == [
+        f"{deadline_id}\tauto_close\tticket {ticket_id}\tdue {due}\tattempts 1\tRuntimeError: ticket {ticket_id} has no store"
+        for deadline_id, ticket_id in zip(ids, (7, 8, 9))
+    ]
+    one = aftersales("deadlines", "retry", str(ids[0]), cwd=tmp_path, database_url=database_url)
+    assert one.returncode == 0, one.stderr
+    assert one.stdout.startswith(f"deadline {ids[0]} is due again")
+    again = aftersales("deadlines", "retry", str(ids[0]), cwd=tmp_path, database_url=database_url)
+    assert again.returncode == 1
+    assert again.stderr.strip() == f"error: deadline {ids[0]} is not parked (see `aftersales deadlines`)"
+    neither = aftersales("deadlines", "retry", cwd=tmp_path, database_url=database_url)
+    assert neither.returncode == 1 and "DEADLINE_ID or --all" in neither.stderr
+    rest = aftersales("deadlines", "retry", "--all", cwd=tmp_path, database_url=database_url)
+    assert rest.returncode == 0, rest.stderr
+    assert rest.stdout.startswith("2 deadlines are due again")
+    async with uow_factory() as uow:
+        assert await uow.deadlines.parked() == []
+        assert [(d.id, d.attempts) for d in await uow.deadlines.due(clock.now())] == [(i, 0) for i in ids]

@@ -4,13 +4,20 @@
 draft's data is brought back into `chat_data` (after a restart chat_data is
 empty); after it, the new step is stored, or the row deleted when the
 conversation ends. `bot.persistence` reads the rows back at start-up.
+
+After a rolled-back update, `restore_after_rollback` puts the in-memory
+conversations back to their committed rows. A flow left idle is ended in the
+chat's turn: the sweeper's FLOW_IDLE handler (`queue_idle_end`) stores an
+internal update (`bot.pipeline.internal`) that `end_idle_flow` handles in order
+with the chat's messages. `set_conversation_state` is the one place that
+writes python-telegram-bot's private conversation store.
 """
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -19,14 +26,18 @@ from telegram import Update
 from telegram.ext import Application, ConversationHandler
 
 from bot.context import AftersalesContext
-from bot.pipeline.outbox import Outbox
-from bot.rendering import Renderer, pick_language
+from bot.pipeline.inbox import key_text
+from bot.pipeline.internal import InternalUpdate, InternalUpdateHandler, conversation_of, store_internal
+from bot.rendering import pick_language
 from domain.clock import Clock
 from domain.enums import DeadlineKind
 from domain.models import ConversationDraft, Deadline
+from domain.storage.repositories.pipeline import InboxRepository
 
 Step = Callable[[Update, AftersalesContext], Awaitable[object]]
 DRAFT = "draft"  # the deadlines' subject type for a conversation draft
+FLOW_IDLE_KIND = "flow_idle"  # the internal update that ends a flow left idle
+IDLE_RECHECK = timedelta(seconds=30)  # an idle end put off for the buyer's waiting message is looked at again
 
 
 async def _row(context: AftersalesContext, name: str, chat_id: int, user_id: int) -> ConversationDraft | None:
@@ -91,7 +102,22 @@ def durable_conversations(application: Application) -> list[tuple[ConversationHa
     return found
 
 
-async def restore_after_rollback(application: Application, uow_factory: Any, update: Update) -> None:
+def set_conversation_state(handler: ConversationHandler, key: tuple[int, int], state: int | None) -> None:
+    """The one place that writes a ConversationHandler's in-memory state (None ends the conversation).
+
+    python-telegram-bot has no public way to set or end a conversation from
+    outside its callbacks; ``_conversations`` is its store. Only code running
+    in the chat's turn of the update runner calls this (a rollback's restore,
+    a flow ending another, the idle end delivered as an internal update).
+    """
+    states = handler._conversations  # noqa: SLF001
+    if state is None:
+        states.pop(key, None)
+    else:
+        states[key] = state
+
+
+async def restore_after_rollback(application: Application, uow_factory: Any, update: object) -> None:
     """Put this chat's conversations back to their committed step and data.
 
     A ConversationHandler moves its in-memory state as soon as a callback
@@ -101,43 +127,63 @@ async def restore_after_rollback(application: Application, uow_factory: Any, upd
     conversation), and the draft data is dropped from chat_data for `durable`
     to reload it.
     """
-    chat, user = update.effective_chat, update.effective_user
-    if chat is None or user is None:
+    key = conversation_of(update)
+    if key is None:
         return
     async with uow_factory.reading() as uow:
-        query = select(ConversationDraft).where(ConversationDraft.chat_id == chat.id, ConversationDraft.user_id == user.id)
+        query = select(ConversationDraft).where(ConversationDraft.chat_id == key[0], ConversationDraft.user_id == key[1])
         committed = {row.conversation: row.state for row in (await uow.session.scalars(query)).all()}
-    key = (chat.id, user.id)
-    chat_data = application.chat_data.get(chat.id)
+    chat_data = application.chat_data.get(key[0])
     for handler, name, data_key in durable_conversations(application):
-        # python-telegram-bot has no public way to set a conversation's state; _conversations is its store.
-        states = handler._conversations  # noqa: SLF001
-        if name in committed:
-            states[key] = committed[name]
-        else:
-            states.pop(key, None)
+        set_conversation_state(handler, key, committed.get(name))
         if chat_data is not None:
             chat_data.pop(data_key, None)
 
 
-def idle_flow_handler(application: Application, renderer: Renderer, clock: Clock) -> Callable[[Any, Deadline], Awaitable[None]]:
-    """The sweeper's handler for FLOW_IDLE: end the flow, say so, and let the next message start afresh."""
+def queue_idle_end(clock: Clock) -> Callable[[Any, Deadline], Awaitable[None]]:
+    """The sweeper's handler for FLOW_IDLE: queue the flow's end for the chat's turn in the runner.
 
-    async def end_idle_flow(uow: Any, deadline: Deadline) -> None:
+    The sweeper runs beside the runner; ending the conversation from here
+    could cross the buyer's next message. Stored in the inbox under the
+    chat's key, the end runs in order with the chat's updates.
+    """
+
+    async def queue(uow: Any, deadline: Deadline) -> None:
         draft = await uow.session.get(ConversationDraft, deadline.subject_id)
         if draft is None:  # finished meanwhile
             return
-        user = await uow.users.by_telegram_id(draft.user_id)
-        lang = pick_language(user.language if user is not None else None)
-        await uow.session.delete(draft)
-        await Outbox(uow, clock).send_message(
-            draft.chat_id, renderer.render("flows/idle_ended.html", lang), parse_mode="HTML"
-        )
-        chat_data = application.chat_data.get(draft.chat_id)
-        for handler, name, data_key in durable_conversations(application):
-            if name == draft.conversation:
-                handler._conversations.pop((draft.chat_id, draft.user_id), None)  # noqa: SLF001 (see above)
-                if chat_data is not None:
-                    chat_data.pop(data_key, None)
+        data = {"draft_id": draft.id, "updated_at": draft.updated_at.isoformat(), "due_at": deadline.due_at.isoformat()}
+        idle = InternalUpdate(-deadline.id, FLOW_IDLE_KIND, draft.chat_id, draft.user_id, data)
+        await store_internal(InboxRepository(uow.session), idle, at=clock.now())
 
-    return end_idle_flow
+    return queue
+
+
+async def end_idle_flow(update: InternalUpdate, context: AftersalesContext) -> None:
+    """In the chat's turn: end the flow left idle, say so, and let the next message start afresh."""
+    uow = context.uow
+    draft = await uow.session.get(ConversationDraft, update.data["draft_id"])
+    if draft is None or draft.updated_at.isoformat() != update.data["updated_at"]:
+        return  # finished, or moved on after the timer fired: a newer idle deadline stands
+    key, due_at = key_text((update.chat_id, update.user_id)), datetime.fromisoformat(update.data["due_at"])
+    if await InboxRepository(uow.session).telegram_update_waiting(key, received_by=due_at):
+        # Internal updates have negative ids, so the runner takes them before the chat's pending
+        # Telegram updates; one that arrived in time goes first. It may not move the flow on
+        # (an unknown command keeps the step), so the flow is looked at again soon.
+        now = context.deps.clock.now()
+        await uow.deadlines.schedule(DeadlineKind.FLOW_IDLE, DRAFT, draft.id, due_at=now + IDLE_RECHECK, at=now)
+        return
+    user = await uow.users.by_telegram_id(draft.user_id)
+    lang = pick_language(user.language if user is not None else None)
+    await uow.session.delete(draft)
+    await context.outbox.send_message(draft.chat_id, context.render("flows/idle_ended.html", lang), parse_mode="HTML")
+    chat_data = context.application.chat_data.get(draft.chat_id)
+    for handler, name, data_key in durable_conversations(context.application):
+        if name == draft.conversation:
+            set_conversation_state(handler, (draft.chat_id, draft.user_id), None)
+            if chat_data is not None:
+                chat_data.pop(data_key, None)
+
+
+def idle_handlers() -> list[InternalUpdateHandler]:
+    return [InternalUpdateHandler(FLOW_IDLE_KIND, end_idle_flow)]

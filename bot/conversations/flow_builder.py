@@ -21,7 +21,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.context import AftersalesContext
 from bot.conversations import steps
-from bot.conversations.drafts import DRAFT, all_handlers, durable_conversations, make_durable
+from bot.conversations.drafts import DRAFT, all_handlers, durable_conversations, make_durable, set_conversation_state
 from bot.conversations.steps import FlowSpec, Step
 from bot.handlers import buyer_views as views
 from domain.enums import DeadlineKind
@@ -79,8 +79,7 @@ async def end_other_flows(update: Update, context: AftersalesContext, keep: str)
         await context.uow.session.delete(row)
     for handler, name, _data_key in durable_conversations(context.application):
         if name != keep and name.startswith(NAME_PREFIX):
-            # python-telegram-bot has no public way to end another handler's conversation.
-            handler._conversations.pop(key, None)  # noqa: SLF001
+            set_conversation_state(handler, key, None)
 
 
 def _state_handlers(step: Step, with_specs: Callable) -> list[BaseHandler]:

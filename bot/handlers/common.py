@@ -9,16 +9,24 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import CallbackQueryHandler
 
 from bot.context import AftersalesContext, language_of
+from bot.pipeline.lookups import LookupNeeded
+from bot.pipeline.outbox import Apology, current_attempt
+from domain.storage.conflicts import is_conflict
 
 log = logging.getLogger(__name__)
 
 
 async def answer_query(query: CallbackQuery, text: str | None = None, *, show_alert: bool = False) -> None:
-    """Answer a button press directly (not through the outbox: it is only useful now).
+    """Answer a button press once its update's transaction commits (``bot.pipeline.answers``).
 
-    A replayed update (after a crash or a retry) finds the press answered or
-    expired: Telegram says "query is too old ...", which is no failure.
+    Telegram takes one answer per press: the first one given wins. Outside
+    the update runner (no transaction) the press is answered at once.
     """
+    attempt = current_attempt()
+    if attempt is not None:
+        if not attempt.answer_callback(query.id, text, show_alert=show_alert):
+            log.warning("button press %s was answered twice by the handlers; the first answer stands", query.id)
+        return
     try:
         await query.answer(text, show_alert=show_alert)
     except BadRequest as error:
@@ -35,27 +43,40 @@ async def answer_unknown_button(update: Update, context: AftersalesContext) -> N
 
 
 async def report_error(update: object, context: AftersalesContext) -> None:
-    """Log the failure and tell the user politely; never show a traceback."""
-    log.error("update failed", exc_info=context.error)
+    """Log the failure; on the runner's last try, leave the user a polite apology; never a traceback.
+
+    The apology is sent by the runner after the rollback (a private message
+    through the outbox, an alert for a button press), never from here.
+    """
+    error = context.error
+    if isinstance(error, LookupNeeded):
+        return  # not a failure: the runner makes the look-up and tries again
     attempt = context.attempt
+    if is_conflict(error) and attempt is not None and not attempt.final:
+        log.info("update lost a race and is retried: %s", error)
+        return
+    log.error("update failed", exc_info=error)
     if attempt is not None and not attempt.final:
         return  # the runner rolls back and retries; the user hears of it only if it gives up
-    if not isinstance(update, Update) or update.effective_chat is None:
+    if not isinstance(update, Update):
         return
-    lang = language_of(update)
-    try:
+    query, chat = update.callback_query, update.effective_chat
+    if query is None and chat is None:
+        return
+    text = context.render("common/error.txt", language_of(update))
+    private = chat is not None and chat.type == "private"
+    if attempt is not None:
+        attempt.apology = Apology(chat.id if private and query is None else None, text, query.id if query else None)
+        return
+    try:  # handled outside the runner: nothing to wait for
         if update.callback_query is not None:
-            await update.callback_query.answer(
-                context.render("common/error.txt", lang), show_alert=True
-            )
-        elif update.effective_chat.type == "private":
-            await context.bot.send_message(
-                update.effective_chat.id,
-                context.render("common/error.txt", lang),
-            )
+            await update.callback_query.answer(text, show_alert=True)
+        elif private:
+            await context.bot.send_message(update.effective_chat.id, text)
     except TelegramError:
         log.warning("could not tell the user about the failure", exc_info=True)
 
 
 def fallback_handlers() -> list:
+    """Last in the handlers' group: only a press that no handler took is an unknown button."""
     return [CallbackQueryHandler(answer_unknown_button)]

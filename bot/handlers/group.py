@@ -14,6 +14,7 @@ from bot import callbacks, topics
 from bot.context import AftersalesContext, language_of
 from bot.handlers import agent
 from bot.handlers.common import answer_query
+from bot.pipeline.lookups import lookup
 from bot.relay.desk import Desk
 from bot.relay.notices import deliver_notices
 from bot.relay.outgoing import send_agent_reply
@@ -73,7 +74,8 @@ async def link_group(update: Update, context: AftersalesContext) -> None:
 
 async def _bot_manages_topics(context: AftersalesContext, chat_id: int) -> bool:
     try:
-        member = await context.bot.get_chat_member(chat_id, context.bot.id)
+        # Asked before the unit of work opens (bot.pipeline.lookups): Telegram never holds the database.
+        member = await lookup(("bot_member", chat_id), lambda: context.bot.get_chat_member(chat_id, context.bot.id))
     except TelegramError:
         log.info("could not read the bot's rights in chat %s", chat_id, exc_info=True)
         return False

@@ -16,7 +16,8 @@ from bot.handlers.common import answer_query
 from bot.handlers.group import answer_in_place
 from bot.relay.desk import Desk
 from bot.relay.notices import tell_store
-from bot.relay.outgoing import send_agent_reply, utf16_len
+from bot.relay.long_texts import utf16_len
+from bot.relay.outgoing import send_agent_reply
 from domain.errors import DomainError
 from domain.models import Ticket
 from domain.services.outreach import OrderForAgent, find_order, reach_buyer
@@ -73,6 +74,18 @@ async def notify_buyer(update: Update, context: AftersalesContext) -> None:
     await _send(context, message, ticket, opened, text, lang)
 
 
+# The colleagues' copy of a /notify adds its own words to the agent's text; the whole text is on the ticket.
+NOTIFY_COPY_MAX = 3500
+
+
+def _excerpt(text: str) -> str:
+    """What fits in the colleagues' copy under Telegram's 4,096, cut at a space (never inside an emoji sequence)."""
+    if len(text) <= NOTIFY_COPY_MAX:
+        return text
+    cut = text.rfind(" ", 0, NOTIFY_COPY_MAX)
+    return text[: cut if cut > NOTIFY_COPY_MAX // 2 else NOTIFY_COPY_MAX].rstrip() + "…"
+
+
 async def _send(context: AftersalesContext, message: Message, ticket: Ticket, opened: OpenedTicket, text: str, lang: str) -> None:
     # The command's own entities, moved to where the text starts (Telegram counts UTF-16 units).
     start = utf16_len(message.text) - utf16_len(text)
@@ -93,7 +106,7 @@ async def _send(context: AftersalesContext, message: Message, ticket: Ticket, op
     await answer_in_place(context, message, context.render("seller/notify_sent.html", lang, number=ticket.number))
     if not opened.created and ticket.topic_id is not None and message.message_thread_id != ticket.topic_id:
         # Colleagues in the ticket's topic see what was sent from elsewhere.
-        await tell_store(desk, ticket, "seller/notify_copy.html", agent=message.from_user.first_name, text=text)
+        await tell_store(desk, ticket, "seller/notify_copy.html", agent=message.from_user.first_name, text=_excerpt(text))
 
 
 async def show_order(update: Update, context: AftersalesContext) -> None:

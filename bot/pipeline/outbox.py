@@ -108,15 +108,54 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class CallbackAnswer:
+    """An answerCallbackQuery to make once the update's transaction committed (or was given up)."""
+
+    query_id: str
+    text: str | None = None
+    show_alert: bool = False
+
+
+@dataclass
+class Apology:
+    """What the user is told when the runner gives up on their update (the last try failed)."""
+
+    chat_id: int | None  # a private chat to write to; None when only the button press is answered
+    text: str
+    callback_query_id: str | None = None
+
+
 @dataclass
 class UpdateAttempt:
-    """One try at handling one update: its unit of work and outbox, and how it ended."""
+    """One try at handling one update: its unit of work and outbox, and how it ended.
+
+    Nothing here reaches Telegram during the try: the answer to a button press
+    and the apology wait on the attempt until the runner has committed (or
+    rolled back), so a decision that rolls back is never announced and a slow
+    Bot API never holds the database.
+    """
 
     update_id: int
     uow: UnitOfWork
     outbox: Outbox
     final: bool  # the last try: if it fails, the update is parked and the user is told
     error: BaseException | None = field(default=None)
+    committed: bool = False
+    # Results of network look-ups made before this try (bot.pipeline.lookups), by key.
+    lookups: dict[Any, Any] = field(default_factory=dict)
+    callback_answer: CallbackAnswer | None = None
+    apology: Apology | None = None
+
+    def answer_callback(self, query_id: str, text: str | None = None, *, show_alert: bool = False) -> bool:
+        """Note the press's answer; False (and nothing changes) when it was answered already.
+
+        Telegram takes one answer per press and refuses the rest, so the first wins.
+        """
+        if self.callback_answer is not None:
+            return False
+        self.callback_answer = CallbackAnswer(query_id, text, show_alert)
+        return True
 
 
 _current_attempt: ContextVar[UpdateAttempt | None] = ContextVar("aftersales_update_attempt", default=None)

@@ -14,6 +14,14 @@ retried after a delay, holding the conversation's turn so later updates of
 that conversation wait; after the last try the update is parked for an
 operator (``aftersales inbox``) and the conversation moves on.
 
+A lost compare-and-set (``domain.errors.Conflict``) is no fault of the
+update: the try is rolled back whole and made again on fresh data at once,
+a few times, before it counts as a failed attempt. A handler that needs to
+ask Telegram something raises ``LookupNeeded`` (``bot.pipeline.lookups``):
+the look-up is made with no transaction open and the update handled again.
+Nothing reaches Telegram during a try: the button press's answer goes out
+after the commit, the apology for a given-up update after its rollback.
+
 Payloads the poller (or webhook) just stored are handed over in memory
 (``offer``), so the runner reads only the pending rows' keys and loads a
 payload from the table only when it was not handed over (after a restart, a
@@ -24,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -31,17 +40,25 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop
 
-from bot.pipeline.outbox import Outbox, UpdateAttempt, current_attempt, enter_attempt, leave_attempt
+from bot.pipeline.answers import CallbackAnswers
 from bot.pipeline.feeder import TableFeeder
+from bot.pipeline.internal import InternalUpdate, from_payload
+from bot.pipeline.lookups import LookupNeeded, run_lookup
+from bot.pipeline.outbox import Apology, CallbackAnswer, Outbox, UpdateAttempt, current_attempt, enter_attempt, leave_attempt
 from domain.clock import Clock
+from domain.storage.conflicts import is_conflict
 from domain.storage.repositories.pipeline import InboxRepository
 from domain.storage.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 # Called after a try was rolled back, before the retry: (application, uow factory, update).
-RollbackHook = Callable[[Application, UnitOfWorkFactory, Update], Awaitable[None]]
+RollbackHook = Callable[[Application, UnitOfWorkFactory, object], Awaitable[None]]
 
 DEFAULT_RETRY_DELAYS = (0.5, 2.0, 8.0)
+# A lost compare-and-set is retried this many times at once (jittered) before it counts as a failure.
+CONFLICT_RETRIES = 5
+# More look-ups than this for one update is a handler asking in a loop.
+MAX_LOOKUPS = 8
 # Payloads kept from intake for a backlog this long (a burst of 1,000 must fit; ~2 KB each).
 FRESH_LIMIT = 5000
 
@@ -58,8 +75,10 @@ class UpdateRunner(TableFeeder):
         poll_interval: float = 1.0,
         on_committed: Callable[[], object] = lambda: None,
         on_rollback: RollbackHook | None = None,
+        answers: CallbackAnswers | None = None,
     ) -> None:
         self._application = application
+        self._answers = answers or CallbackAnswers(application.bot)
         self._on_rollback = on_rollback
         self._uow_factory = uow_factory
         self._clock = clock
@@ -108,46 +127,86 @@ class UpdateRunner(TableFeeder):
         return job
 
     async def _handle(self, update_id: int, payload: dict[str, Any], attempts: int) -> None:
+        lookups: dict[Any, Any] = {}
+        conflicts = 0
         while True:
             final = attempts + 1 >= self._max_attempts
-            error = await self._try(update_id, payload, final=final)
+            attempt = await self._try(update_id, payload, final=final, lookups=lookups)
+            error = attempt.error
             if error is None:
+                self._answer_press(attempt, payload)
                 self._on_committed()
                 return
+            if isinstance(error, LookupNeeded) and len(lookups) < MAX_LOOKUPS:
+                await run_lookup(error, lookups)  # no transaction is open here
+                continue
+            if is_conflict(error) and conflicts < CONFLICT_RETRIES:
+                conflicts += 1
+                log.info("update %s lost a race (%s); trying again on fresh data", update_id, error)
+                await asyncio.sleep(random.uniform(0, 0.01 * 2**conflicts))  # jitter: racers do not meet again
+                continue
             attempts += 1
             park = attempts >= self._max_attempts
             async with self._uow_factory() as uow:
                 await InboxRepository(uow.session).record_failure(update_id, _describe(error), park=park)
+                if park and attempt.apology is not None and attempt.apology.chat_id is not None:
+                    await Outbox(uow, self._clock, update_id).send_message(attempt.apology.chat_id, attempt.apology.text)
                 await uow.commit()
             if park:
                 log.error("update %s parked after %d attempts: %s", update_id, attempts, _describe(error))
+                self._answer_given_up_press(attempt.apology, payload)
+                self._on_committed()  # the apology row
                 return
             log.warning("update %s failed (attempt %d), retrying: %s", update_id, attempts, _describe(error))
             await asyncio.sleep(self._retry_delays[attempts - 1])
 
-    async def _try(self, update_id: int, payload: dict[str, Any], *, final: bool) -> BaseException | None:
-        """One try in one transaction; the error that failed it, or None once committed."""
+    async def drain(self) -> None:
+        await super().drain()
+        await self._answers.drain()
+
+    def _answer_given_up_press(self, apology: Apology | None, payload: dict[str, Any]) -> None:
+        """A parked update's press: the apology as an alert, or at least an answer (the spinner stops)."""
+        if apology is not None and apology.callback_query_id is not None:
+            self._answers.answer(CallbackAnswer(apology.callback_query_id, apology.text, show_alert=True))
+        elif (query_id := _press_of(payload)) is not None:
+            self._answers.answer(CallbackAnswer(query_id))
+
+    def _answer_press(self, attempt: UpdateAttempt, payload: dict[str, Any]) -> None:
+        """After the commit: the press's answer, or an empty one (the client's spinner stops) if none was given."""
+        if not attempt.committed:
+            return  # another runner or an operator finished it: theirs was the answer
+        if attempt.callback_answer is not None:
+            self._answers.answer(attempt.callback_answer)
+        elif (query_id := _press_of(payload)) is not None:
+            self._answers.answer(CallbackAnswer(query_id))
+
+    async def _try(
+        self, update_id: int, payload: dict[str, Any], *, final: bool, lookups: dict[Any, Any]
+    ) -> UpdateAttempt:
+        """One try in one transaction; its ``error`` is None once committed."""
         async with self._uow_factory() as uow:
-            attempt = UpdateAttempt(update_id, uow, Outbox(uow, self._clock, update_id), final=final)
+            attempt = UpdateAttempt(update_id, uow, Outbox(uow, self._clock, update_id), final=final, lookups=lookups)
             token = enter_attempt(attempt)
-            update: Update | None = None
+            update: Update | InternalUpdate | None = None
             try:
-                update = Update.de_json(payload, self._application.bot)
+                update = from_payload(payload) or Update.de_json(payload, self._application.bot)
                 await self._application.process_update(update)
                 if attempt.error is None:
                     # False when an operator or another runner finished it meanwhile: then roll back.
                     if await InboxRepository(uow.session).mark_done(update_id, at=self._clock.now()):
                         await uow.commit()
+                        attempt.committed = True
             except Exception as error:  # noqa: BLE001 - any failure of the try is retried, then parked
                 attempt.error = error
             finally:
                 leave_attempt(token)
-            if attempt.error is not None:
+            if not attempt.committed:  # failed, or finished meanwhile by an operator or another runner
+                attempt.callback_answer = None  # it spoke of what was just rolled back
                 await uow.rollback()
                 if update is not None and self._on_rollback is not None:
                     # In-memory conversation state moved with the handler; put it back to what committed.
                     await self._on_rollback(self._application, self._uow_factory, update)
-            return attempt.error
+            return attempt
 
 
 async def _note_failure(update: object, context: Any) -> None:
@@ -162,6 +221,12 @@ async def _note_failure(update: object, context: Any) -> None:
     if attempt.error is None:
         attempt.error = context.error
     raise ApplicationHandlerStop
+
+
+def _press_of(payload: dict[str, Any]) -> str | None:
+    """The callback query id of a stored update that is a button press."""
+    query = payload.get("callback_query")
+    return str(query["id"]) if isinstance(query, dict) and "id" in query else None
 
 
 def _describe(error: BaseException) -> str:

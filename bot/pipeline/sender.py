@@ -33,6 +33,7 @@ from telegram.warnings import PTBUserWarning
 from bot.pipeline.ratelimit import SendLimiter
 from bot.pipeline.feeder import TableFeeder
 from domain.clock import Clock
+from domain.storage.conflicts import is_conflict
 from domain.models import OutboxMessage
 from domain.storage.repositories.pipeline import OutboxSendingRepository
 from domain.storage.uow import UnitOfWork, UnitOfWorkFactory
@@ -47,6 +48,8 @@ ResultHook = Callable[[UnitOfWork, OutboxMessage, Any], Awaitable[object]]
 FailureHook = Callable[[UnitOfWork, OutboxMessage, str], Awaitable[object]]
 
 DEFAULT_NETWORK_RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0)
+# A hook that lost a compare-and-set runs again on fresh data this many times.
+CONFLICT_RETRIES = 5
 
 
 class OutboxSender(TableFeeder):
@@ -154,21 +157,25 @@ class OutboxSender(TableFeeder):
         if row.on_result is None:
             await self._queue_mark(row.id, message_id)
             return
-        async with self._uow_factory() as uow:
-            if not await OutboxSendingRepository(uow.session).mark_sent(
-                row.id, telegram_message_id=message_id, at=self._clock.now()
-            ):
-                return
-            hook_error = await self._run_result_hook(uow, row, result)
-            if hook_error is None:
-                await uow.commit()
-                self.wake()  # a hook may have queued rows (a new topic's card and waiting copies)
-                return
+        for _ in range(CONFLICT_RETRIES + 1):
+            async with self._uow_factory() as uow:
+                if not await OutboxSendingRepository(uow.session).mark_sent(
+                    row.id, telegram_message_id=message_id, at=self._clock.now()
+                ):
+                    return
+                hook_error = await self._run_result_hook(uow, row, result)
+                if hook_error is None:
+                    await uow.commit()
+                    self.wake()  # a hook may have queued rows (a new topic's card and waiting copies)
+                    return
+            if not is_conflict(hook_error):
+                break
+            log.info("result hook %r of outbox row %s lost a race; running it again", row.on_result, row.id)
         # The message is out: record that even when its hook failed, or it would be sent twice.
         async with self._uow_factory() as uow:
             repository = OutboxSendingRepository(uow.session)
             await repository.mark_sent(row.id, telegram_message_id=message_id, at=self._clock.now())
-            await repository.record_attempt(row.id, f"result hook {row.on_result!r} failed: {hook_error}")
+            await repository.record_attempt(row.id, f"result hook {row.on_result!r} failed: {_describe(hook_error)}")
             await uow.commit()
 
     async def _queue_mark(self, row_id: int, message_id: int | None) -> None:
@@ -205,31 +212,48 @@ class OutboxSender(TableFeeder):
                 if not committed.done():
                     committed.set_result(None)
 
-    async def _run_result_hook(self, uow: UnitOfWork, row: OutboxMessage, result: Any) -> str | None:
+    async def _run_result_hook(self, uow: UnitOfWork, row: OutboxMessage, result: Any) -> BaseException | None:
         if row.on_result is None:
             return None
         hook = self._result_hooks.get(row.on_result)
         if hook is None:
             log.error("outbox row %s names an unknown result hook %r", row.id, row.on_result)
-            return "unknown hook"
+            return LookupError(f"unknown result hook {row.on_result!r}")
         try:
             await hook(uow, row, result)
-        except Exception as error:  # noqa: BLE001 - logged and recorded on the row
-            log.exception("result hook %r of outbox row %s failed", row.on_result, row.id)
+        except Exception as error:  # noqa: BLE001 - logged and recorded on the row; a lost race is run again
+            if not is_conflict(error):
+                log.exception("result hook %r of outbox row %s failed", row.on_result, row.id)
             await uow.rollback()
-            return _describe(error)
+            return error
         return None
 
     async def _fail(self, row: OutboxMessage, error: str) -> None:
         log.warning("outbox row %s (%s to %s) failed: %s", row.id, row.method, row.chat_id, error)
-        async with self._uow_factory() as uow:
-            if not await OutboxSendingRepository(uow.session).mark_failed(row.id, error, at=self._clock.now()):
-                return
-            if self._on_failure is not None:
-                await self._on_failure(uow, row, error)
-            await uow.commit()
+        for tries_left in range(CONFLICT_RETRIES, -1, -1):
+            async with self._uow_factory() as uow:
+                if not await OutboxSendingRepository(uow.session).mark_failed(row.id, error, at=self._clock.now()):
+                    return
+                if self._on_failure is not None:
+                    try:
+                        await self._on_failure(uow, row, error)
+                    except Exception as hook_error:  # noqa: BLE001 - a lost race runs again; else the mark stands alone
+                        await uow.rollback()
+                        if is_conflict(hook_error) and tries_left:
+                            continue
+                        log.exception("failure hook of outbox row %s failed", row.id)
+                        await self._mark_failed_alone(row, error)
+                        return
+                await uow.commit()
+                break
         if self._on_failure is not None:
             self.wake()  # the failure hook may have queued rows (a report to the agent, a new topic)
+
+    async def _mark_failed_alone(self, row: OutboxMessage, error: str) -> None:
+        """The send failed and so did what the domain does about it: keep the row failed, not sent again."""
+        async with self._uow_factory() as uow:
+            await OutboxSendingRepository(uow.session).mark_failed(row.id, error, at=self._clock.now())
+            await uow.commit()
 
     async def _record_attempt(self, row: OutboxMessage, error: BaseException) -> None:
         async with self._uow_factory() as uow:

@@ -19,6 +19,7 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.context import AftersalesApplication
+from bot.pipeline.answers import CallbackAnswers
 from bot.pipeline.poller import UpdatePoller
 from bot.pipeline.ratelimit import SendLimiter
 from bot.pipeline.runner import DEFAULT_RETRY_DELAYS, RollbackHook, UpdateRunner
@@ -67,6 +68,8 @@ class UpdatePipeline:
             on_failure=on_send_failure,
             poll_interval=poll_interval,
         )
+        # Button presses are answered on a lane of their own, after the commit (bot.pipeline.answers).
+        self.answers = CallbackAnswers(application.bot)
         self.runner = UpdateRunner(
             application,
             uow_factory,
@@ -76,6 +79,7 @@ class UpdatePipeline:
             poll_interval=poll_interval,
             on_committed=self.sender.wake,
             on_rollback=on_rollback,
+            answers=self.answers,
         )
         # Updates come either from our own getUpdates loop or from Telegram's webhook deliveries.
         self.poller = (
@@ -92,12 +96,17 @@ class UpdatePipeline:
         )
         # Without handlers no sweeper runs: deadlines of kinds nobody handles stay live.
         self.timers = (
-            TimerSweeper(uow_factory, clock, deadline_handlers, poll_interval=timer_interval, on_committed=self.sender.wake)
+            TimerSweeper(uow_factory, clock, deadline_handlers, poll_interval=timer_interval, on_committed=self._timer_committed)
             if deadline_handlers
             else None
         )
         self._tasks: list[asyncio.Task[None]] = []
         self._timer_task: asyncio.Task[None] | None = None
+
+    def _timer_committed(self) -> None:
+        """A deadline's effects committed: outbox rows to send, maybe internal updates to handle."""
+        self.sender.wake()
+        self.runner.wake()
 
     async def start(self) -> None:
         """Send what is left from before, handle what is stored, then poll for more."""
@@ -164,12 +173,12 @@ def pipeline_for(application: AftersalesApplication, **options: Any) -> UpdatePi
     for name, value in seller_pipeline_options(deps.renderer, deps.clock).items():
         options.setdefault(name, value)
     # The buyer's conversations keep their steps as drafts; a rolled-back step is put back,
-    # and a flow left idle is ended by the timer sweeper.
-    from bot.conversations.drafts import idle_flow_handler, restore_after_rollback
+    # and a flow left idle is ended in the chat's turn (the sweeper queues it in the inbox).
+    from bot.conversations.drafts import queue_idle_end, restore_after_rollback
 
     options.setdefault("on_rollback", restore_after_rollback)
     handlers = dict(options.get("deadline_handlers") or {})
-    handlers.setdefault(DeadlineKind.FLOW_IDLE, idle_flow_handler(application, deps.renderer, deps.clock))
+    handlers.setdefault(DeadlineKind.FLOW_IDLE, queue_idle_end(deps.clock))
     options["deadline_handlers"] = handlers
     # The command menus clients show (bot.commands); a refusal is logged, not fatal.
     from bot.commands import set_command_menus

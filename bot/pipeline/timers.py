@@ -3,8 +3,16 @@
 Timers live in the database, not in python-telegram-bot's in-memory
 JobQueue, so a restart loses none (NOTES.md). Each due deadline is claimed
 with a conditional UPDATE (``DeadlineRepository.claim``) in the same
-transaction as its handler's effects: if the handler fails, the claim rolls
-back with them and the next sweep tries again; if two sweepers race, one wins.
+transaction as its handler's effects; if two sweepers race, one wins.
+
+The sweeper reads only the kinds it has a handler for, and a sweep goes on
+batch after batch until nothing of them is due, so a backlog (after a
+restart, or a jump of the clock) fires within one sweep. A handler that
+fails is rolled back with its claim; the failure is then counted in a
+transaction of its own (attempts, last error, when to try next: a pause that
+doubles each time), so the failing deadline steps out of the way of the
+others. After ``max_attempts`` it is parked for an operator
+(``aftersales deadlines``, ``aftersales deadlines retry``).
 """
 
 from __future__ import annotations
@@ -12,17 +20,34 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from domain.clock import Clock
 from domain.enums import DeadlineKind
+from domain.storage.conflicts import is_conflict
 from domain.models import Deadline
 from domain.storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
 DeadlineHandler = Callable[[UnitOfWork, Deadline], Awaitable[object]]
+
+DEFAULT_MAX_ATTEMPTS = 5
+# After the first failure a deadline waits a minute, then 2, 4, 8... at most half an hour:
+# with 5 tries, one that always fails is parked about a quarter of an hour after it fell due.
+FIRST_RETRY_DELAY = timedelta(minutes=1)
+MAX_RETRY_DELAY = timedelta(minutes=30)
+# A lost compare-and-set is not the handler's fault: fired again at once this many times,
+# then counted as a try like any failure, with a short pause (fresh data will likely do).
+CONFLICT_RETRIES = 5
+CONFLICT_RETRY_DELAY = timedelta(seconds=1)
+
+
+def retry_delay(attempts: int, *, first: timedelta = FIRST_RETRY_DELAY, cap: timedelta = MAX_RETRY_DELAY) -> timedelta:
+    """The pause after the `attempts`-th failed try (1 for the first): doubling, capped."""
+    return min(first * 2 ** min(attempts - 1, 32), cap)
 
 
 class TimerSweeper:
@@ -35,13 +60,23 @@ class TimerSweeper:
         poll_interval: float = 5.0,
         on_committed: Callable[[], object] = lambda: None,
         batch: int = 100,
+        max_batches: int = 50,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        first_retry_delay: timedelta = FIRST_RETRY_DELAY,
+        max_retry_delay: timedelta = MAX_RETRY_DELAY,
     ) -> None:
+        if max_attempts < 1:
+            raise ValueError(f"max_attempts must be at least 1, got {max_attempts}")
         self._uow_factory = uow_factory
         self._clock = clock
         self._handlers = dict(handlers)
         self._poll_interval = poll_interval
         self._on_committed = on_committed
         self._batch = batch
+        self._max_batches = max_batches
+        self._max_attempts = max_attempts
+        self._first_retry_delay = first_retry_delay
+        self._max_retry_delay = max_retry_delay
         self._woken = asyncio.Event()
 
     def wake_in(self, seconds: float) -> None:
@@ -63,28 +98,78 @@ class TimerSweeper:
             self._woken.clear()
 
     async def sweep(self) -> int:
-        """Fire every deadline due now; returns how many this sweeper fired."""
-        now = self._clock.now()
-        async with self._uow_factory.reading() as uow:
-            due = await uow.deadlines.due(now, limit=self._batch)
+        """Fire every deadline of the handled kinds due now; returns how many this sweeper fired.
+
+        Batch after batch until none is due: each deadline of a batch leaves
+        the due set (fired, pausing after a failure, parked, or taken by
+        another sweeper), so this ends; ``max_batches`` bounds a handler that
+        keeps scheduling deadlines due at once, and the next poll goes on.
+        """
         fired = 0
-        for deadline in due:
-            fired += await self._fire(deadline, now)
-        if fired:
-            self._on_committed()
+        for _ in range(self._max_batches):
+            async with self._uow_factory.reading() as uow:
+                due = await uow.deadlines.due(self._clock.now(), kinds=self._handlers.keys(), limit=self._batch)
+            if not due:
+                break
+            fired_now = 0
+            for deadline in due:
+                fired_now += await self._fire(deadline)
+            if fired_now:
+                self._on_committed()  # what this batch queued goes out while the next one fires
+            fired += fired_now
+        else:
+            log.warning("timer sweep stopped after %d batches; what is left fires at the next sweep", self._max_batches)
         return fired
 
-    async def _fire(self, deadline: Deadline, now: object) -> bool:
-        handler = self._handlers.get(deadline.kind)
-        if handler is None:
-            return False  # another part of the bot owns this kind; leave it live
+    async def _fire(self, deadline: Deadline) -> bool:
+        handler = self._handlers[deadline.kind]
+        for race in range(CONFLICT_RETRIES + 1):
+            async with self._uow_factory() as uow:
+                if not await uow.deadlines.claim(deadline.id, at=self._clock.now()):
+                    return False  # fired, cancelled, parked or pushed back meanwhile
+                try:
+                    await handler(uow, deadline)
+                    await uow.commit()
+                    return True
+                except Exception as error:  # noqa: BLE001 - any failure: rolled back with its claim, counted below
+                    failure = error
+            # A lost race is no failed try: again at once on fresh data, a few times (the runner does the same).
+            if not is_conflict(failure) or race == CONFLICT_RETRIES:
+                break
+            log.info("deadline %s (%s) lost a race; firing it again: %s", deadline.id, deadline.kind, failure)
+        # Leaving the block rolled the try back; the count must outlive it, so it gets its own transaction.
+        await self._record_failure(deadline, failure)
+        return False
+
+    async def _record_failure(self, deadline: Deadline, error: Exception) -> None:
+        now = self._clock.now()
+        attempts = deadline.attempts + 1
+        park = attempts >= self._max_attempts
+        if is_conflict(error):
+            pause = CONFLICT_RETRY_DELAY
+        else:
+            pause = retry_delay(attempts, first=self._first_retry_delay, cap=self._max_retry_delay)
+        description = _describe(error)
         async with self._uow_factory() as uow:
-            if not await uow.deadlines.claim(deadline.id, at=self._clock.now()):
-                return False  # fired or cancelled meanwhile
-            try:
-                await handler(uow, deadline)
-            except Exception:  # noqa: BLE001 - rolled back with its claim; the next sweep retries
-                log.exception("deadline %s (%s) failed; retrying at the next sweep", deadline.id, deadline.kind)
-                return False
+            counted = await uow.deadlines.record_failure(
+                deadline.id, description, attempts_before=deadline.attempts, retry_at=now + pause,
+                parked_at=now if park else None,
+            )
             await uow.commit()
-        return True
+        if not counted:
+            return  # another sweeper counted this try, or the deadline was cancelled meanwhile
+        if park:
+            log.error(
+                "deadline %s (%s of %s %s) parked after %d attempts: %s; `aftersales deadlines retry %s` tries again",
+                deadline.id, deadline.kind, deadline.subject_type, deadline.subject_id, attempts, description,
+                deadline.id, exc_info=error,
+            )
+        else:
+            log.warning(
+                "deadline %s (%s) failed (attempt %d of %d), next try in %s: %s",
+                deadline.id, deadline.kind, attempts, self._max_attempts, pause, description,
+            )
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"[:2000]

@@ -85,11 +85,19 @@ class SellerHooks:
         args = row.on_result_args or {}
         desk = self._desk(uow)
         if row.on_result == "buyer_copy_sent" and args.get("report_chat") is not None:
-            await self._report_undelivered(desk, row, args, error)
+            if not await self._follows_a_reported_failure(uow, row):
+                await self._report_undelivered(desk, row, args, error)
         elif row.on_result == "topic_created":
             await self._without_topic(desk, row, error)
         elif THREAD_GONE in error.lower() and row.payload.get("message_thread_id") is not None:
             await self._remake_topic(desk, row.chat_id, row.payload["message_thread_id"])
+
+    async def _follows_a_reported_failure(self, uow: UnitOfWork, row: OutboxMessage) -> bool:
+        """A later part of a long reply, not sent because an earlier part failed: that one told the agent."""
+        if row.after_id is None:
+            return False
+        before = await uow.session.get(OutboxMessage, row.after_id)
+        return before is not None and before.failed_at is not None and before.on_result == "buyer_copy_sent"
 
     async def _without_topic(self, desk: Desk, row: OutboxMessage, error: str) -> None:
         """The group refused a topic (rights taken away, topics turned off, bot removed).

@@ -7,34 +7,19 @@ which record them (``record_copy``) for reply routing and edits.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from telegram import Message
 
 from bot import topics
 from bot.relay.desk import Desk
+from bot.relay.long_texts import CAPTION_LIMIT, TEXT_LIMIT, Header, Part, headed_parts, with_header
 from bot.rendering import pick_language
 from domain.enums import AuthorRole, CopyRole
-from domain.models import Ticket, TicketMessage
+from domain.models import OutboxMessage, Ticket, TicketMessage
 from domain.services.albums import album_pending
-from domain.services.relay import EditResult, RecordedMessage, record_copy
-
-
-def utf16_len(text: str) -> int:
-    """Telegram counts entity offsets in UTF-16 code units."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def shift_entities(entities: Sequence[Mapping[str, Any]], by: int) -> list[dict[str, Any]]:
-    return [{**entity, "offset": entity["offset"] + by} for entity in entities]
-
-
-def with_store_header(header: str, text: str | None, entities: Sequence[Mapping[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
-    """The agent's text under a bold store-name line, the agent's own formatting kept."""
-    prefix = header + "\n"
-    bold = {"type": "bold", "offset": 0, "length": utf16_len(header)}
-    return prefix + (text or ""), [bold, *shift_entities(entities, utf16_len(prefix))]
+from domain.services.relay import CopyRef, EditResult, RecordedMessage, record_copy
 
 
 async def relay_buyer_message(context: Any, ticket_id: int, recorded: RecordedMessage, message: Message | Sequence[Message]) -> None:
@@ -166,17 +151,34 @@ async def relay_recorded_text(desk: Desk, ticket: Ticket, ticket_message_id: int
     )
 
 
+def store_header(desk: Desk, lang: str, store_name: str) -> Header:
+    """The store's name over an agent's message; the parts of a long one are counted, so none seems missing."""
+
+    def header(part: int, parts: int) -> str:
+        if parts == 1:
+            return desk.render("seller/store_header.txt", lang, store_name=store_name)
+        return desk.render("seller/store_header_part.txt", lang, store_name=store_name, part=part, parts=parts)
+
+    return header
+
+
+async def _buyer_language(desk: Desk, buyer_telegram_id: int) -> str:
+    buyer = await desk.uow.users.by_telegram_id(buyer_telegram_id)
+    return pick_language(buyer.language if buyer else None)
+
+
 async def send_agent_reply(
     desk: Desk, recorded: RecordedMessage, source: Message, *, text_only: tuple[str, list[dict[str, Any]]] | None = None
 ) -> None:
     """The agent's message reaches the buyer from the bot, headed with the store's name only.
 
+    The header must not push it over Telegram's limits: a longer text goes in
+    parts, a caption's overflow follows the file as text.
     ``text_only``: send this text and entities instead of the source's content
     (a command's argument); ``source`` is still where a failure is reported.
     """
-    buyer = await desk.uow.users.by_telegram_id(recorded.buyer_telegram_id)
-    lang = pick_language(buyer.language if buyer else None)
-    header = desk.render("seller/store_header.txt", lang, store_name=recorded.store_name)
+    buyer_chat = recorded.buyer_telegram_id
+    header = store_header(desk, await _buyer_language(desk, buyer_chat), recorded.store_name)
     report_to = {
         "ticket_message_id": recorded.message_id,
         "report_chat": source.chat_id,
@@ -185,36 +187,51 @@ async def send_agent_reply(
     }
     if text_only is not None or source.text is not None:
         body, body_entities = text_only or (source.text, [e.to_dict() for e in source.entities])
-        text, entities = with_store_header(header, body, body_entities)
-        await desk.outbox.call(
-            "sendMessage",
-            {"chat_id": recorded.buyer_telegram_id, "text": text, "entities": entities or None},
-            on_result="buyer_copy_sent",
-            on_result_args=report_to,
-        )
+        await send_parts(desk, buyer_chat, headed_parts(header, body, body_entities, first_limit=TEXT_LIMIT), report_to)
         return
     if source.sticker is not None or source.video_note is not None:
         # These carry no caption in Telegram; the store's name is the chat the buyer is in.
         await desk.outbox.call(
             "copyMessage",
-            {"chat_id": recorded.buyer_telegram_id, "from_chat_id": source.chat_id, "message_id": source.message_id},
+            {"chat_id": buyer_chat, "from_chat_id": source.chat_id, "message_id": source.message_id},
             on_result="buyer_copy_sent",
             on_result_args=report_to,
         )
         return
-    caption, entities = with_store_header(header, source.caption, [e.to_dict() for e in source.caption_entities])
-    await desk.outbox.call(
+    parts = headed_parts(header, source.caption, [e.to_dict() for e in source.caption_entities], first_limit=CAPTION_LIMIT)
+    copied = await desk.outbox.call(
         "copyMessage",
         {
-            "chat_id": recorded.buyer_telegram_id,
+            "chat_id": buyer_chat,
             "from_chat_id": source.chat_id,
             "message_id": source.message_id,
-            "caption": caption[:1024],
-            "caption_entities": [e for e in entities if e["offset"] + e["length"] <= utf16_len(caption[:1024])],
+            "caption": parts[0].text,
+            "caption_entities": parts[0].entities,
         },
         on_result="buyer_copy_sent",
         on_result_args=report_to,
     )
+    await send_parts(desk, buyer_chat, parts[1:], report_to, after=copied)
+
+
+async def send_parts(
+    desk: Desk, chat_id: int, parts: Sequence[Part], report_to: dict[str, Any], *, after: OutboxMessage | None = None,
+    **params: Any,
+) -> OutboxMessage | None:
+    """Each part a message to the buyer, in order, each recorded as a copy (a reply to any part routes).
+
+    A part waits for the one before: if that one fails, the rest are not
+    sent as a torn-off tail, and the agent hears of it once (``SellerHooks``).
+    """
+    for part in parts:
+        after = await desk.outbox.call(
+            "sendMessage",
+            {"chat_id": chat_id, "text": part.text, "entities": part.entities or None, **params},
+            after=after,
+            on_result="buyer_copy_sent",
+            on_result_args=report_to,
+        )
+    return after
 
 
 async def carry_edit(desk: Desk, edit: EditResult, edited: Message, store_name: str) -> None:
@@ -223,19 +240,66 @@ async def carry_edit(desk: Desk, edit: EditResult, edited: Message, store_name: 
         return
     is_text = edited.text is not None
     raw_entities = [e.to_dict() for e in (edited.entities if is_text else edited.caption_entities)]
+    at_buyer: dict[int, list[CopyRef]] = {}
     for copy in edit.copies_to_update:
-        text, entities = edit.text or "", raw_entities
         if copy.author == AuthorRole.AGENT:
-            buyer = await desk.uow.users.by_telegram_id(copy.chat_id)
-            lang = pick_language(buyer.language if buyer else None)
-            text, entities = with_store_header(desk.render("seller/store_header.txt", lang, store_name=store_name), edit.text, raw_entities)
-        if is_text:
-            await desk.outbox.call(
-                "editMessageText",
-                {"chat_id": copy.chat_id, "message_id": copy.message_id, "text": text, "entities": entities or None},
-            )
+            at_buyer.setdefault(copy.chat_id, []).append(copy)
         else:
-            await desk.outbox.call(
-                "editMessageCaption",
-                {"chat_id": copy.chat_id, "message_id": copy.message_id, "caption": text[:1024], "caption_entities": entities or None},
-            )
+            # A buyer's message copied as it is: the same length as the edited original, so it fits too.
+            await _edit_copy(desk, copy, Part(edit.text or "", raw_entities), as_text=is_text)
+    for copies in at_buyer.values():
+        await _edit_parts(desk, edit, edited, sorted(copies, key=lambda c: c.message_id), raw_entities, store_name)
+
+
+async def _edit_copy(desk: Desk, copy: CopyRef, part: Part, *, as_text: bool) -> OutboxMessage:
+    where = {"chat_id": copy.chat_id, "message_id": copy.message_id}
+    if as_text:
+        return await desk.outbox.call("editMessageText", {**where, "text": part.text, "entities": part.entities or None})
+    return await desk.outbox.call("editMessageCaption", {**where, "caption": part.text, "caption_entities": part.entities or None})
+
+
+async def _edit_parts(
+    desk: Desk, edit: EditResult, edited: Message, copies: list[CopyRef], entities: list[dict[str, Any]], store_name: str
+) -> None:
+    """The buyer's copies of an agent's message (its parts, in order) edited to the new text's parts.
+
+    A part the edit left as it was is not touched: Telegram refuses an edit
+    that changes nothing. More parts than before: the new ones follow as
+    replies to the last; fewer: a part left over says it was removed.
+    """
+    buyer_chat = copies[0].chat_id
+    lang = await _buyer_language(desk, buyer_chat)
+    header = store_header(desk, lang, store_name)
+    on_file = edited.text is None  # then the first copy is the file and its caption, the others texts
+    first_limit = CAPTION_LIMIT if on_file else TEXT_LIMIT
+    new = headed_parts(header, edit.text, entities, first_limit=first_limit)
+    removed = with_header(header(1, 1), desk.render("seller/store_part_removed.txt", lang))
+    known, text_before = await _text_before(desk, edit)
+    old = headed_parts(header, text_before, (), first_limit=first_limit) if known else None
+    only_formatting = known and text_before == edit.text  # then any part may have changed: all are edited
+    last_edit = None
+    for index, copy in enumerate(copies):
+        part = new[index] if index < len(new) else removed
+        if old is not None:
+            was = old[index] if index < len(old) else removed
+            if was.text == part.text and (not only_formatting or index >= len(new)):
+                continue
+        last_edit = await _edit_copy(desk, copy, part, as_text=not (on_file and index == 0))
+    report_to = {
+        "ticket_message_id": edit.ticket_message_id,
+        "report_chat": edited.chat_id,
+        "report_thread": edited.message_thread_id if edited.is_topic_message else None,
+        "report_reply_to": edited.message_id,
+    }
+    await send_parts(
+        desk, buyer_chat, new[len(copies):], report_to, after=last_edit,
+        reply_parameters={"message_id": copies[-1].message_id, "allow_sending_without_reply": True},
+    )
+
+
+async def _text_before(desk: Desk, edit: EditResult) -> tuple[bool, str | None]:
+    """The message's text before this edit, from the audit event `record_edit` just wrote; (False, None) if none."""
+    for event in reversed(await desk.uow.audit.for_subject("ticket", edit.ticket_id)):
+        if event.event_type == "ticket_message.edited" and (event.data or {}).get("message_id") == edit.ticket_message_id:
+            return True, event.data.get("old_text")
+    return False, None

@@ -64,8 +64,9 @@ class WriteGate:
 
 
 class UnitOfWork:
-    def __init__(self, session: AsyncSession, gate: WriteGate | None = None) -> None:
+    def __init__(self, session: AsyncSession, gate: WriteGate | None = None, *, writes: bool = True) -> None:
         self.session = session
+        self.writes = writes  # False for `UnitOfWorkFactory.reading()`: never committed, holds no write lock
         self._gate = gate
         self._holds_gate = False
         self.stores = StoreRepository(session)
@@ -150,4 +151,4 @@ class UnitOfWorkFactory:
         On SQLite it takes no write lock, so it neither waits for a writer nor
         holds one up; each statement sees what was committed when it ran.
         """
-        return UnitOfWork(self._reading_sessions())
+        return UnitOfWork(self._reading_sessions(), writes=False)

@@ -184,4 +184,5 @@ class CallbackQuery:
     data: str
     created: float
     answered: bool = False
+    answer_calls: int = 0  # answerCallbackQuery calls by its bot, refused ones included
     answer: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())

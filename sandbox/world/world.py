@@ -334,6 +334,8 @@ class World:
 
     def answer_callback(self, query_id: str, bot: Bot, answer: dict[str, Any]) -> None:
         query = self.callbacks.get(query_id)
+        if query is not None and query.bot_id == bot.id:
+            query.answer_calls += 1
         too_old = query is not None and time.monotonic() - query.created > self.callback_answer_timeout
         if query is None or query.bot_id != bot.id or query.answered or too_old:
             raise bad_request("query is too old and response timeout expired or query ID is invalid")
@@ -350,6 +352,18 @@ class World:
                 "answer": {"callback_query_id": query.id, **answer},
             }
         )
+
+    def callback_view(self, query: CallbackQuery) -> dict[str, Any]:
+        """A press and how the bot answered it: `answer_calls` beyond 1 were refused as Telegram refuses them."""
+        return {
+            "callback_query_id": query.id,
+            "person_id": query.person_id,
+            "chat_id": render.view_chat_id(query.chat),
+            "message_id": query.message_id,
+            "data": query.data,
+            "answer_calls": query.answer_calls,
+            "answer": query.answer.result() if query.answer.done() and not query.answer.cancelled() else None,
+        }
 
     def set_blocked(self, person: Person, bot: Bot, blocked: bool) -> None:
         if (bot.id in person.blocked_bot_ids) == blocked:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
-from bot.relay.outgoing import utf16_len, with_store_header
+from bot.relay.long_texts import utf16_len, with_header
 from bot.rendering import Renderer
 from bot.topics import MAX_TOPIC_NAME
 
 
 def test_the_agents_formatting_moves_under_the_header_in_utf16_units():
-    text, entities = with_store_header("🏪 Shop", "see *this*", [{"type": "bold", "offset": 4, "length": 6}])
+    headed = with_header("🏪 Shop", "see *this*", [{"type": "bold", "offset": 4, "length": 6}])
+    text, entities = headed.text, headed.entities
     assert text == "🏪 Shop\nsee *this*"
     assert entities[0] == {"type": "bold", "offset": 0, "length": utf16_len("🏪 Shop")}
     # "🏪" is two UTF-16 units: the agent's entity moves by 2 + " Shop\n" = 8.

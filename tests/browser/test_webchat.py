@@ -354,3 +354,35 @@ async def test_a_sticker_shows_as_a_sticker(server, bot, page):
     await expect(sticker).to_have_count(1)
     await expect(sticker.locator("img")).to_have_attribute("alt", "👍")
     await expect(page.get_by_test_id("chat-item").filter(has_text="Aftersales")).to_contain_text("👍 Sticker")
+
+
+async def test_avatars_keep_a_leading_emoji_whole(server, bot, page):
+    """An avatar shows the first grapheme of a name: a surrogate pair, a ZWJ
+    sequence or a flag is never cut into a lone half ("�")."""
+    coder = "\U0001F469\u200D\U0001F4BB"  # 👩‍💻, one grapheme of five code units
+    flag = "\U0001F1FA\U0001F1E6"  # 🇺🇦, two regional indicators
+    circle = "\U0001F7E1"  # 🟡, a surrogate pair
+    ann = server.world.add_person(first_name=f"{coder} Ann", language_code="en", label="Agent · Ann")
+    group = server.world.add_group(
+        title=f"{flag} Kettle club", is_forum=True, member_ids=[ann.id], admin_bot_ids=[bot.id]
+    )
+    await bot.call("createForumTopic", chat_id=group.group_id, name=f"{circle} #1 Question")
+
+    await page.goto(f"{server.url}/?as={ann.id}")
+    await expect(page.locator("#me-avatar")).to_have_text(f"{coder}A")
+    forum = page.get_by_test_id("chat-item").filter(has_text="Kettle club")
+    await expect(forum.locator(".avatar")).to_have_text(f"{flag}K")
+    await forum.click()
+    await expect(page.locator("#topics-avatar")).to_have_text(f"{flag}K")
+
+    topic = page.get_by_test_id("topic-item").filter(has_text="#1 Question")
+    await expect(topic.locator(".topic-icon")).to_have_text(circle)
+    await topic.click()
+    await expect(page.get_by_test_id("conversation-title")).to_have_text(f"{circle} #1 Question")
+    await expect(page.locator("#conversation-avatar")).to_have_text(circle)
+
+    texts = await page.locator(".avatar, .topic-icon").evaluate_all(
+        "nodes => nodes.map((node) => node.textContent)"
+    )
+    halves = [text for text in texts if any(c == "\ufffd" or "\ud800" <= c <= "\udfff" for c in text)]
+    assert texts and not halves, texts

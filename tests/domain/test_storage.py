@@ -140,7 +140,6 @@ async def test_upgrading_closes_twin_open_tickets_before_guarding_against_them(f
     from domain.enums import BindingSource, OpenedBy
     from domain.services.orders import import_orders
     from domain.services.stores import add_store
-    from domain.services.tickets import open_ticket
     from domain.storage.uow import UnitOfWorkFactory
     from tests.domain.conftest import order_row
 
@@ -153,14 +152,14 @@ async def test_upgrading_closes_twin_open_tickets_before_guarding_against_them(f
             order = await uow.orders.by_number(store.id, "A-1")
             buyer = await uow.users.get_or_create(5, at=clock.now())
             await uow.users.bind_order(buyer.id, order.id, source=BindingSource.DEMO, at=clock.now())
-            first = await open_ticket(uow, clock, 5, order.id, TicketReason.CONTACT_SELLER)
-            twin = uow.tickets.add(Ticket(
-                number=2, store_id=store.id, buyer_id=buyer.id, order_id=order.id, reason=TicketReason.CONTACT_SELLER,
-                status=TicketStatus.OPEN, priority=50, opened_by=OpenedBy.AGENT, created_at=clock.now(),
-                updated_at=clock.now(),
-            ))
+            # Rows added directly: services write today's schema (e.g. deadlines' columns from 0005).
+            first, twin = [uow.tickets.add(Ticket(
+                number=number, store_id=store.id, buyer_id=buyer.id, order_id=order.id,
+                reason=TicketReason.CONTACT_SELLER, status=TicketStatus.OPEN, priority=50, opened_by=OpenedBy.AGENT,
+                created_at=clock.now(), updated_at=clock.now(),
+            )) for number in (1, 2)]
             await uow.commit()
-            ids = (first.ticket.ticket_id, twin.id)
+            ids = (first.id, twin.id)
     finally:
         await engine.dispose()
     await upgrade(fresh_database_url)

@@ -3,7 +3,11 @@
 The sandbox runs on a free port in the test's event loop; the bot is built by
 the project's own factory and talks to it with python-telegram-bot's own HTTP
 client (only ``base_url`` differs from production). Every test ends by
-asserting that neither the bot nor the sandbox broke the Bot API reference.
+asserting that neither the bot nor the sandbox broke the Bot API reference,
+that the people of `chat` have no bot output left unread (the client's
+`expect` takes messages in order and fails on one it did not expect), and that
+Telegram refused no call the test did not declare with `expect_refusals` (a
+second answer to a button press is one).
 """
 
 from __future__ import annotations
@@ -38,6 +42,11 @@ PHOTO = b"\xff\xd8\xff\xe0" + b"\x00" * 64  # enough of a JPEG for the sandbox
 @pytest.fixture
 def sandbox(sandbox_server: SandboxServer) -> SandboxServer:
     return sandbox_server
+
+
+@pytest.fixture
+def refusals_checked() -> bool:
+    return True
 
 
 @asynccontextmanager
@@ -88,9 +97,21 @@ async def bot_app(sandbox: SandboxServer, bot_token: str, tmp_path) -> AsyncIter
 
 
 @pytest.fixture
-async def chat(sandbox: SandboxServer, bot_app: AftersalesApplication) -> AsyncIterator[SandboxClient]:
+async def bot_on_both_databases(sandbox: SandboxServer, bot_token: str, database_url: str) -> AsyncIterator[AftersalesApplication]:
+    """The bot on SQLite and on PostgreSQL, for races: a module says `bot_app = bot_on_both_databases`-style
+    (a fixture named bot_app that returns this one) to run its tests on both."""
+    async with running_bot(sandbox, bot_token, database_url) as application:
+        yield application
+    assert sandbox.violations == [], sandbox.violations
+
+
+@pytest.fixture
+async def chat(sandbox: SandboxServer, bot_app: AftersalesApplication, body_failed) -> AsyncIterator[SandboxClient]:
+    """The people's side; at the end nobody may have bot output the test did not expect."""
     async with SandboxClient(sandbox.url) as client:
         yield client
+        if not body_failed():
+            await client.assert_quiet()
 
 
 # --- a store with orders in every state, for the buyer's side --------------------------------
@@ -132,6 +153,7 @@ async def shop(chat: SandboxClient, bot_app: AftersalesApplication) -> Shop:
         await redeem_agent_invite(uow, deps.clock, await invite_agent(uow, deps.clock, store.id), agent.id, "Karl", language="en")
         await uow.commit()
     await agent.send("/help")  # an agent must have started the bot to get private cards
+    await agent.expect(contains="How I can help")
     return Shop(store.id, orders, agent)
 
 

@@ -9,7 +9,7 @@ real buyer handlers in charge.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, MessageHandler, filters
@@ -37,6 +37,7 @@ class Shop:
     group: int | None
     bot_id: int
     order_id: int
+    colleagues: list = field(default_factory=list)  # more agents of the store, in its group too
 
 
 def stand_in_buyer_side(application, buyer_id: int, order_id: int) -> None:
@@ -61,30 +62,48 @@ def stand_in_buyer_side(application, buyer_id: int, order_id: int) -> None:
         raise ApplicationHandlerStop
 
     application.add_handler(
-        MessageHandler(filters.User(buyer_id) & filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE, buyer_writes),
+        # Commands other than /open (/tickets, /start) reach the buyer's real handlers.
+        MessageHandler(
+            filters.User(buyer_id) & filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+            & (~filters.COMMAND | filters.Regex(r"^/open ")),
+            buyer_writes,
+        ),
         group=-2,
     )
 
 
-async def make_shop(chat, bot_app, *, with_group: bool, stand_in: bool = True) -> Shop:
+async def make_shop(chat, bot_app, *, with_group: bool, stand_in: bool = True, colleagues: tuple[str, ...] = ()) -> Shop:
     deps = bot_app.deps
     buyer = await chat.user("Alice", lang="en")
     agent = await chat.user("Karl", lang="en")
-    group = await chat.group("Berlin Gadgets support", members=[agent], forum=True) if with_group else None
+    others = [await chat.user(name, lang="en") for name in colleagues]
+    group = await chat.group("Berlin Gadgets support", members=[agent, *others], forum=True) if with_group else None
     async with deps.uow_factory() as uow:
         store = await add_store(uow, deps.clock, name="Berlin Gadgets", timezone="UTC", country="DE")
         await import_orders(uow, deps.clock, store.id, [shipped_order("W-1")])
         order = await uow.orders.by_number(store.id, "W-1")
         user = await uow.users.get_or_create(buyer.id, at=deps.clock.now(), display_name="Alice", language="en")
         await uow.users.bind_order(user.id, order.id, source=BindingSource.DEMO, at=deps.clock.now())
-        await redeem_agent_invite(uow, deps.clock, await invite_agent(uow, deps.clock, store.id), agent.id, "Karl", language="en")
+        for person, name in ((agent, "Karl"), *zip(others, colleagues)):
+            await redeem_agent_invite(uow, deps.clock, await invite_agent(uow, deps.clock, store.id), person.id, name, language="en")
         if group is not None:
             await redeem_group_link_code(uow, deps.clock, await create_group_link_code(uow, deps.clock, store.id), group, "support")
         await uow.commit()
     if stand_in:
         stand_in_buyer_side(bot_app, buyer.id, order.id)
     await agent.send("/help")  # an agent must have started the bot to get private cards
-    return Shop(buyer, agent, group, buyer.default_chat, order.id)
+    await agent.expect(contains="How I can help")
+    for other in others:
+        await other.send("/help")
+        await other.expect(contains="How I can help")
+    return Shop(buyer, agent, group, buyer.default_chat, order.id, others)
+
+
+async def buyer_has_started_the_bot(shop: Shop) -> None:
+    """The buyer talked to the bot before (an order link, say), so the bot may write to them."""
+    await shop.buyer.send("/start")
+    await shop.buyer.expect(contains="Hello, Alice")
+    await shop.buyer.expect(contains="Your orders (1)")
 
 
 async def open_in_topic(shop: Shop, text: str = "Where is my lamp?", reason: str = "contact_seller") -> int:
@@ -105,3 +124,12 @@ async def copy_recorded(bot_app, message, timeout: float = 5) -> None:
                 return
         assert asyncio.get_running_loop().time() < deadline, f"{message!r} was never recorded"
         await asyncio.sleep(0.05)
+
+
+async def see_the_topic_closed(shop: Shop, thread: int, card) -> None:
+    """What agents see of a ticket closing: its card says so, its topic is renamed ✅ and closed."""
+    assert "Status: closed" in (await shop.agent.expect_edit(card)).text
+    await shop.agent.expect_topic("✅ #1", chat=shop.group, thread=thread)
+    assert (await shop.agent.expect_topic("✅ #1", chat=shop.group, thread=thread))["is_closed"] is True
+    topic = [c for c in await shop.agent.chats() if c["id"] == shop.group][0]["topics"][0]
+    assert topic["is_closed"] is True and topic["name"].startswith("✅ #1")

@@ -112,12 +112,14 @@ async def test_cancel_a_domestic_parcel_on_its_way_is_an_interception(chat, shop
     await buyer.expect(contains="the seller will try to stop the parcel. You are refunded only if that succeeds")
     pick = await buyer.expect(contains="Why do you want to cancel?")
     await pick.press("Delivery is too slow")
+    await buyer.expect(contains="Anything the seller should know?")
     await buyer.send("I need it before Friday")
     media = await buyer.expect(contains="Send photos")
     await media.press("✅ Done")
     confirm = await buyer.expect(contains="Ready to send")
     await confirm.press(SEND)
     await buyer.expect(contains="Ticket #1 is open (Cancel the order, order W-2)")
+    await shop.agent.expect(contains="Delivery is too slow: I need it before Friday")
 
 
 async def test_return_exchange_or_refund_after_delivery(chat, shop, bot_app):
@@ -171,6 +173,7 @@ async def test_a_photo_for_a_question_is_re_asked(chat, shop, bot_app):
     confirm = await buyer.expect(contains="Ready to send")
     await confirm.press(SEND)
     await buyer.expect(contains="Ticket #1 is open (Remove a product, order W-1)")
+    await shop.agent.expect(contains="The second desk lamp")
 
 
 async def test_a_5000_character_text_is_re_asked_once_and_its_rest_is_no_answer(chat, shop, bot_app):
@@ -190,3 +193,4 @@ async def test_a_5000_character_text_is_re_asked_once_and_its_rest_is_no_answer(
     assert len(await sent_by_bot(chat, buyer, "Ready to send")) == 1
     await confirm.press(SEND)
     await buyer.expect(contains="Ticket #1 is open (Contact the seller, order W-2)")
+    await shop.agent.expect(contains="Does the lamp come with a bulb?")

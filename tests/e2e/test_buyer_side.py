@@ -102,6 +102,7 @@ async def test_missing_tracking_opens_a_ticket_by_itself(chat, shop, bot_app):
     await menu.press("Order status")
     await buyer.expect(contains="I do not have the tracking number yet")
     await buyer.expect(contains="Ticket #1 is open")
+    await shop.agent.expect(contains="Ticket #1 · Order status")
 
 
 # --- the reason flows ------------------------------------------------------------------------
@@ -165,12 +166,14 @@ async def test_cancelling_an_international_parcel_warns_before_submitting(chat, 
     await buyer.expect(contains="will not be refunded")
     pick = await buyer.expect(contains="Why do you want to cancel?")
     await pick.press("Found it cheaper")
+    await buyer.expect(contains="Anything the seller should know?")
     await buyer.send("Saw it for less elsewhere")
     media = await buyer.expect(contains="Send photos")
     await media.press("✅ Done")
     confirm = await buyer.expect(contains="Ready to send")
     await confirm.press("📨 Send to the seller")
     await buyer.expect(contains="Ticket #1 is open")
+    await shop.agent.expect(contains="Found it cheaper: Saw it for less elsewhere")
 
 
 async def test_cancel_and_commands_leave_a_flow(chat, shop, bot_app):
@@ -192,7 +195,7 @@ async def test_cancel_and_commands_leave_a_flow(chat, shop, bot_app):
 # --- /tickets, free text, closing ------------------------------------------------------------
 
 
-async def ask_seller(buyer, number: str, question: str) -> None:
+async def ask_seller(buyer, shop, number: str, question: str) -> None:
     menu = await open_menu(buyer, number)
     await menu.press("Contact the seller")
     await buyer.expect(contains="What would you like to ask?")
@@ -200,19 +203,22 @@ async def ask_seller(buyer, number: str, question: str) -> None:
     confirm = await buyer.expect(contains="Ready to send")
     await confirm.press("📨 Send to the seller")
     await buyer.expect(contains="is open")
+    await shop.agent.expect(contains=question)  # the ticket's card
 
 
 async def test_tickets_timeline_free_text_and_closing(chat, shop, bot_app):
     buyer = await chat.user("Alice", lang="en")
     await bind(bot_app, shop, buyer, "W-1", "W-2")
-    await ask_seller(buyer, "W-1", "Can you gift-wrap it?")
+    await ask_seller(buyer, shop, "W-1", "Can you gift-wrap it?")
     await buyer.send("And add a card, please")  # the only open ticket gets it
+    await shop.agent.expect(contains="New message in ticket #1")
     await shop.agent.expect(contains="And add a card")
 
-    await ask_seller(buyer, "W-2", "When will it arrive?")
+    await ask_seller(buyer, shop, "W-2", "When will it arrive?")
     await buyer.send("Hello?")
     which = await buyer.expect(contains="Which one is this message for?")
     await which.press("#2 · Contact the seller · waiting for the seller")
+    await shop.agent.expect(contains="New message in ticket #2")
     await shop.agent.expect(contains="Hello?")
 
     await buyer.send("/tickets")
@@ -223,8 +229,10 @@ async def test_tickets_timeline_free_text_and_closing(chat, shop, bot_app):
     assert "You: Can you gift-wrap it?" in timeline.text and "You: And add a card, please" in timeline.text
     await timeline.press("✅ Close this ticket")
     await buyer.expect(contains="Your ticket #1 with Berlin Gadgets is closed")  # worded by the seller side
+    await shop.agent.expect(contains="Ticket #1 is closed by the buyer")
     rating = await buyer.expect(contains="Rate it from 1 to 5 stars")
     await rating.press("⭐⭐⭐⭐")
+    assert (await buyer.expect_edit(rating)).text == "Thank you for your rating: ⭐⭐⭐⭐"
     await shop.agent.expect(contains="The buyer rated ticket #1: 4 of 5")
     await buyer.send("/tickets")
     listing = await buyer.expect(contains="Your tickets")
@@ -260,6 +268,7 @@ async def test_start_mid_flow_ends_it_and_greets(chat, shop, bot_app):
     await buyer.expect(contains="which size or colour")
     await buyer.send("/start")
     await buyer.expect(contains="Hello, Alice")
+    await buyer.expect(contains="Your orders (1)")
     await buyer.send("The blue one please")  # no flow any more: free text, and no ticket yet
     await buyer.expect(contains="no open ticket")
 
@@ -277,6 +286,7 @@ async def test_report_a_problem_with_a_document_as_proof(chat, shop, bot_app):
     await bind(bot_app, shop, buyer, "W-2")
     menu = await open_menu(buyer, "W-2")
     await menu.press("Report a problem with the item")
+    await buyer.expect(contains="Describe what is wrong with the item")
     await buyer.send("too short")
     await buyer.expect(contains="at least 10 characters")
     await buyer.send("The lamp arrived with a cracked base")
@@ -313,6 +323,7 @@ async def test_a_step_rolled_back_is_retried_from_the_step_that_committed(chat, 
     assert failures, "the failing handler never ran"
     await confirm.press("📨 Send to the seller")
     await buyer.expect(contains="Ticket #1 is open")
+    await shop.agent.expect(contains="Karl-Marx-Allee 1")
     texts = [m["text"] for m in await chat.call("GET", f"/people/{buyer.id}/chats/{buyer.default_chat}/messages")]
     assert sum("Ready to send" in (t or "") for t in texts) == 1
 
@@ -348,10 +359,12 @@ async def test_another_reason_mid_flow_ends_the_first_flow(chat, shop, bot_app):
     assert "The blue one, size M" in confirm.text and "size or colour" in confirm.text.lower()
     await confirm.press("📨 Send to the seller")
     await buyer.expect(contains="Ticket #1 is open")
+    await shop.agent.expect(contains="The blue one, size M")
     async with bot_app.deps.uow_factory() as uow:
         from domain.models import ConversationDraft
         from sqlalchemy import select
 
         assert (await uow.session.scalars(select(ConversationDraft))).all() == []  # neither flow left a draft
     await buyer.send("Still there?")  # no flow catches this any more: it goes to the ticket
+    await shop.agent.expect(contains="New message in ticket #1")
     await shop.agent.expect(contains="Still there?")

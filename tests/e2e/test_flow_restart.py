@@ -33,6 +33,7 @@ async def test_a_flow_continues_at_the_same_step_after_a_restart(sandbox, start_
                 await redeem_agent_invite(uow, deps.clock, await invite_agent(uow, deps.clock, store.id), agent.id, "Karl", language="en")
                 await uow.commit()
             await agent.send("/help")
+            await agent.expect(contains="How I can help")
             await buyer.send("/orders")
             orders = await buyer.expect(contains="Your orders")
             await orders.press("📦 W-1 · Berlin Gadgets")
@@ -47,4 +48,5 @@ async def test_a_flow_continues_at_the_same_step_after_a_restart(sandbox, start_
             await confirm.press("📨 Send to the seller")
             await buyer.expect(contains="Ticket #1 is open (Change the shipping address, order W-1)")
             await agent.expect(contains="Karl-Marx-Allee 1")
+            await chat.assert_quiet()
     assert sandbox.violations == [], sandbox.violations

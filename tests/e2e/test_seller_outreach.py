@@ -5,7 +5,7 @@ from __future__ import annotations
 from domain.services.orders import import_orders
 from domain.services.tickets import open_ticket
 from tests.e2e.conftest import PHOTO
-from tests.e2e.seller_side import copy_recorded, make_shop, shipped_order
+from tests.e2e.seller_side import buyer_has_started_the_bot, copy_recorded, make_shop, shipped_order
 
 
 async def add_unlinked_order(bot_app, number: str) -> None:
@@ -29,7 +29,7 @@ async def topic_after_the_album_wait(shop, clock) -> int:
 
 async def test_notify_opens_a_ticket_when_the_order_has_none(chat, bot_app):
     shop = await make_shop(chat, bot_app, with_group=True)
-    await shop.buyer.send("/start")  # the buyer has talked to the bot before (an order link, say)
+    await buyer_has_started_the_bot(shop)
     await shop.agent.send("/notify W-1 Your parcel ships on <b>Monday</b>.", chat=shop.group)
     await shop.agent.expect(contains="Sent to the buyer in ticket #1", chat=shop.group)
     note = await shop.buyer.expect(contains="Your parcel ships on")
@@ -42,11 +42,12 @@ async def test_notify_opens_a_ticket_when_the_order_has_none(chat, bot_app):
 
     await shop.buyer.send("Great, thank you!")
     await shop.agent.expect(contains="Great, thank you!", chat=shop.group, thread=thread)
+    await shop.agent.expect_topic("🟡 #1", chat=shop.group, thread=thread)  # the store's turn again
 
 
 async def test_the_order_card_button_opens_the_ticket_and_its_topic(chat, bot_app):
     shop = await make_shop(chat, bot_app, with_group=True)
-    await shop.buyer.send("/start")
+    await buyer_has_started_the_bot(shop)
     await shop.agent.send("/order W-1", chat=shop.group)
     card = await shop.agent.expect(contains="Order W-1", chat=shop.group)
     assert "Desk lamp × 2" in card.text and card.buttons == [["✉️ Message the buyer"]]
@@ -57,6 +58,7 @@ async def test_the_order_card_button_opens_the_ticket_and_its_topic(chat, bot_ap
     await shop.agent.expect(contains="Ticket #1", chat=shop.group, thread=thread)
     await shop.agent.send("Hello! A question about your order.", chat=shop.group, thread=thread)
     assert (await shop.buyer.expect(contains="A question about")).text.startswith("🏪 Berlin Gadgets")
+    await shop.agent.expect_topic("🔵 #1", chat=shop.group, thread=thread)  # the buyer's turn
 
     again = await card.press("✉️ Message the buyer")
     assert again["text"].startswith("Ticket #1 is already open on this order.")
@@ -67,7 +69,7 @@ async def test_the_order_card_button_opens_the_ticket_and_its_topic(chat, bot_ap
 
 async def test_without_a_group_the_button_sends_a_card_to_reply_to(chat, bot_app):
     shop = await make_shop(chat, bot_app, with_group=False)
-    await shop.buyer.send("/start")
+    await buyer_has_started_the_bot(shop)
     await shop.agent.send("/order W-1")
     card = await shop.agent.expect(contains="Order W-1")
     answer = await card.press("✉️ Message the buyer")
@@ -107,10 +109,9 @@ async def test_an_album_reaches_the_topic_as_one_album(chat, bot_app):
     sent = await shop.buyer.send_album([PHOTO, PHOTO, PHOTO], caption="three sides of the box")
     assert len({m["media_group_id"] for m in sent}) == 1
     thread = await topic_after_the_album_wait(shop, deps.clock)
-    first = await shop.agent.expect(contains="three sides of the box", chat=shop.group, thread=thread)
-    messages = await shop.agent.client.call("GET", f"/people/{shop.agent.id}/chats/{shop.group}/messages", params={"thread_id": thread})
-    photos = [m for m in messages if m.get("photo")]
-    assert len(photos) == 3 and len({m["media_group_id"] for m in photos}) == 1 and first["media_group_id"]
+    await shop.agent.expect(contains="Ticket #1", chat=shop.group, thread=thread)
+    album = await shop.agent.expect_album(contains="three sides of the box", chat=shop.group, thread=thread)
+    assert len(album) == 3 and all(m["photo"] for m in album)
     async with deps.uow_factory() as uow:
         kept = [m for m in await uow.tickets.messages(opened.ticket.ticket_id) if m.media_group_id]
         assert len(kept) == 1 and len(kept[0].attachments) == 3 and kept[0].text == "three sides of the box"
@@ -130,11 +131,11 @@ async def test_a_buyers_sticker_reaches_the_topic(chat, bot_app):
     async with deps.uow_factory() as uow:
         kinds = [[a.kind for a in m.attachments] for m in await uow.tickets.messages(opened.ticket.ticket_id)]
     assert kinds == [[], ["sticker"]]
-    await shop.buyer.send("/start")  # (the stand-in is off: the buyer has talked to the bot)
-    await shop.buyer.expect(contains="Your orders")
+    await buyer_has_started_the_bot(shop)  # (the stand-in is off: the bot may write only to who wrote first)
     await shop.agent.send_sticker(emoji="🙏", chat=shop.group, thread=thread)
     got = await shop.buyer.expect()
     assert got["sticker"]["emoji"] == "🙏"
+    await shop.agent.expect_topic("🔵 #1", chat=shop.group, thread=thread)
 
 
 async def test_an_album_with_several_open_tickets_is_asked_about_once_and_goes_whole(chat, bot_app):
@@ -148,9 +149,9 @@ async def test_an_album_with_several_open_tickets_is_asked_about_once_and_goes_w
     question = await shop.buyer.expect(contains="Which one is this message for")
     await question.press(next(b for row in question.buttons for b in row if "#2" in b))
     thread = await topic_after_the_album_wait(shop, deps.clock)
-    await shop.agent.expect(contains="the label", chat=shop.group, thread=thread)
-    messages = await shop.agent.client.call("GET", f"/people/{shop.agent.id}/chats/{shop.group}/messages", params={"thread_id": thread})
-    assert len([m for m in messages if m.get("photo")]) == 2
+    await shop.agent.expect(contains="Ticket #2", chat=shop.group, thread=thread)
+    album = await shop.agent.expect_album(contains="the label", chat=shop.group, thread=thread)
+    assert len(album) == 2 and all(m["photo"] for m in album)
     questions = await shop.buyer.client.call("GET", f"/people/{shop.buyer.id}/chats/{shop.bot_id}/messages")
     assert len([m for m in questions if "Which one is this" in (m["text"] or "")]) == 1
     async with deps.uow_factory() as uow:

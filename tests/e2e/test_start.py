@@ -22,6 +22,7 @@ async def test_start_greets_in_chinese_for_a_chinese_client(chat):
     assert "李伟" in greeting.text
     answer = await greeting.press("📦 我的订单")
     assert answer["text"] == "您的订单"
+    await buyer.expect(contains="此聊天尚未关联任何订单")
 
 
 async def test_names_are_escaped_not_parsed(chat):

@@ -30,6 +30,11 @@ async def photo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 @pytest.fixture
+def refusals_checked() -> bool:
+    return True  # a real bot: any refused call is a fault (tests/conftest.py)
+
+
+@pytest.fixture
 async def application(server: SandboxServer, bot: Bot) -> AsyncIterator[Application]:
     app = (
         Application.builder()
@@ -63,3 +68,4 @@ async def test_conversation_with_a_real_application(application: Application, sa
     await buyer.send_photo(b"\xff\xd8not really a jpeg", caption="look")
     got = await buyer.expect(contains="Got")
     assert got.text == "Got 19 bytes"
+    await sandbox.assert_quiet()

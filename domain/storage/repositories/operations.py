@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from domain.enums import DeadlineKind, FlagStatus
 from domain.models import (
@@ -20,14 +20,26 @@ from domain.models import (
 from domain.storage.repositories.base import Repository
 
 
+# Neither fired nor cancelled: the one definition of a live deadline, `uq_deadlines_one_live`'s too.
+# A parked one is live: it keeps the subject's place, so rescheduling or cancelling replaces it.
+_LIVE = (Deadline.fired_at.is_(None), Deadline.cancelled_at.is_(None))
+_PARKED = (*_LIVE, Deadline.parked_at.is_not(None))
+_WAITING = (*_LIVE, Deadline.parked_at.is_(None))
+# When a deadline is next up: its due time, or after a failed try the time set for the next.
+_EFFECTIVE_DUE = func.coalesce(Deadline.next_attempt_at, Deadline.due_at)
+
+
 def _live(kind: DeadlineKind, subject_type: str, subject_id: int) -> tuple[Any, ...]:
-    """The live (neither fired nor cancelled) deadline of this kind for the subject."""
+    """The live deadline of this kind for the subject (parked or not)."""
+    return (Deadline.kind == kind, Deadline.subject_type == subject_type, Deadline.subject_id == subject_id, *_LIVE)
+
+
+def _to_fire(now: datetime) -> tuple[Any, ...]:
+    """Live, not parked, due by `now` and not waiting out a failed try's pause: what a sweeper may fire."""
     return (
-        Deadline.kind == kind,
-        Deadline.subject_type == subject_type,
-        Deadline.subject_id == subject_id,
-        Deadline.fired_at.is_(None),
-        Deadline.cancelled_at.is_(None),
+        *_WAITING,
+        Deadline.due_at <= now,
+        or_(Deadline.next_attempt_at.is_(None), Deadline.next_attempt_at <= now),
     )
 
 
@@ -35,7 +47,7 @@ class DeadlineRepository(Repository):
     async def schedule(
         self, kind: DeadlineKind, subject_type: str, subject_id: int, *, due_at: datetime, at: datetime
     ) -> Deadline:
-        """Set the live deadline of this kind for the subject, replacing an earlier live one."""
+        """Set the live deadline of this kind for the subject, replacing an earlier live (or parked) one."""
         await self.cancel(kind, subject_type, subject_id, at=at)
         deadline = Deadline(kind=kind, subject_type=subject_type, subject_id=subject_id, due_at=due_at, created_at=at)
         self.session.add(deadline)
@@ -55,15 +67,19 @@ class DeadlineRepository(Repository):
             select(Deadline).where(*_live(kind, subject_type, subject_id))
         )
 
-    async def due(self, now: datetime, *, limit: int = 100) -> Sequence[Deadline]:
-        """Live deadlines due by `now`, oldest first: also those that fell due while the bot was down."""
-        query = (
-            select(Deadline)
-            .where(Deadline.fired_at.is_(None), Deadline.cancelled_at.is_(None), Deadline.due_at <= now)
-            .order_by(Deadline.due_at, Deadline.id)
-            .limit(limit)
-        )
-        return (await self.session.scalars(query)).all()
+    async def due(
+        self, now: datetime, *, kinds: Collection[DeadlineKind] | None = None, limit: int = 100
+    ) -> Sequence[Deadline]:
+        """Deadlines to fire by `now`, oldest first: also those that fell due while the bot was down.
+
+        `kinds`: only these (the ones the caller can handle), so a backlog of
+        others cannot fill the batch. Parked ones and ones pausing after a
+        failed try are left out.
+        """
+        query = select(Deadline).where(*_to_fire(now))
+        if kinds is not None:
+            query = query.where(Deadline.kind.in_(list(kinds)))
+        return (await self.session.scalars(query.order_by(_EFFECTIVE_DUE, Deadline.id).limit(limit))).all()
 
     async def due_of_kinds(
         self, now: datetime, kinds: Collection[DeadlineKind], subject_type: str, *, limit: int = 100
@@ -71,21 +87,16 @@ class DeadlineRepository(Repository):
         """Like `due`, for one service's kinds only, so other services' backlog cannot starve them."""
         query = (
             select(Deadline)
-            .where(
-                Deadline.fired_at.is_(None),
-                Deadline.cancelled_at.is_(None),
-                Deadline.due_at <= now,
-                Deadline.kind.in_(list(kinds)),
-                Deadline.subject_type == subject_type,
-            )
-            .order_by(Deadline.due_at, Deadline.id)
+            .where(*_to_fire(now), Deadline.kind.in_(list(kinds)), Deadline.subject_type == subject_type)
+            .order_by(_EFFECTIVE_DUE, Deadline.id)
             .limit(limit)
         )
         return (await self.session.scalars(query)).all()
 
     async def next_due_at(self) -> datetime | None:
+        """When the next deadline is up (a parked one never is)."""
         return await self.session.scalar(
-            select(func.min(Deadline.due_at)).where(Deadline.fired_at.is_(None), Deadline.cancelled_at.is_(None))
+            select(func.min(_EFFECTIVE_DUE)).where(*_WAITING)
         )
 
     async def push_back(self, kind: DeadlineKind, subject_type: str, subject_id: int, *, due_at: datetime) -> bool:
@@ -93,6 +104,7 @@ class DeadlineRepository(Repository):
 
         One conditional UPDATE, so it cannot interleave with a `claim`: on
         PostgreSQL it waits for a claiming transaction and then sees it fired.
+        A parked deadline stays parked (its new time counts once it is retried).
         """
         result = await self.session.execute(
             update(Deadline)
@@ -105,20 +117,51 @@ class DeadlineRepository(Repository):
     async def claim(self, deadline_id: int, *, at: datetime) -> bool:
         """Mark the deadline fired; True for exactly one caller, however many race for it.
 
-        Not before it is due: a deadline pushed back after it was read as due stays live.
+        Not before it is due: a deadline pushed back, parked or set to wait
+        after a failed try since it was read as due stays as it is.
         """
         result = await self.session.execute(
             update(Deadline)
-            .where(
-                Deadline.id == deadline_id,
-                Deadline.fired_at.is_(None),
-                Deadline.cancelled_at.is_(None),
-                Deadline.due_at <= at,
-            )
+            .where(Deadline.id == deadline_id, *_to_fire(at))
             .values(fired_at=at)
             .execution_options(synchronize_session=False)
         )
         return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+
+    async def record_failure(
+        self, deadline_id: int, error: str, *, attempts_before: int, retry_at: datetime, parked_at: datetime | None
+    ) -> bool:
+        """Count a failed try: the error, when to try next, and `parked_at` after the last one.
+
+        Conditional on `attempts_before` (what the failed try read), so two
+        sweepers that failed the same try count it once; False for the loser,
+        or when the deadline was fired, cancelled or parked meanwhile.
+        """
+        result = await self.session.execute(
+            update(Deadline)
+            .where(Deadline.id == deadline_id, Deadline.attempts == attempts_before, *_WAITING)
+            .values(attempts=attempts_before + 1, last_error=error, next_attempt_at=retry_at, parked_at=parked_at)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+
+    async def parked(self, *, limit: int = 100) -> Sequence[Deadline]:
+        """Deadlines set aside after their last try, for an operator; the longest parked first."""
+        query = select(Deadline).where(*_PARKED).order_by(Deadline.parked_at, Deadline.id).limit(limit)
+        return (await self.session.scalars(query)).all()
+
+    async def retry(self, deadline_id: int | None = None) -> int:
+        """Give the parked deadline (every parked one when None) a fresh set of tries, due again.
+
+        How many were parked. The last error stays until a new try replaces it.
+        """
+        query = update(Deadline).where(*_PARKED)
+        if deadline_id is not None:
+            query = query.where(Deadline.id == deadline_id)
+        result = await self.session.execute(
+            query.values(parked_at=None, attempts=0, next_attempt_at=None).execution_options(synchronize_session=False)
+        )
+        return result.rowcount  # type: ignore[attr-defined,no-any-return]
 
 
 class AuditRepository(Repository):

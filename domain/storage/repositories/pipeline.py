@@ -108,6 +108,17 @@ class InboxRepository(Repository):
         query = select(_inbox.c.update_id, _inbox.c.payload).where(_inbox.c.update_id.in_(list(update_ids)))
         return {update_id: payload for update_id, payload in (await self.session.execute(query)).all()}
 
+    async def telegram_update_waiting(self, conversation_key: str, *, received_by: datetime) -> bool:
+        """Whether a Telegram update of this conversation, received by then, is still to be handled.
+
+        Telegram's update ids are positive; the bot's own (internal) updates are negative.
+        """
+        query = select(_inbox.c.update_id).where(
+            _inbox.c.conversation_key == conversation_key, _inbox.c.status == PENDING,
+            _inbox.c.update_id > 0, _inbox.c.received_at <= received_by,
+        ).limit(1)
+        return (await self.session.scalar(query)) is not None
+
     async def mark_done(self, update_id: int, *, at: datetime) -> bool:
         """Finish a pending update; False if it was not pending (already done or parked)."""
         result = await self.session.execute(_MARK_DONE, {"b_update_id": update_id, "b_done_at": at})

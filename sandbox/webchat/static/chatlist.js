@@ -108,7 +108,7 @@ export function renderTopicList(container, chat, { myId, currentThreadId, unread
     const icon = topic.thread_id === null
       ? h("span", { class: "topic-icon general", "aria-hidden": "true" }, svg(ICONS.hash))
       : h("span", { class: "topic-icon", "aria-hidden": "true", style: { background: topicColor(topic.icon_color) } },
-        initials(topic.name).slice(0, 1));
+        initials(topic.name, 1));
     const message = topic.last_message;
     return h("li", {}, h("button", {
       type: "button",

@@ -132,7 +132,7 @@ export class ConversationView {
     if (this.threadId !== null && this.topic) {
       this.el.title.textContent = this.topic.name;
       this.el.subtitle.textContent = this.topic.is_closed ? `${chat.title} · closed` : chat.title;
-      this.el.avatar.textContent = initials(this.topic.name).slice(0, 1);
+      this.el.avatar.textContent = initials(this.topic.name, 1);
       this.el.avatar.style.background = topicColor(this.topic.icon_color);
     } else {
       this.el.title.textContent = chat.is_forum ? "General" : chat.title;

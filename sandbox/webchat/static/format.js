@@ -68,9 +68,27 @@ export function topicColor(iconColor) {
   return `#${n.toString(16).padStart(6, "0")}`;
 }
 
-export function initials(name) {
+// One user-perceived character: "👩‍💻", "🇺🇦" or "é" stay whole, where slice()
+// would cut a surrogate pair (a lone "\uD83D" shows as "�") and Array.from a
+// ZWJ sequence or a flag.
+const GRAPHEMES = typeof Intl !== "undefined" && Intl.Segmenter
+  ? new Intl.Segmenter(undefined, { granularity: "grapheme" })
+  : null;
+
+export function firstGrapheme(text) {
+  const value = String(text ?? "");
+  if (!value) return "";
+  if (GRAPHEMES) {
+    for (const { segment } of GRAPHEMES.segment(value)) return segment;
+  }
+  return Array.from(value)[0] || "";
+}
+
+// The first grapheme of each of the first `count` words, for an avatar; the
+// only place a name is cut for one (topics take count = 1).
+export function initials(name, count = 2) {
   const words = String(name || "?").trim().split(/\s+/).filter(Boolean);
-  const letters = words.slice(0, 2).map((word) => Array.from(word)[0] || "");
+  const letters = words.slice(0, count).map(firstGrapheme);
   return letters.join("").toUpperCase() || "?";
 }
 

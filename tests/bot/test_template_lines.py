@@ -1,0 +1,199 @@
+"""Every template renders with sample values, and list entries and fields start lines.
+
+`trim_blocks` drops the newline after a block tag; where a tag ended a line of text
+(`… {% include "…" %}` or `… {% endif %}`) the next entry ran into that line
+("waiting for the seller#2 ·", "Status: delivered• Desk lamp"). Each template gets
+sample contexts here, one per branch worth seeing, and the rendered texts are checked
+for entries and fields glued to the text before them.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from types import SimpleNamespace as Obj
+
+import pytest
+
+from bot.rendering import LANGUAGES, TEMPLATES_DIR, Renderer
+
+AT = datetime(2024, 3, 8, 10, 15)
+
+ORDER = Obj(
+    number="BG-1004",
+    external_number="BG-1004",
+    store_name="Lamp & Co",
+    status="delivered",
+    items=[("Desk lamp", 1), ("Bulb", 2)],
+    open_tickets=[Obj(number=2, reason="after_sales", status="waiting_seller"), Obj(number=3, reason="cancel_order", status="open")],
+    buyer_on_telegram=False,
+)
+TICKET = Obj(number=2, reason="after_sales", status="waiting_seller", order_number="BG-1004", store_name="Lamp & Co")
+TIMELINE = [
+    Obj(at=AT, kind="opened", by="buyer", text=None, attachments=[], to_status=None, stars=None),
+    Obj(at=AT, kind="message", by="buyer", text="The lamp flickers", attachments=["photo"], to_status=None, stars=None),
+    Obj(at=AT, kind="status", by="system", text=None, attachments=[], to_status="waiting_seller", stars=None),
+    Obj(at=AT, kind="message", by="store", text="Sorry, we send a new one", attachments=[], to_status=None, stars=None),
+    Obj(at=AT, kind="message", by="system", text="Reminder", attachments=[], to_status=None, stars=None),
+    Obj(at=AT, kind="rated", by="buyer", text=None, attachments=[], to_status=None, stars=4),
+]
+HISTORY = [
+    Obj(by="buyer", internal=False, text="The lamp flickers", files=["photo"]),
+    Obj(by="agent", internal=True, text="Check the batch", files=[]),
+    Obj(by="agent", internal=False, text="We send a new one", files=[]),
+    Obj(by="system", internal=False, text="closed", files=[]),
+]
+QUEUE = [
+    Obj(overdue=True, priority=10, number=5, reason="after_sales", order_number="BG-1004", waiting_for="seller_first_response", due_at=AT),
+    Obj(overdue=False, priority=20, number=6, reason="cancel_order", order_number=None, waiting_for="seller", due_at=None),
+    Obj(overdue=False, priority=90, number=7, reason="contact_seller", order_number="BG-1005", waiting_for="buyer", due_at=AT),
+]
+ANSWER = dict(
+    order_number="BG-1004", status="delivered", delivered_on=date(2024, 3, 6), estimated_delivery=date(2024, 3, 5),
+    late=True, carrier="DHL Express", tracking_number="JJD000", tracking_url="https://track.example/JJD000",
+    needs_seller=False, missing=[],
+)
+
+# Templates with no variables render with `{}`; every other one needs an entry here.
+SAMPLES: dict[str, list[dict]] = {
+    "buyer/claim_ask_contact.html": [{"number": "BG-1004"}],
+    "buyer/claim_bound.html": [{"number": "BG-1004"}],
+    "buyer/claim_no_match.html": [{"attempts_left": 2}, {"attempts_left": 1}, {"attempts_left": 0}],
+    "buyer/claim_rate_limited.html": [{"retry_after": AT}],
+    "buyer/help_topic_button.txt": [{"topic": t} for t in ("defect", "no_changes", "refund_time", "missing_parts", "get_help", "returns", "checkout", "case_order", "other")],
+    "buyer/language_button.txt": [{"code": "en"}, {"code": "zh"}],
+    "buyer/link_bound.html": [{"number": "BG-1004"}],
+    "buyer/order_answer.html": [
+        {"reason": "order_status", "answer": Obj(**ANSWER)},
+        {"reason": "shipping_eta", "answer": Obj(**{**ANSWER, "late": False, "tracking_url": None})},
+        {"reason": "order_status", "answer": Obj(**{**ANSWER, "status": "in_transit", "delivered_on": None, "carrier": None,
+                                                     "tracking_number": None, "tracking_url": None, "needs_seller": True,
+                                                     "missing": ["tracking_number", "estimated_delivery", "tracking_url"]})},
+        {"reason": "shipping_eta", "answer": Obj(**{**ANSWER, "estimated_delivery": None, "carrier": "DHL Express", "tracking_number": None,
+                                                    "tracking_url": None, "needs_seller": True, "missing": ["tracking_number"]})},
+    ],
+    "buyer/order_button.txt": [{"order": ORDER}],
+    "buyer/order_menu.html": [
+        {"order": ORDER, "store_name": "Lamp & Co", "status": "confirmed", "changes_allowed": True, "why": None},
+        {"order": ORDER, "store_name": "Lamp & Co", "status": "shipped", "changes_allowed": False, "why": "already_shipped"},
+    ],
+    "buyer/order_status_name.txt": [{"status": s} for s in ("confirmed", "shipped", "in_transit", "delivered", "cancelled", "lost")],
+    "buyer/orders.html": [{"count": 1}, {"count": 3}],
+    "buyer/reason_name.txt": [{"reason": "after_sales"}, {"reason": "cancel_order"}, {"reason": "other"}],
+    "buyer/reason_button.txt": [{"reason": "after_sales"}],
+    "buyer/refused.html": [{"why": "already_shipped"}],
+    "buyer/ticket_button.txt": [{"ticket": TICKET}],
+    "buyer/ticket_opened.html": [{"created": True, "ticket": TICKET}, {"created": False, "ticket": TICKET}],
+    "buyer/ticket_refused.txt": [{"why": "already_closed"}],
+    "buyer/ticket_status_name.txt": [{"status": s} for s in ("open", "waiting_seller", "waiting_buyer", "closed", "odd")],
+    "buyer/ticket_timeline.html": [{"ticket": TICKET, "entries": TIMELINE}, {"ticket": TICKET, "entries": TIMELINE[:1]}],
+    "buyer/tickets.html": [
+        {"tickets": [TICKET, Obj(number=3, reason="cancel_order", status="closed", order_number="BG-1005")]},
+        {"tickets": []},
+    ],
+    "buyer/welcome.html": [{"first_name": "Bob"}],
+    "buyer/why.txt": [{"why": w} for w in ("order_cancelled", "already_delivered", "not_shipped_yet", "other")],
+    "commands/description.txt": [{"command": c} for c in ("start", "orders", "order", "link", "other")],
+    "flows/after_sales_intro.html": [{"order": ORDER}],
+    "flows/ask_media.html": [{"max_files": 5}],
+    "flows/cancel_order_intro.html": [{"order": ORDER, "path": p} for p in ("seller_decides", "interception", "not_refundable")],
+    "flows/change_address_intro.html": [{"order": ORDER}],
+    "flows/change_size_colour_intro.html": [{"order": ORDER}],
+    "flows/confirm.html": [{"reason": "after_sales", "text": "The lamp flickers", "files": 2}, {"reason": "contact_seller", "text": "Hi", "files": 0}],
+    "flows/contact_seller_intro.html": [{"order": ORDER}],
+    "flows/description_invalid.html": [
+        {"problem": "too_short", "reason": "change_address", "length": 3, "min_length": 10, "max_length": 900},
+        {"problem": "too_short", "reason": "after_sales", "length": 3, "min_length": 10, "max_length": 900},
+        {"problem": "too_long", "reason": "after_sales", "length": 1000, "min_length": 10, "max_length": 900},
+    ],
+    "flows/media_received.html": [{"count": 1}, {"count": 3}],
+    "flows/remove_product_intro.html": [{"order": ORDER}],
+    "flows/return_refund_intro.html": [{"order": ORDER}],
+    "flows/too_many_files.html": [{"max_files": 5}],
+    "seller/agent_joined.html": [{"store_name": "Lamp & Co"}],
+    "seller/buyer_wrote.html": [{"text": "Hello"}],
+    "seller/closed_buyer.html": [{"number": 4, "store_name": "Lamp & Co", "closed_by": c} for c in ("store", "system")],
+    "seller/closed_store.html": [{"number": 4, "closed_by": c, "reason": r} for c, r in (("buyer", None), ("system", "never_used"), ("system", "silence"), ("store", None))],
+    "seller/first_response_overdue.html": [{"number": 4, "due": AT}],
+    "seller/first_response_reminder.html": [{"number": 4, "due": AT}],
+    "seller/group_linked.html": [{"store_name": "Lamp & Co"}],
+    "seller/history.html": [{"number": 4, "entries": HISTORY, "recreated": True}, {"number": 4, "entries": HISTORY[:1], "recreated": False}],
+    "seller/notify_copy.html": [{"agent": "Ann", "text": "Your parcel left"}],
+    "seller/notify_sent.html": [{"number": 4}],
+    "seller/order_card.html": [
+        {"order": ORDER},
+        {"order": Obj(**{**vars(ORDER), "open_tickets": [], "buyer_on_telegram": True})},
+        {"order": Obj(**{**vars(ORDER), "open_tickets": [], "buyer_on_telegram": False})},
+        {"order": Obj(**{**vars(ORDER), "buyer_on_telegram": True})},
+    ],
+    "seller/outreach_opened.txt": [{"created": c, "number": 4, "where": w} for c in (True, False) for w in ("topic", "card")],
+    "seller/outreach_refused.html": [
+        {"why": w, "order_number": "BG-1004", "stores": ["Lamp & Co", "Bulbs"]} for w in ("no_order", "buyer_not_on_telegram", "ambiguous_order", "other")
+    ],
+    "seller/outreach_refused.txt": [{"why": "no_order"}],
+    "seller/private_from_buyer.html": [{"number": 4}],
+    "seller/queue.html": [{"store_name": "Lamp & Co", "items": QUEUE}, {"store_name": "Lamp & Co", "items": []}],
+    "seller/rate_ask.html": [{"number": 4}],
+    "seller/rated_buyer.html": [{"stars": 4}],
+    "seller/rated_store.html": [{"number": 4, "stars": 4}],
+    "seller/rating_refused.txt": [{"why": "already_closed"}],
+    "seller/refused.html": [{"why": "already_closed"}],
+    "seller/store_header.txt": [{"store_name": "Lamp & Co"}],
+    "seller/store_header_part.txt": [{"store_name": "Lamp & Co", "part": 1, "parts": 2}],
+    "seller/ticket_card.html": [
+        {"number": 4, "reason": "after_sales", "status": "open", "order_number": "BG-1004", "items": ORDER.items,
+         "buyer_language": "en", "first_message": "The lamp flickers"},
+        {"number": 4, "reason": "contact_seller", "status": "waiting_buyer", "order_number": None, "items": [],
+         "buyer_language": "zh", "first_message": None},
+    ],
+    "seller/topic_title.txt": [{"number": 4, "reason": "after_sales", "status": "open", "due": AT}, {"number": 4, "reason": "after_sales", "status": "closed", "due": None}],
+    "seller/undelivered.html": [{"blocked": True}, {"blocked": False}],
+}
+
+# Where a new entry or field begins, and the text that may stand before it on its
+# line; anything else before it means two lines ran together.
+FIELDS = "Status|Order|Carrier|Estimated delivery|Buyer's language|Open tickets|状态|订单|承运商|预计送达|买家语言|待处理工单"
+GLUED = {
+    "a bullet": re.compile(r"[^\n]•"),
+    "a ticket number": re.compile(r"\w#\d"),
+    "a history entry": re.compile(r"[^\n](?:👤|🏪|⚙️) "),
+    "a timeline entry": re.compile(r"[^\s(（]\d\d(?: \w{3} |-\d\d )\d\d:\d\d"),
+    "a field": re.compile(rf"[^\n\s>](?:{FIELDS})[:：]"),
+    "a link": re.compile(r"[^\n]<a href"),
+    "a sentence": re.compile(r"[a-z][A-Z]|[a-z][\u4e00-\u9fff]|</code>(?:<a|\w)"),
+}
+# Button labels and menu descriptions are one line, where "订单：" is just a word.
+LINE_CHECKS_FOR_LABELS = {what for what in GLUED if what != "a field"}
+
+
+def template_names() -> list[str]:
+    root = TEMPLATES_DIR / "en"
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+def rendered_samples():
+    """(template, lang, text) for every template, language and sample context."""
+    renderer = Renderer()
+    for name in template_names():
+        if name == "seller/labels.txt":  # macros only, imported by the cards
+            continue
+        for lang in LANGUAGES:
+            for values in SAMPLES.get(name, [{}]):
+                yield name, lang, renderer.render(name, lang, **values)
+
+
+def test_every_template_renders_with_its_samples():
+    assert sum(1 for _ in rendered_samples()) > 2 * len(SAMPLES)
+
+
+@pytest.mark.parametrize("name", template_names())
+def test_entries_and_fields_start_their_own_lines(name):
+    renderer = Renderer()
+    for lang in LANGUAGES:
+        for values in SAMPLES.get(name, [{}]) if name != "seller/labels.txt" else []:
+            text = renderer.render(name, lang, **values)
+            for what, pattern in GLUED.items():
+                if name.endswith(".txt") and what not in LINE_CHECKS_FOR_LABELS:
+                    continue
+                glued = pattern.search(text)
+                assert glued is None, f"{lang}/{name}: {what} runs into the text before it:\n{text}"
