@@ -157,9 +157,16 @@ def _coerce(call: _Call, field_spec: FieldSpec, value: Any, text: str) -> Any:
     return decoded if ok else text
 
 
+# Required by the reference, but read by telegram-bot-api with a plain arg(): empty is a value.
+# setWebhook with an empty (or no) url removes the webhook, as the reference says.
+_EMPTY_ALLOWED = {("setwebhook", "url")}
+
+
 def _check_required(call: _Call) -> None:
     for field_spec in call.method.fields:
         if not field_spec.required or call.arg(field_spec.name) or field_spec.name in call.files:
+            continue
+        if (call.lname, field_spec.name) in _EMPTY_ALLOWED:
             continue
         if field_spec.name in call.checked.params and call.checked.params[field_spec.name] not in ("", None):
             continue
@@ -286,6 +293,58 @@ def _delete_message(call: _Call) -> None:
         raise bad_request("message identifier is not specified")
 
 
+# Client::get_message_ids reads at most this many for deleteMessages, copyMessages and forwardMessages.
+MAX_MESSAGE_IDS = 100
+_MESSAGE_ID_LISTS = {"deletemessages", "copymessages", "forwardmessages"}
+# td's get_chat_action_type names, as Client::get_chat_action reads them.
+CHAT_ACTIONS = frozenset({
+    "cancel", "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice", "record_audio",
+    "upload_audio", "upload_document", "choose_sticker", "pick_up_location", "find_location",
+    "record_video_note", "upload_video_note",
+})
+
+
+def _message_ids(call: _Call) -> None:
+    """The id list as Client::get_message_ids reads it, refused before the chat is looked up.
+
+    "too many message identifiers specified" and "message identifiers are not
+    specified" are quoted by bot authors; the element wordings follow the same
+    getter and are not confirmed.
+    """
+    if call.lname not in _MESSAGE_ID_LISTS:
+        return
+    text = call.arg("message_ids")
+    ids = call.checked.params.get("message_ids") if text else []
+    if isinstance(ids, str):
+        raise bad_request("can't parse message_ids JSON object")
+    if not isinstance(ids, list):
+        raise bad_request("expected an Array of message identifiers")
+    if len(ids) > MAX_MESSAGE_IDS:
+        raise bad_request("too many message identifiers specified")
+    numbers = []
+    for value in ids:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise bad_request("message identifier must be a Number")
+        if isinstance(value, str):
+            if not is_clean_int(value):
+                raise bad_request("can't parse message identifier as a Number")
+            value = int(value)
+        if isinstance(value, float) and not value.is_integer():
+            raise bad_request("can't parse message identifier as a Number")
+        if value <= 0:
+            raise bad_request("invalid message identifier specified")
+        numbers.append(int(value))
+    if not numbers:
+        raise bad_request("message identifiers are not specified")
+    call.checked.params["message_ids"] = numbers
+
+
+def _chat_action(call: _Call) -> None:
+    if call.lname == "sendchataction" and call.arg("action") not in CHAT_ACTIONS:
+        # Client::process_send_chat_action_query, before the chat.
+        raise bad_request("wrong parameter action in request")
+
+
 def _chat_id(call: _Call) -> None:
     field_spec = call.method.field("chat_id")
     if field_spec is None:
@@ -367,6 +426,8 @@ _RULES = (
     _reply_markup,
     _message_identifier,
     _delete_message,
+    _message_ids,
+    _chat_action,
     _chat_id,
     _topic_name,
     _callback_answer,

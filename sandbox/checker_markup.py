@@ -73,6 +73,7 @@ def check_reply_markup(spec: Spec, value: Any, violations: list[str]) -> dict[st
             raise bad_request(f'field "{bool_field}" must be of type Boolean')
     violations.extend(shape_violations(spec, kind, markup, "reply_markup"))
     if kind == "InlineKeyboardMarkup":
+        _check_inline_buttons_in_td(markup)
         _check_callback_data(markup)
     return markup
 
@@ -129,9 +130,43 @@ def _check_inline_button(button: Any, violations: list[str]) -> None:
             f"reply_markup: button {button.get('text')!r} has several actions {present}; "
             f"Telegram uses only {present[0]}"
         )
-    if present[0] == "url" and not checked_link(str(button["url"])):
-        # Telegram's servers refuse such a link (wording quoted by bot authors).
-        raise bad_request("BUTTON_URL_INVALID")
+
+
+# A scheme td's parse_url rejects outright ("javascript:", "ftp://"), before any host check.
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+_LINK_SCHEMES = {"http", "https", "tg", "ton"}
+
+
+def _check_inline_buttons_in_td(markup: dict) -> None:
+    """What td's get_inline_keyboard_button refuses once the Bot API has read every button.
+
+    td says "Inline keyboard button ..."; the Bot API lower-cases the first
+    letter ("inline keyboard button URL 'http://localhost/' is invalid: Wrong
+    HTTP URL", as bot authors quote it).
+    """
+    for row in markup["inline_keyboard"]:
+        for button in row:
+            if str(button["text"]) == "":
+                raise bad_request("inline keyboard button text must be non-empty")
+            url = button.get("url")
+            if url in (None, "") or _first_action(button) != "url":
+                continue
+            url = str(url)
+            scheme = _SCHEME.match(url)
+            if scheme and scheme.group(1).lower() not in _LINK_SCHEMES and (
+                url[scheme.end():].startswith("//") or scheme.group(1).lower() in ("javascript", "vbscript", "data")
+            ):
+                raise bad_request(f"inline keyboard button URL '{url}' is invalid: Unsupported URL protocol")
+            if not checked_link(url):
+                # Telegram's servers refuse such a link (wording quoted by bot authors).
+                raise bad_request("BUTTON_URL_INVALID")
+
+
+def _first_action(button: dict) -> str | None:
+    for action in _BUTTON_ACTIONS:
+        if action in button and not (action in ("url", "callback_data") and str(button[action]) == ""):
+            return action
+    return None
 
 
 def _check_callback_data(markup: dict) -> None:

@@ -93,12 +93,12 @@ def _state_handlers(step: Step, with_specs: Callable) -> list[BaseHandler]:
         ],
         Step.MEDIA: [
             MessageHandler(media, steps.take_media),
-            CallbackQueryHandler(steps.media_done, pattern=rf"^{steps.FLOW_PREFIX}:done:?"),
+            CallbackQueryHandler(with_specs(steps.media_done), pattern=rf"^{steps.FLOW_PREFIX}:done:?"),
             MessageHandler(~filters.COMMAND, steps.want_media),
         ],
         Step.CONFIRM: [
             CallbackQueryHandler(steps.submit, pattern=rf"^{steps.FLOW_PREFIX}:send"),
-            MessageHandler(~filters.COMMAND, steps.want_button),
+            MessageHandler(~filters.COMMAND, with_specs(steps.want_button)),
         ],
     }[step]
 
@@ -133,8 +133,8 @@ def _conversation(name: str, spec: FlowSpec, begin, with_specs, states: type[Int
         entry_points=[CallbackQueryHandler(begin, pattern=rf"^{views.REASON_PREFIX}:{spec.reason.value}:")],
         states={state: _state_handlers(Step(state.value), with_specs) for state in states},
         fallbacks=[
-            CommandHandler("cancel", steps.quit_flow),
-            CallbackQueryHandler(steps.quit_flow, pattern=rf"^{steps.FLOW_PREFIX}:quit"),
+            CommandHandler("cancel", with_specs(steps.quit_flow)),
+            CallbackQueryHandler(with_specs(steps.quit_flow), pattern=rf"^{steps.FLOW_PREFIX}:quit"),
             *leaving_commands(),
             MessageHandler(filters.COMMAND, other_command),
         ],

@@ -39,16 +39,31 @@ class Step(IntEnum):
 
 
 @dataclass(frozen=True)
+class ConfirmWording:
+    """The templates that word a flow's last step: its two buttons, the reminder to press one, and leaving."""
+
+    send: str = "flows/button_send.txt"
+    quit: str = "flows/button_quit.txt"
+    reminder: str = "flows/want_button.html"
+    left: str = "flows/left.html"
+
+
+@dataclass(frozen=True)
 class FlowSpec:
     reason: TicketReason
     min_length: int = 2  # shorter descriptions are re-asked ("address too short")
     takes_media: bool = False
     picks_cancel_reason: bool = False
     cancel_reasons: tuple[str, ...] = field(default=())
+    wording: ConfirmWording = field(default=ConfirmWording())
 
 
 def _flow_button(context: AftersalesContext, lang: str, label: str, action: str, *args: object) -> InlineKeyboardButton:
-    return InlineKeyboardButton(context.render(f"flows/button_{label}.txt", lang), callback_data=callbacks.encode(FLOW_PREFIX, action, *args))
+    return _button(context, lang, f"flows/button_{label}.txt", action, *args)
+
+
+def _button(context: AftersalesContext, lang: str, template: str, action: str, *args: object) -> InlineKeyboardButton:
+    return InlineKeyboardButton(context.render(template, lang), callback_data=callbacks.encode(FLOW_PREFIX, action, *args))
 
 
 def draft(context: AftersalesContext) -> dict:
@@ -143,7 +158,7 @@ async def take_description(update: Update, context: AftersalesContext, specs: di
     if spec.takes_media:
         await ask_for_media(context, message.chat.id, lang)
         return Step.MEDIA
-    return await ask_to_confirm(context, message.chat.id, lang)
+    return await ask_to_confirm(context, spec, message.chat.id, lang)
 
 
 def rest_of_a_long_text(context: AftersalesContext, message: Message) -> bool:
@@ -210,27 +225,31 @@ async def want_media(update: Update, context: AftersalesContext) -> int:
     return Step.MEDIA
 
 
-async def media_done(update: Update, context: AftersalesContext) -> int:
+async def media_done(update: Update, context: AftersalesContext, specs: dict[str, FlowSpec]) -> int:
     await answer_query(update.callback_query)
-    return await ask_to_confirm(context, update.effective_chat.id, await views.buyer_language(update, context))
+    spec = _spec(context, specs)
+    if spec is None:
+        return ConversationHandler.END
+    return await ask_to_confirm(context, spec, update.effective_chat.id, await views.buyer_language(update, context))
 
 
-async def ask_to_confirm(context: AftersalesContext, chat_id: int, lang: str) -> int:
-    current = draft(context)
+async def ask_to_confirm(context: AftersalesContext, spec: FlowSpec, chat_id: int, lang: str) -> int:
+    current, wording = draft(context), spec.wording
     await context.outbox.send_message(
         chat_id,
         context.render("flows/confirm.html", lang, reason=current["reason"], text=current["text"], files=len(current["files"])),
         parse_mode="HTML",
         reply_markup=InlineKeyboardMarkup(
-            [[_flow_button(context, lang, "send", "send"), _flow_button(context, lang, "quit", "quit")]]
+            [[_button(context, lang, wording.send, "send"), _button(context, lang, wording.quit, "quit")]]
         ),
     )
     return Step.CONFIRM
 
 
-async def want_button(update: Update, context: AftersalesContext) -> int:
+async def want_button(update: Update, context: AftersalesContext, specs: dict[str, FlowSpec]) -> int:
     lang = await views.buyer_language(update, context)
-    await context.outbox.send_message(update.effective_chat.id, context.render("flows/want_button.html", lang), parse_mode="HTML")
+    wording = spec.wording if (spec := _spec(context, specs)) else ConfirmWording()
+    await context.outbox.send_message(update.effective_chat.id, context.render(wording.reminder, lang), parse_mode="HTML")
     return Step.CONFIRM
 
 
@@ -250,11 +269,12 @@ async def submit(update: Update, context: AftersalesContext) -> int:
     return ConversationHandler.END
 
 
-async def quit_flow(update: Update, context: AftersalesContext) -> int:
+async def quit_flow(update: Update, context: AftersalesContext, specs: dict[str, FlowSpec]) -> int:
     """/cancel or the Cancel button: leave the flow, nothing is sent to the seller."""
     lang = await views.buyer_language(update, context)
     if update.callback_query is not None:
         await answer_query(update.callback_query)
+    wording = spec.wording if (spec := _spec(context, specs)) else ConfirmWording()
     context.chat_data.pop(DRAFT_KEY, None)
-    await context.outbox.send_message(update.effective_chat.id, context.render("flows/left.html", lang), parse_mode="HTML")
+    await context.outbox.send_message(update.effective_chat.id, context.render(wording.left, lang), parse_mode="HTML")
     return ConversationHandler.END

@@ -170,6 +170,12 @@ async def press_language(update: Update, context: AftersalesContext) -> None:
     await context.outbox.send_message(query.message.chat.id, context.render("buyer/language_set.html", chosen), parse_mode="HTML")
 
 
+async def nothing_to_cancel(update: Update, context: AftersalesContext) -> None:
+    """/cancel outside any flow (inside one, the flow's own fallback answers it first)."""
+    lang = await views.buyer_language(update, context)
+    await context.outbox.send_message(update.effective_chat.id, context.render("buyer/nothing_to_cancel.html", lang), parse_mode="HTML")
+
+
 def command_handlers() -> list:
     """Commands and buttons; they come after the conversations (see bot.conversations.handlers)."""
     private = filters.ChatType.PRIVATE
@@ -179,6 +185,7 @@ def command_handlers() -> list:
         CommandHandler("orders", show_orders, filters=private),
         CommandHandler("help", help_command, filters=private),
         CommandHandler("language", choose_language, filters=private),
+        CommandHandler("cancel", nothing_to_cancel, filters=private),
         CallbackQueryHandler(press_order, pattern=callbacks.pattern(views.ORDER_PREFIX)),
         CallbackQueryHandler(answer_status_or_eta, pattern=rf"^{views.REASON_PREFIX}:({instant}):"),
         CallbackQueryHandler(ask_the_seller, pattern=callbacks.pattern(views.ASK_PREFIX)),

@@ -152,27 +152,38 @@ async def close_in_topic(update: Update, context: AftersalesContext) -> None:
 
 
 async def press_close(update: Update, context: AftersalesContext) -> None:
-    query = update.callback_query
+    """The card's "Close ticket": a refusal is an alert to the presser, not a message for the whole group."""
+    query, lang = update.callback_query, language_of(update)
     decoded = callbacks.decode(query.data or "")
     if decoded is None or not decoded.args or not decoded.args[0].isdigit():
-        await answer_query(query, context.render("common/stale_button.txt", language_of(update)), show_alert=True)
+        await answer_query(query, context.render("common/stale_button.txt", lang), show_alert=True)
         return
-    await answer_query(query)
-    await _close(update, context, int(decoded.args[0]))
+
+    async def alert(template: str, **values: object) -> None:
+        await answer_query(query, context.render(f"{template}.txt", lang, **values), show_alert=True)
+
+    if await _close(update, context, int(decoded.args[0]), refuse=alert):
+        await answer_query(query)
 
 
-async def _close(update: Update, context: AftersalesContext, ticket_id: int) -> None:
+async def _close(update: Update, context: AftersalesContext, ticket_id: int, *, refuse=None) -> bool:
+    """Close the ticket as this agent; a refusal goes to `refuse(template, **values)`, by default the topic."""
     lang = language_of(update)
-    message = update.effective_message
+
+    async def in_place(template: str, **values: object) -> None:
+        await answer_in_place(context, update.effective_message, context.render(f"{template}.html", lang, **values))
+
+    refuse = refuse or in_place
     try:
         closed = await close_ticket(context.uow, context.deps.clock, ticket_id, "agent", update.effective_user.id)
     except Forbidden:
-        await answer_in_place(context, message, context.render("seller/not_agent.html", lang))
-        return
+        await refuse("seller/not_agent")
+        return False
     except Refused as refusal:
-        await answer_in_place(context, message, context.render("seller/refused.html", lang, why=refusal.why))
-        return
+        await refuse("seller/refused", why=refusal.why)
+        return False
     await deliver_notices(Desk.of(context), closed.notices)
+    return True
 
 
 async def show_group_queue(update: Update, context: AftersalesContext) -> None:

@@ -69,10 +69,12 @@ async def copy_message(call: Call) -> dict[str, Any]:
 async def copy_messages(call: Call) -> list[dict[str, Any]]:
     source = _source(call)
     chat, thread_id = target(call, counts=len(call.get("message_ids") or []) or 1)
+    message_ids = list(call.get("message_ids") or [])
+    check_increasing(message_ids)
     copied = []
     media_groups: dict[str, str] = {}
     # Missing ids are skipped, as telegram-bot-api's check_messages(allow_empty) does.
-    for message_id in sorted(call.get("message_ids") or []):
+    for message_id in message_ids:
         original = source.messages.get(message_id)
         if original is None or original.forum_topic_created is not None:
             continue
@@ -84,6 +86,12 @@ async def copy_messages(call: Call) -> list[dict[str, Any]]:
             overrides.update(caption=None, entities=[] if original.file else original.entities)
         copied.append({"message_id": _copy(call, chat, thread_id, original, **overrides).message_id})
     return copied
+
+
+def check_increasing(message_ids: list) -> None:
+    """td's forwardMessages (which copyMessages and forwardMessages use), once both chats are known."""
+    if any(not later > earlier for earlier, later in zip(message_ids, message_ids[1:])):
+        raise bad_request("message identifiers must be in a strictly increasing order")
 
 
 async def forward_message(call: Call) -> dict[str, Any]:

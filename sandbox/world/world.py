@@ -96,6 +96,9 @@ class World:
             group_id=-(10**12) - next(self._group_ids),
             title=title,
             is_forum=is_forum,
+            # In a forum, thread 1 is the General topic (message 1 opened the group), so a
+            # created topic, named by the id of its creation message, is 2 or later.
+            next_message_id=2 if is_forum else 1,
             member_ids=list(member_ids),
             bot_rights={bot_id: {**DEFAULT_ADMIN_RIGHTS, **(admin_rights or {})} for bot_id in admin_bot_ids},
         )
@@ -142,10 +145,9 @@ class World:
         never talked to; such a chat is not stored.
         """
         if isinstance(chat_id, str) and chat_id.startswith("@"):
-            chat_id = next(
-                (person.id for person in self.people.values() if person.username and "@" + person.username == chat_id),
-                None,
-            )
+            # Telegram resolves @username only for public groups and channels (and bots);
+            # a person's username, and every group in the sandbox (none is public), is "chat not found".
+            raise bad_request("chat not found")
         try:
             chat_id = int(chat_id)
         except (TypeError, ValueError):

@@ -138,6 +138,7 @@ SAMPLES: dict[str, list[dict]] = {
     "seller/rated_store.html": [{"number": 4, "stars": 4}],
     "seller/rating_refused.txt": [{"why": "already_closed"}],
     "seller/refused.html": [{"why": "already_closed"}],
+    "seller/refused.txt": [{"why": "already_closed"}, {"why": "ticket_closed"}],
     "seller/store_header.txt": [{"store_name": "Lamp & Co"}],
     "seller/store_header_part.txt": [{"store_name": "Lamp & Co", "part": 1, "parts": 2}],
     "seller/ticket_card.html": [

@@ -6,6 +6,8 @@ from __future__ import annotations
 from tests.e2e.conftest import PHOTO, bind, open_menu
 
 SEND = "📨 Send to the seller"
+SEND_CANCELLATION = "📨 Send the cancellation request"
+KEEP_ORDER = "↩️ Keep my order, discard this request"
 
 
 async def listed_tickets(buyer) -> str:
@@ -94,11 +96,11 @@ async def test_cancel_a_domestic_order_before_shipment(chat, shop, bot_app):
     await pick.press("I changed my mind")
     await buyer.expect(contains="Anything the seller should know?")
     await buyer.send("I bought a floor lamp instead")
-    media = await buyer.expect(contains="Send photos")
-    await media.press("✅ Done")
-    confirm = await buyer.expect(contains="Ready to send")
+    confirm = await buyer.expect(contains="Ready to send")  # no photos asked: a change of mind needs no proof
     assert "I changed my mind: I bought a floor lamp instead" in confirm.text  # the reason in words, not a code
-    await confirm.press(SEND)
+    assert "Send this cancellation request to the seller?" in confirm.text
+    assert confirm.buttons == [[SEND_CANCELLATION, KEEP_ORDER]]  # no "Cancel" beside a cancellation
+    await confirm.press(SEND_CANCELLATION)
     await buyer.expect(contains="Ticket #1 is open (Cancel the order, order W-1)")
     await shop.agent.expect(contains="I changed my mind: I bought a floor lamp instead")
     assert "#1 · Cancel the order · order W-1" in await listed_tickets(buyer)
@@ -114,12 +116,47 @@ async def test_cancel_a_domestic_parcel_on_its_way_is_an_interception(chat, shop
     await pick.press("Delivery is too slow")
     await buyer.expect(contains="Anything the seller should know?")
     await buyer.send("I need it before Friday")
-    media = await buyer.expect(contains="Send photos")
-    await media.press("✅ Done")
     confirm = await buyer.expect(contains="Ready to send")
-    await confirm.press(SEND)
+    await confirm.press(SEND_CANCELLATION)
     await buyer.expect(contains="Ticket #1 is open (Cancel the order, order W-2)")
     await shop.agent.expect(contains="Delivery is too slow: I need it before Friday")
+
+
+async def test_keeping_the_order_discards_the_cancellation_request(chat, shop, bot_app):
+    buyer = await chat.user("Alice", lang="en")
+    await bind(bot_app, shop, buyer, "W-1")
+    menu = await open_menu(buyer, "W-1")
+    await menu.press("Cancel the order")
+    await buyer.expect(contains="It has not shipped yet")
+    pick = await buyer.expect(contains="Why do you want to cancel?")
+    await pick.press("Ordered by mistake")
+    await buyer.expect(contains="Anything the seller should know?")
+    await buyer.send("Wrong colour picked")
+    confirm = await buyer.expect(contains="Ready to send")
+    await buyer.send("hmm")
+    await buyer.expect(contains="Please press Send the cancellation request or Keep my order above")
+    await confirm.press(KEEP_ORDER)
+    await buyer.expect(contains="your order stays as it is: no cancellation request was sent")
+    await buyer.send("/tickets")
+    await buyer.expect(contains="You have no tickets yet")
+
+
+async def test_a_cancellation_request_in_chinese(chat, shop, bot_app):
+    buyer = await chat.user("李伟", lang="zh-hans")
+    await bind(bot_app, shop, buyer, "W-1", lang="zh")
+    menu = await open_menu(buyer, "W-1")
+    await menu.press("取消订单")
+    await buyer.expect(contains="订单尚未发货")
+    pick = await buyer.expect(contains="请选择取消原因")
+    await pick.press(pick.buttons[0][0])
+    await buyer.expect(contains="还有什么需要告诉卖家的吗")
+    await buyer.send("买错了")
+    confirm = await buyer.expect(contains="即将发送")
+    assert "确认向卖家发送取消申请吗？" in confirm.text
+    assert confirm.buttons == [["📨 发送取消申请", "↩️ 保留订单，放弃此申请"]]
+    await confirm.press("📨 发送取消申请")
+    await buyer.expect(contains="工单 #1 已创建")
+    await shop.agent.expect(contains="买错了")
 
 
 async def test_return_exchange_or_refund_after_delivery(chat, shop, bot_app):
@@ -138,7 +175,7 @@ async def test_return_exchange_or_refund_after_delivery(chat, shop, bot_app):
     got = await buyer.expect(contains="Got it (1)")
     await got.press("✅ Done")
     confirm = await buyer.expect(contains="Ready to send")
-    assert "1 file(s)" in confirm.text and "Return, exchange or refund" in confirm.text
+    assert "📎 1 file\n" in confirm.text and "Return, exchange or refund" in confirm.text
     await confirm.press(SEND)
     await buyer.expect(contains="Ticket #1 is open (Return, exchange or refund, order W-5)")
     await shop.agent.expect(contains="return both for a refund")

@@ -168,10 +168,8 @@ async def test_cancelling_an_international_parcel_warns_before_submitting(chat, 
     await pick.press("Found it cheaper")
     await buyer.expect(contains="Anything the seller should know?")
     await buyer.send("Saw it for less elsewhere")
-    media = await buyer.expect(contains="Send photos")
-    await media.press("✅ Done")
     confirm = await buyer.expect(contains="Ready to send")
-    await confirm.press("📨 Send to the seller")
+    await confirm.press("📨 Send the cancellation request")
     await buyer.expect(contains="Ticket #1 is open")
     await shop.agent.expect(contains="Found it cheaper: Saw it for less elsewhere")
 
@@ -190,6 +188,16 @@ async def test_cancel_and_commands_leave_a_flow(chat, shop, bot_app):
     await buyer.expect(contains="You have no tickets yet")
     await buyer.send("just chatting")  # outside any flow now
     await buyer.expect(contains="no open ticket")
+
+
+async def test_cancel_outside_a_flow_is_answered(chat, shop, bot_app):
+    buyer = await chat.user("Alice", lang="en")
+    await buyer.send("/cancel")
+    await buyer.expect(contains="There is nothing to cancel")
+    chinese = await chat.user("李伟", lang="zh-hans")
+    await chinese.send("/cancel")
+    answer = await chinese.expect(contains="当前没有可以取消的操作")
+    assert "/start" in answer.text
 
 
 # --- /tickets, free text, closing ------------------------------------------------------------
@@ -294,7 +302,7 @@ async def test_report_a_problem_with_a_document_as_proof(chat, shop, bot_app):
     await buyer.send_document(b"%PDF-1.4 receipt", "receipt.pdf")
     got = await buyer.expect(contains="Got it (1)")
     await got.press("✅ Done")
-    confirm = await buyer.expect(contains="1 file(s)")
+    confirm = await buyer.expect(contains="📎 1 file\n")
     await confirm.press("📨 Send to the seller")
     await buyer.expect(contains="Ticket #1 is open (Report a problem with the item, order W-2)")
     await shop.agent.expect(contains="cracked base")

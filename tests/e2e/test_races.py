@@ -134,6 +134,36 @@ async def test_agent_and_buyer_closing_at_once_close_it_once_and_the_buyer_is_to
     assert await messages_seen_by_colleague(mia) == ["Ticket #1 · Question for the seller", "✅ Ticket #1 is closed."]
 
 
+async def test_buyer_and_agent_closing_at_once_the_agent_is_told_by_an_alert_not_in_the_topic(shop, meeting, database_url):
+    thread = await open_in_topic(shop)
+    history = await shop.agent.client.call(
+        "GET", f"/people/{shop.agent.id}/chats/{shop.group}/messages", params={"thread_id": thread}
+    )
+    card = Msg(next(m for m in history if m["from"]["is_bot"] and "Ticket #1" in (m["text"] or "")), shop.agent)
+    await shop.buyer.send("/tickets")
+    listing = await shop.buyer.expect(contains="#1")
+    await listing.press(listing.buttons[0][0])
+    timeline = await shop.buyer.expect(contains="Where is my lamp?")
+
+    # This time the buyer's press gets there first.
+    meeting.armed = True
+    buyer_press = asyncio.ensure_future(timeline.press("✅ Close this ticket"))
+    await meeting.first_arrived()
+    agent_answer = await card.press("✅ Close ticket")
+    assert (await buyer_press)["text"] is None
+
+    # The agent's press, handled again, finds the ticket closed: an alert for the presser alone.
+    assert agent_answer["text"] == "This ticket is closed already." and agent_answer["show_alert"] is True
+    await shop.buyer.expect(contains="ticket #1 with Berlin Gadgets is closed")
+    await shop.buyer.expect(contains="Rate it from 1 to 5")
+    await shop.agent.expect(contains="Ticket #1 is closed by the buyer", chat=shop.group, thread=thread)
+    if database_url.startswith("postgresql"):
+        assert meeting.lost == 1
+    await see_the_topic_closed(shop, thread, card)
+    mia = shop.colleagues[0]
+    assert await messages_seen_by_colleague(mia) == ["Ticket #1 · Question for the seller", "✅ Ticket #1 is closed by the buyer."]
+
+
 async def messages_seen_by_colleague(colleague) -> list[str]:
     """The first lines of the bot's messages a second agent saw in the group (the topic's changes aside)."""
     seen = await colleague.skip(within=0.3)
