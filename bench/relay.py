@@ -18,7 +18,13 @@ from domain.clock import SystemClock
 from domain.enums import BindingSource, OrderStatus
 from domain.services.order_files import ItemRow, OrderRow
 from domain.services.orders import import_orders
-from domain.services.stores import add_store, create_group_link_code, invite_agent, redeem_agent_invite, redeem_group_link_code
+from domain.services.stores import (
+    add_store,
+    create_group_link_code,
+    invite_agent,
+    redeem_agent_invite,
+    redeem_group_link_code,
+)
 from domain.services.tickets import open_ticket
 from domain.storage.engine import create_engine
 from domain.storage.uow import UnitOfWorkFactory

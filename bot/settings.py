@@ -140,7 +140,7 @@ class Settings(BaseSettings):
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"must be an https:// URL (got {_shorten(url)!r})")
         try:
-            parts.port
+            _ = parts.port  # reading the port is what validates it
         except ValueError:
             raise ValueError(f"has an invalid port (got {_shorten(url)!r})") from None
         return url

@@ -19,7 +19,7 @@ only ever shortens a deadline the seller was promised.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -112,7 +112,7 @@ def _start_of_local_day(day: date, zone: ZoneInfo) -> datetime:
     # fold=0 picks the first 00:00 when midnight repeats; when midnight is
     # skipped (Havana, Santiago) it maps to the instant of the jump, which is
     # the first instant of that local day.
-    return datetime.combine(day, time(0), tzinfo=zone).astimezone(timezone.utc)
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 
 
 def _is_working_day(day: date, code: str, subdivision: str | None) -> bool:

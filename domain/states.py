@@ -13,18 +13,30 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from domain.enums import (
-    CancellationStatus as C,
-    FlagStatus as F,
-    OfferStatus as OF,
-    OrderStatus as O,
-    RequestStatus as R,
-    ReshipmentStatus as RS,
-    TicketStatus as T,
-)
 from sqlalchemy import update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from domain.enums import (
+    CancellationStatus as C,
+)
+from domain.enums import (
+    FlagStatus as F,
+)
+from domain.enums import (
+    OfferStatus as OF,
+)
+from domain.enums import (
+    OrderStatus as O,
+)
+from domain.enums import (
+    RequestStatus as R,
+)
+from domain.enums import (
+    ReshipmentStatus as RS,
+)
+from domain.enums import (
+    TicketStatus as T,
+)
 from domain.errors import ConcurrentChange, IllegalTransition
 from domain.models import AfterSalesRequest, Cancellation, ModerationFlag, Offer, Order, Reshipment, Ticket
 

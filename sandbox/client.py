@@ -24,7 +24,6 @@ from typing import Any
 
 import aiohttp
 
-
 # A 1×1 lossless WEBP: enough of a sticker file for the sandbox.
 STICKER_WEBP = base64.b64decode("UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==")
 

@@ -79,6 +79,6 @@ class WebhookDelivery:
                     return None
                 # telegram-bot-api's wording in getWebhookInfo.last_error_message.
                 return f"Wrong response from the webhook: {response.status} {response.reason}"
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+        except (TimeoutError, aiohttp.ClientError, OSError) as error:
             # Unconfirmed wording: Telegram reports connection failures in its own words.
             return f"Connection failed: {error.__class__.__name__}"

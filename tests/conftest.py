@@ -20,7 +20,7 @@ import os
 import secrets
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ from sandbox.server import SandboxServer
 
 POSTGRES_ENV = "AFTERSALES_TEST_POSTGRES_URL"
 # A Monday, so working-day arithmetic in tests starts from an ordinary week.
-CLOCK_START = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+CLOCK_START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -208,7 +208,7 @@ def test_file_url_is_derived_from_the_api_url(monkeypatch, api_url, file_url):
 def test_file_url_refuses_an_api_url_not_ending_in_bot():
     unchecked = Settings.model_construct(telegram_api_url="http://127.0.0.1:8081/api")
     with pytest.raises(ValueError, match="AFTERSALES_TELEGRAM_API_URL must end in /bot"):
-        unchecked.telegram_file_url
+        _ = unchecked.telegram_file_url
 
 
 class TestWebhookMode:

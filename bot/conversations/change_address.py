@@ -10,7 +10,6 @@ from bot.conversations.flow_builder import flow_conversation
 from bot.conversations.steps import FlowSpec, Step
 from domain.enums import TicketReason
 
-
 SPEC = FlowSpec(TicketReason.CHANGE_ADDRESS, min_length=15, takes_media=False)
 
 

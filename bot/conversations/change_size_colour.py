@@ -10,7 +10,6 @@ from bot.conversations.flow_builder import flow_conversation
 from bot.conversations.steps import FlowSpec, Step
 from domain.enums import TicketReason
 
-
 SPEC = FlowSpec(TicketReason.CHANGE_SIZE_COLOUR, min_length=3, takes_media=False)
 
 

@@ -10,7 +10,6 @@ from bot.conversations.flow_builder import flow_conversation
 from bot.conversations.steps import FlowSpec, Step
 from domain.enums import TicketReason
 
-
 SPEC = FlowSpec(TicketReason.RETURN_REFUND, min_length=10, takes_media=True)
 
 

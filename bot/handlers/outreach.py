@@ -15,8 +15,8 @@ from bot.handlers import buyer
 from bot.handlers.common import answer_query
 from bot.handlers.group import answer_in_place
 from bot.relay.desk import Desk
-from bot.relay.notices import tell_store
 from bot.relay.long_texts import utf16_len
+from bot.relay.notices import tell_store
 from bot.relay.outgoing import send_agent_reply
 from domain.errors import DomainError
 from domain.models import Ticket

@@ -14,7 +14,13 @@ from bot.relay import Desk, deliver_ticket_notices, relay_buyer_message
 from bot.relay.outgoing import forward_to_store
 from domain.errors import DomainError
 from domain.results import Viewer
-from domain.services.albums import ALBUM_WAIT, album_ticket, hold_for_routing, record_buyer_album_part, release_for_routing
+from domain.services.albums import (
+    ALBUM_WAIT,
+    album_ticket,
+    hold_for_routing,
+    record_buyer_album_part,
+    release_for_routing,
+)
 from domain.services.refusals import Refused
 from domain.services.relay import record_buyer_message, route_free_text
 from domain.services.tickets import buyer_tickets, close_ticket, ticket_timeline

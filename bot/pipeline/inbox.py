@@ -11,7 +11,6 @@ from domain.clock import Clock
 from domain.storage.repositories.pipeline import PARKED, PENDING, InboxRepository
 from domain.storage.uow import UnitOfWorkFactory
 
-
 # Receives update_id → (received_at, payload) of updates about to be committed for handling.
 OfferHook = Callable[[dict[int, tuple[datetime, dict[str, Any]]]], object]
 

@@ -44,7 +44,15 @@ from bot.pipeline.answers import CallbackAnswers
 from bot.pipeline.feeder import TableFeeder
 from bot.pipeline.internal import InternalUpdate, from_payload
 from bot.pipeline.lookups import LookupNeeded, run_lookup
-from bot.pipeline.outbox import Apology, CallbackAnswer, Outbox, UpdateAttempt, current_attempt, enter_attempt, leave_attempt
+from bot.pipeline.outbox import (
+    Apology,
+    CallbackAnswer,
+    Outbox,
+    UpdateAttempt,
+    current_attempt,
+    enter_attempt,
+    leave_attempt,
+)
 from domain.clock import Clock
 from domain.storage.conflicts import is_conflict
 from domain.storage.repositories.pipeline import InboxRepository

@@ -30,11 +30,11 @@ from telegram import Bot
 from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.warnings import PTBUserWarning
 
-from bot.pipeline.ratelimit import SendLimiter
 from bot.pipeline.feeder import TableFeeder
+from bot.pipeline.ratelimit import SendLimiter
 from domain.clock import Clock
-from domain.storage.conflicts import is_conflict
 from domain.models import OutboxMessage
+from domain.storage.conflicts import is_conflict
 from domain.storage.repositories.pipeline import OutboxSendingRepository
 from domain.storage.uow import UnitOfWork, UnitOfWorkFactory
 

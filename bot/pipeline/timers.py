@@ -26,8 +26,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from domain.clock import Clock
 from domain.enums import DeadlineKind
-from domain.storage.conflicts import is_conflict
 from domain.models import Deadline
+from domain.storage.conflicts import is_conflict
 from domain.storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from domain.storage.engine import READ_ONLY
-
 from domain.storage.repositories import (
     AuditRepository,
     DeadlineRepository,

@@ -10,9 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox.errors import bad_request
-
 from sandbox.checker import CheckedRequest, Upload, check_request, check_result
+from sandbox.errors import bad_request
 
 __all__ = ["CheckedRequest", "Upload", "check_request", "check_result", "read_raw"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 from bot.relay.long_texts import utf16_len, with_header
@@ -22,7 +22,7 @@ def test_the_agents_formatting_moves_under_the_header_in_utf16_units():
 
 def test_topic_titles_show_status_number_reason_and_deadline_in_both_languages():
     renderer = Renderer()
-    due = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+    due = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
     values = dict(status="waiting_seller", number=7, reason="change_address", due=due)
     assert renderer.render("seller/topic_title.txt", "en", **values) == "🟡 #7 Change address · ⏰ 23 Nov 12:00"
     assert renderer.render("seller/topic_title.txt", "zh", **values) == "🟡 #7 更改地址 · ⏰ 11月23日 12:00"
@@ -32,7 +32,7 @@ def test_topic_titles_show_status_number_reason_and_deadline_in_both_languages()
 
 def test_every_title_fits_telegrams_limit():
     renderer = Renderer()
-    due = datetime(2026, 12, 31, 23, 59, tzinfo=timezone.utc)
+    due = datetime(2026, 12, 31, 23, 59, tzinfo=UTC)
     for lang in ("en", "zh"):
         for reason in ("remove_product", "change_size_colour", "contact_seller", "return_refund"):
             title = renderer.render("seller/topic_title.txt", lang, status="waiting_buyer", number=99999, reason=reason, due=due)
@@ -43,7 +43,7 @@ def test_the_queue_says_what_each_ticket_waits_for():
     renderer = Renderer()
     item = SimpleNamespace(
         overdue=True, priority=10, number=3, reason="after_sales", order_number="W-1",
-        waiting_for="seller_first_response", due_at=datetime(2026, 11, 23, 9, 30, tzinfo=timezone.utc),
+        waiting_for="seller_first_response", due_at=datetime(2026, 11, 23, 9, 30, tzinfo=UTC),
     )
     text = renderer.render("seller/queue.html", "en", store_name="A & B", items=[item])
     assert "A &amp; B" in text

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, insert, select
 from sqlalchemy import update as sql_update
@@ -97,7 +97,7 @@ async def main(token: str, api_url: str, database_url: str) -> None:
     async with application:
         await application.start()
         await pipeline.start()
-        print("ready", datetime.now(timezone.utc).isoformat(), flush=True)
+        print("ready", datetime.now(UTC).isoformat(), flush=True)
         await stop.wait()
         await pipeline.stop()
         await application.stop()

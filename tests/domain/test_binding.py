@@ -6,7 +6,8 @@ import re
 from datetime import timedelta
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.errors import InvalidCode, InvalidInput
 from domain.services.binding import (

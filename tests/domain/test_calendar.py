@@ -2,7 +2,7 @@
 PRODUCT.md's rule: the day of the event never counts, and "the end of the
 Nth working day" is local midnight at the start of the following day."""
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -18,7 +18,7 @@ from domain.calendar import (
     working_days_after,
 )
 
-UTC = timezone.utc
+UTC = UTC
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -1,18 +1,18 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from domain.clock import Clock, FakeClock, SystemClock, to_utc
 
-START = datetime(2025, 3, 28, 12, 0, tzinfo=timezone.utc)
+START = datetime(2025, 3, 28, 12, 0, tzinfo=UTC)
 
 
 def test_system_clock_returns_aware_utc_now():
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     now = SystemClock().now()
-    after = datetime.now(timezone.utc)
-    assert now.tzinfo is timezone.utc
+    after = datetime.now(UTC)
+    assert now.tzinfo is UTC
     assert before <= now <= after
 
 
@@ -30,8 +30,8 @@ def test_fake_clock_stands_still():
 def test_fake_clock_converts_an_aware_start_to_utc():
     berlin_noon = datetime(2025, 7, 1, 12, 0, tzinfo=ZoneInfo("Europe/Berlin"))
     now = FakeClock(berlin_noon).now()
-    assert now.tzinfo is timezone.utc
-    assert now == datetime(2025, 7, 1, 10, 0, tzinfo=timezone.utc)
+    assert now.tzinfo is UTC
+    assert now == datetime(2025, 7, 1, 10, 0, tzinfo=UTC)
 
 
 def test_fake_clock_rejects_a_naive_start():
@@ -46,7 +46,7 @@ def test_advance_by_keywords_and_by_timedelta():
     expected = START + timedelta(days=1, hours=2, minutes=30, seconds=1)
     assert clock.advance(days=1, seconds=1) == expected
     assert clock.now() == expected
-    assert clock.now().tzinfo is timezone.utc
+    assert clock.now().tzinfo is UTC
 
 
 def test_advance_by_zero_keeps_the_time():
@@ -84,11 +84,11 @@ def test_set_jumps_either_way():
 def test_set_converts_to_utc_and_rejects_naive():
     clock = FakeClock(START)
     clock.set(datetime(2025, 1, 1, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
-    assert clock.now() == datetime(2025, 1, 1, 1, 0, tzinfo=timezone.utc)
-    assert clock.now().tzinfo is timezone.utc
+    assert clock.now() == datetime(2025, 1, 1, 1, 0, tzinfo=UTC)
+    assert clock.now().tzinfo is UTC
     with pytest.raises(ValueError, match="timezone-aware"):
         clock.set(datetime(2025, 1, 1))
-    assert clock.now() == datetime(2025, 1, 1, 1, 0, tzinfo=timezone.utc)
+    assert clock.now() == datetime(2025, 1, 1, 1, 0, tzinfo=UTC)
 
 
 def test_to_utc_rejects_non_datetimes():

@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from domain.enums import TicketPriority, TicketReason as R
+from domain.enums import TicketPriority
+from domain.enums import TicketReason as R
 from domain.errors import NotFound
 from domain.services.queue import store_queue
 from domain.services.relay import record_agent_message

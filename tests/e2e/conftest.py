@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -59,7 +59,7 @@ async def running_bot(sandbox: SandboxServer, bot_token: str, database_url: str)
         _env_file=None,
     )
     engine = create_engine(settings.database_url)
-    clock = FakeClock(start=datetime(2026, 11, 22, 12, tzinfo=timezone.utc))
+    clock = FakeClock(start=datetime(2026, 11, 22, 12, tzinfo=UTC))
     deps = Deps(settings=settings, clock=clock, renderer=default_renderer(), uow_factory=UnitOfWorkFactory(engine))
     application = build_application(deps)
     # The production update path: poller → inbox → runner → outbox → sender.

@@ -21,7 +21,13 @@ from domain.enums import BindingSource, OrderStatus
 from domain.services.order_files import OrderRow
 from domain.services.orders import import_orders
 from domain.services.relay import find_by_copy, record_buyer_message, route_free_text
-from domain.services.stores import add_store, create_group_link_code, invite_agent, redeem_agent_invite, redeem_group_link_code
+from domain.services.stores import (
+    add_store,
+    create_group_link_code,
+    invite_agent,
+    redeem_agent_invite,
+    redeem_group_link_code,
+)
 from domain.services.tickets import open_ticket
 from tests.e2e.conftest import order_row
 

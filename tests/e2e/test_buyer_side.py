@@ -369,8 +369,9 @@ async def test_another_reason_mid_flow_ends_the_first_flow(chat, shop, bot_app):
     await buyer.expect(contains="Ticket #1 is open")
     await shop.agent.expect(contains="The blue one, size M")
     async with bot_app.deps.uow_factory() as uow:
-        from domain.models import ConversationDraft
         from sqlalchemy import select
+
+        from domain.models import ConversationDraft
 
         assert (await uow.session.scalars(select(ConversationDraft))).all() == []  # neither flow left a draft
     await buyer.send("Still there?")  # no flow catches this any more: it goes to the ticket

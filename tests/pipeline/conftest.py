@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -72,7 +72,7 @@ async def bot_factory(
         database_url=database_url,
         _env_file=None,
     )
-    clock = FakeClock(datetime(2026, 11, 22, 12, tzinfo=timezone.utc))
+    clock = FakeClock(datetime(2026, 11, 22, 12, tzinfo=UTC))
     bots: list[RunningBot] = []
 
     def factory(handlers: Sequence[Any] = (), **pipeline_options: Any) -> RunningBot:

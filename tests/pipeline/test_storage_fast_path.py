@@ -9,7 +9,7 @@ runner what it stored; the sender marks rows sent in batches.
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -133,7 +133,7 @@ async def test_the_inbox_offers_what_it_stores_with_the_stored_received_at(uow_f
 
 
 async def test_marking_several_rows_sent_at_once_skips_rows_already_marked(uow_factory):
-    now = datetime(2026, 11, 22, 12, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 22, 12, tzinfo=UTC)
     async with uow_factory() as uow:
         rows = [OutboxMessage(chat_id=5, method="sendMessage", payload={"chat_id": 5, "text": str(n)}, created_at=now,
                               next_attempt_at=now, attempts=0) for n in range(3)]

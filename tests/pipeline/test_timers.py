@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from sqlalchemy import func, select
+
 from bot.pipeline.outbox import Outbox
 from bot.pipeline.timers import (
     CONFLICT_RETRY_DELAY,
@@ -16,7 +18,6 @@ from bot.pipeline.timers import (
 from domain.enums import DeadlineKind
 from domain.errors import ConcurrentChange
 from domain.models import Deadline, OutboxMessage
-from sqlalchemy import func, select
 
 
 async def schedule(uow_factory, clock, subject_id: int, due_in: timedelta, kind=DeadlineKind.AUTO_CLOSE) -> int:

@@ -19,7 +19,6 @@ from domain.models import (
 )
 from domain.storage.repositories.base import Repository
 
-
 # Neither fired nor cancelled: the one definition of a live deadline, `uq_deadlines_one_live`'s too.
 # A parked one is live: it keeps the subject's place, so rescheduling or cancelling replaces it.
 _LIVE = (Deadline.fired_at.is_(None), Deadline.cancelled_at.is_(None))
