@@ -54,7 +54,7 @@ from bot.pipeline.outbox import (
     leave_attempt,
 )
 from domain.clock import Clock
-from domain.storage.conflicts import is_conflict
+from domain.storage.conflicts import CONFLICT_RETRIES, is_conflict
 from domain.storage.repositories.pipeline import InboxRepository
 from domain.storage.uow import UnitOfWorkFactory
 
@@ -63,8 +63,6 @@ log = logging.getLogger(__name__)
 RollbackHook = Callable[[Application, UnitOfWorkFactory, object], Awaitable[None]]
 
 DEFAULT_RETRY_DELAYS = (0.5, 2.0, 8.0)
-# A lost compare-and-set is retried this many times at once (jittered) before it counts as a failure.
-CONFLICT_RETRIES = 5
 # More look-ups than this for one update is a handler asking in a loop.
 MAX_LOOKUPS = 8
 # Payloads kept from intake for a backlog this long (a burst of 1,000 must fit; ~2 KB each).

@@ -34,7 +34,7 @@ from bot.pipeline.feeder import TableFeeder
 from bot.pipeline.ratelimit import SendLimiter
 from domain.clock import Clock
 from domain.models import OutboxMessage
-from domain.storage.conflicts import is_conflict
+from domain.storage.conflicts import CONFLICT_RETRIES, is_conflict
 from domain.storage.repositories.pipeline import OutboxSendingRepository
 from domain.storage.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -48,8 +48,6 @@ ResultHook = Callable[[UnitOfWork, OutboxMessage, Any], Awaitable[object]]
 FailureHook = Callable[[UnitOfWork, OutboxMessage, str], Awaitable[object]]
 
 DEFAULT_NETWORK_RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0)
-# A hook that lost a compare-and-set runs again on fresh data this many times.
-CONFLICT_RETRIES = 5
 
 
 class OutboxSender(TableFeeder):

@@ -27,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from domain.clock import Clock
 from domain.enums import DeadlineKind
 from domain.models import Deadline
-from domain.storage.conflicts import is_conflict
+from domain.storage.conflicts import CONFLICT_RETRIES, is_conflict
 from domain.storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -39,9 +39,8 @@ DEFAULT_MAX_ATTEMPTS = 5
 # with 5 tries, one that always fails is parked about a quarter of an hour after it fell due.
 FIRST_RETRY_DELAY = timedelta(minutes=1)
 MAX_RETRY_DELAY = timedelta(minutes=30)
-# A lost compare-and-set is not the handler's fault: fired again at once this many times,
+# A lost compare-and-set is not the handler's fault: fired again at once (CONFLICT_RETRIES times),
 # then counted as a try like any failure, with a short pause (fresh data will likely do).
-CONFLICT_RETRIES = 5
 CONFLICT_RETRY_DELAY = timedelta(seconds=1)
 
 

@@ -14,6 +14,10 @@ from sqlalchemy.exc import DBAPIError
 
 from domain.errors import Conflict
 
+# How often a unit of work that lost a race is run again at once, before it counts as a failed try
+# (the update runner, the sender's hooks and the timer sweeper alike).
+CONFLICT_RETRIES = 5
+
 # unique_violation, serialization_failure, deadlock_detected
 _RACE_SQLSTATES = frozenset({"23505", "40001", "40P01"})
 

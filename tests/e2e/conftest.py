@@ -173,3 +173,14 @@ async def open_menu(buyer: Person, number: str):
     orders = await buyer.expect()
     await orders.press(next(b for row in orders.buttons for b in row if number in b))
     return await buyer.expect(contains=f"{number}")
+
+
+async def ask_to_cancel(buyer: Person, menu, *, notice: str, reason: str, details: str):
+    """"Cancel the order" from the order's menu: what cancelling means, a reason, details; the summary to send."""
+    await menu.press("Cancel the order")
+    await buyer.expect(contains=notice)
+    pick = await buyer.expect(contains="Why do you want to cancel?")
+    await pick.press(reason)
+    await buyer.expect(contains="Anything the seller should know?")
+    await buyer.send(details)
+    return await buyer.expect(contains="Ready to send")

@@ -3,7 +3,7 @@ a sticker, a photo or a text longer than Telegram lets one message be."""
 
 from __future__ import annotations
 
-from tests.e2e.conftest import PHOTO, bind, open_menu
+from tests.e2e.conftest import PHOTO, ask_to_cancel, bind, open_menu
 
 SEND = "📨 Send to the seller"
 SEND_CANCELLATION = "📨 Send the cancellation request"
@@ -110,13 +110,9 @@ async def test_cancel_a_domestic_parcel_on_its_way_is_an_interception(chat, shop
     buyer = await chat.user("Alice", lang="en")
     await bind(bot_app, shop, buyer, "W-2")
     menu = await open_menu(buyer, "W-2")
-    await menu.press("Cancel the order")
-    await buyer.expect(contains="the seller will try to stop the parcel. You are refunded only if that succeeds")
-    pick = await buyer.expect(contains="Why do you want to cancel?")
-    await pick.press("Delivery is too slow")
-    await buyer.expect(contains="Anything the seller should know?")
-    await buyer.send("I need it before Friday")
-    confirm = await buyer.expect(contains="Ready to send")
+    confirm = await ask_to_cancel(
+        buyer, menu, notice="the seller will try to stop the parcel. You are refunded only if that succeeds", reason="Delivery is too slow", details="I need it before Friday"
+    )
     await confirm.press(SEND_CANCELLATION)
     await buyer.expect(contains="Ticket #1 is open (Cancel the order, order W-2)")
     await shop.agent.expect(contains="Delivery is too slow: I need it before Friday")
@@ -126,13 +122,9 @@ async def test_keeping_the_order_discards_the_cancellation_request(chat, shop, b
     buyer = await chat.user("Alice", lang="en")
     await bind(bot_app, shop, buyer, "W-1")
     menu = await open_menu(buyer, "W-1")
-    await menu.press("Cancel the order")
-    await buyer.expect(contains="It has not shipped yet")
-    pick = await buyer.expect(contains="Why do you want to cancel?")
-    await pick.press("Ordered by mistake")
-    await buyer.expect(contains="Anything the seller should know?")
-    await buyer.send("Wrong colour picked")
-    confirm = await buyer.expect(contains="Ready to send")
+    confirm = await ask_to_cancel(
+        buyer, menu, notice="It has not shipped yet", reason="Ordered by mistake", details="Wrong colour picked"
+    )
     await buyer.send("hmm")
     await buyer.expect(contains="Please press Send the cancellation request or Keep my order above")
     await confirm.press(KEEP_ORDER)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from domain.services.binding import make_order_link_token
-from tests.e2e.conftest import PHOTO, bind, open_menu
+from tests.e2e.conftest import PHOTO, ask_to_cancel, bind, open_menu
 
 LINK_SECRET = "a-test-secret-of-enough-bytes-0123456789"
 
@@ -162,13 +162,9 @@ async def test_cancelling_an_international_parcel_warns_before_submitting(chat, 
     buyer = await chat.user("Alice", lang="en")
     await bind(bot_app, shop, buyer, "W-3")
     menu = await open_menu(buyer, "W-3")
-    await menu.press("Cancel the order")
-    await buyer.expect(contains="will not be refunded")
-    pick = await buyer.expect(contains="Why do you want to cancel?")
-    await pick.press("Found it cheaper")
-    await buyer.expect(contains="Anything the seller should know?")
-    await buyer.send("Saw it for less elsewhere")
-    confirm = await buyer.expect(contains="Ready to send")
+    confirm = await ask_to_cancel(
+        buyer, menu, notice="will not be refunded", reason="Found it cheaper", details="Saw it for less elsewhere"
+    )
     await confirm.press("📨 Send the cancellation request")
     await buyer.expect(contains="Ticket #1 is open")
     await shop.agent.expect(contains="Found it cheaper: Saw it for less elsewhere")

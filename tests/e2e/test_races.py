@@ -105,22 +105,11 @@ async def test_two_agents_replying_at_once_both_reach_the_buyer_once(shop, meeti
 
 
 async def test_agent_and_buyer_closing_at_once_close_it_once_and_the_buyer_is_told_it_is_closed(shop, meeting, database_url):
-    thread = await open_in_topic(shop)
-    history = await shop.agent.client.call(
-        "GET", f"/people/{shop.agent.id}/chats/{shop.group}/messages", params={"thread_id": thread}
-    )
-    card = Msg(next(m for m in history if m["from"]["is_bot"] and "Ticket #1" in (m["text"] or "")), shop.agent)
-    await shop.buyer.send("/tickets")
-    listing = await shop.buyer.expect(contains="#1")
-    await listing.press(listing.buttons[0][0])
-    timeline = await shop.buyer.expect(contains="Where is my lamp?")
+    thread, card, timeline = await both_close_buttons(shop)
 
     # The agent's press reaches its status update first; the buyer's comes while it is held there.
-    meeting.armed = True
-    agent_press = asyncio.ensure_future(card.press("✅ Close ticket"))
-    await meeting.first_arrived()
-    buyer_answer = await timeline.press("✅ Close this ticket")
-    assert (await agent_press)["text"] is None
+    agent_answer, buyer_answer = await press_in_order(meeting, card, "✅ Close ticket", timeline, "✅ Close this ticket")
+    assert agent_answer["text"] is None
 
     # Handled again on fresh data, the buyer's press finds the ticket closed (not "this button is no longer valid").
     assert buyer_answer["text"] == "this ticket is closed already"
@@ -135,22 +124,11 @@ async def test_agent_and_buyer_closing_at_once_close_it_once_and_the_buyer_is_to
 
 
 async def test_buyer_and_agent_closing_at_once_the_agent_is_told_by_an_alert_not_in_the_topic(shop, meeting, database_url):
-    thread = await open_in_topic(shop)
-    history = await shop.agent.client.call(
-        "GET", f"/people/{shop.agent.id}/chats/{shop.group}/messages", params={"thread_id": thread}
-    )
-    card = Msg(next(m for m in history if m["from"]["is_bot"] and "Ticket #1" in (m["text"] or "")), shop.agent)
-    await shop.buyer.send("/tickets")
-    listing = await shop.buyer.expect(contains="#1")
-    await listing.press(listing.buttons[0][0])
-    timeline = await shop.buyer.expect(contains="Where is my lamp?")
+    thread, card, timeline = await both_close_buttons(shop)
 
     # This time the buyer's press gets there first.
-    meeting.armed = True
-    buyer_press = asyncio.ensure_future(timeline.press("✅ Close this ticket"))
-    await meeting.first_arrived()
-    agent_answer = await card.press("✅ Close ticket")
-    assert (await buyer_press)["text"] is None
+    buyer_answer, agent_answer = await press_in_order(meeting, timeline, "✅ Close this ticket", card, "✅ Close ticket")
+    assert buyer_answer["text"] is None
 
     # The agent's press, handled again, finds the ticket closed: an alert for the presser alone.
     assert agent_answer["text"] == "This ticket is closed already." and agent_answer["show_alert"] is True
@@ -162,6 +140,29 @@ async def test_buyer_and_agent_closing_at_once_the_agent_is_told_by_an_alert_not
     await see_the_topic_closed(shop, thread, card)
     mia = shop.colleagues[0]
     assert await messages_seen_by_colleague(mia) == ["Ticket #1 · Question for the seller", "✅ Ticket #1 is closed by the buyer."]
+
+
+async def both_close_buttons(shop: Shop) -> tuple[int, Msg, Msg]:
+    """A ticket in its topic; the card with the agents' close button, the buyer's timeline with theirs."""
+    thread = await open_in_topic(shop)
+    history = await shop.agent.client.call(
+        "GET", f"/people/{shop.agent.id}/chats/{shop.group}/messages", params={"thread_id": thread}
+    )
+    card = Msg(next(m for m in history if m["from"]["is_bot"] and "Ticket #1" in (m["text"] or "")), shop.agent)
+    await shop.buyer.send("/tickets")
+    listing = await shop.buyer.expect(contains="#1")
+    await listing.press(listing.buttons[0][0])
+    timeline = await shop.buyer.expect(contains="Where is my lamp?")
+    return thread, card, timeline
+
+
+async def press_in_order(meeting: Meeting, first: Msg, first_button: str, then: Msg, then_button: str):
+    """`first`'s press reaches its status update and is held there while `then`'s is made; both answers."""
+    meeting.armed = True
+    first_press = asyncio.ensure_future(first.press(first_button))
+    await meeting.first_arrived()
+    then_answer = await then.press(then_button)
+    return await first_press, then_answer
 
 
 async def messages_seen_by_colleague(colleague) -> list[str]:
