@@ -184,7 +184,7 @@ function renderSidebar() {
       myId: state.me.id,
       currentThreadId: conversation.chat && conversation.chat.id === forum.id ? conversation.threadId : undefined,
       unreadOf,
-      onOpen: (topic) => openConversation(forum, topic.thread_id, topic.thread_id === null ? null : topic),
+      onOpen: (threadId) => openTopic(forum.id, threadId),
     });
     return;
   }
@@ -193,8 +193,19 @@ function renderSidebar() {
     currentChatId: conversation.chat ? conversation.chat.id : state.forumOpen,
     unreadOf,
     filter: state.filter,
-    onOpen: openChat,
+    onOpen: (chatId) => {
+      const chat = state.chats.find((c) => c.id === chatId);
+      if (chat) openChat(chat);
+    },
   });
+}
+
+function openTopic(forumId, threadId) {
+  const forum = state.chats.find((c) => c.id === forumId);
+  if (!forum) return;
+  const topic = threadId === null ? null : (forum.topics || []).find((t) => t.thread_id === threadId);
+  if (threadId !== null && !topic) return;
+  openConversation(forum, threadId, topic);
 }
 
 function openChat(chat) {

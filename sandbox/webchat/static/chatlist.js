@@ -2,7 +2,7 @@
 // a forum's topic list.
 
 import {
-  h, svg, ICONS, avatar, avatarColor, initials, listTime, messageSnippet, personName, personaTitle, topicColor,
+  h, replaceChanged, svg, ICONS, avatar, avatarColor, initials, listTime, messageSnippet, personName, personaTitle, topicColor,
 } from "./format.js";
 
 export function renderRail(container, people, currentId, onPick) {
@@ -79,7 +79,9 @@ export function renderChatList(container, chats, { myId, currentChatId, unreadOf
       needle ? "No chats match your search." : "No chats yet. Bots and groups this person joins appear here."));
     return;
   }
-  container.replaceChildren(...shown.map((chat) => {
+  // Handlers name the chat by id: a node kept by replaceChanged must not act
+  // on the chat as it was when the node was drawn.
+  replaceChanged(container, shown.map((chat) => {
     const message = chat.last_message;
     const titleIcon = chat.is_forum ? svg(ICONS.forum, "icon title-icon")
       : chat.is_bot ? svg(ICONS.bot, "icon title-icon") : null;
@@ -89,7 +91,7 @@ export function renderChatList(container, chats, { myId, currentChatId, unreadOf
       "data-testid": "chat-item",
       "data-chat-id": chat.id,
       "aria-current": String(chat.id) === String(currentChatId) ? "true" : null,
-      onclick: () => onOpen(chat),
+      onclick: () => onOpen(chat.id),
     },
     chatAvatar(chat),
     h("span", { class: "chat-item-body" },
@@ -103,7 +105,7 @@ export function renderChatList(container, chats, { myId, currentChatId, unreadOf
 export function renderTopicList(container, chat, { myId, currentThreadId, unreadOf, onOpen }) {
   const general = { thread_id: null, name: "General", icon_color: null, is_closed: false, last_message: null };
   const topics = [general, ...(chat.topics || [])];
-  container.replaceChildren(...topics.map((topic) => {
+  replaceChanged(container, topics.map((topic) => {
     const isCurrent = (topic.thread_id ?? null) === (currentThreadId ?? null);
     const icon = topic.thread_id === null
       ? h("span", { class: "topic-icon general", "aria-hidden": "true" }, svg(ICONS.hash))
@@ -116,7 +118,7 @@ export function renderTopicList(container, chat, { myId, currentThreadId, unread
       "data-testid": "topic-item",
       "data-thread-id": topic.thread_id ?? "",
       "aria-current": isCurrent ? "true" : null,
-      onclick: () => onOpen(topic),
+      onclick: () => onOpen(topic.thread_id ?? null),
     },
     icon,
     h("span", { class: "chat-item-body" },

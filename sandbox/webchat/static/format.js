@@ -17,6 +17,18 @@ export function h(tag, attrs = {}, ...children) {
   return node;
 }
 
+// Replaces only the children that changed: a click is a mousedown and a
+// mouseup on one node, and a redraw between the two (a refresh after a new
+// message) would otherwise swallow it.
+export function replaceChanged(container, nodes) {
+  const old = [...container.children];
+  nodes.forEach((node, index) => {
+    if (index >= old.length) container.append(node);
+    else if (!old[index].isEqualNode(node)) old[index].replaceWith(node);
+  });
+  for (const surplus of old.slice(nodes.length)) surplus.remove();
+}
+
 export function appendAll(node, children) {
   for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
