@@ -10,11 +10,15 @@ from telegram.ext import Application, ContextTypes
 
 from bot.context import AftersalesApplication, AftersalesContext, Deps
 from bot.conversations import drafts
-from bot.handlers import buyer, common, group, outreach
+from bot.handlers import buyer, common, group, outreach, welcome
 
 
 def register_handlers(application: Application) -> None:
+    for handler in common.name_handlers():  # who is writing, as Telegram names them now (the store's side shows it)
+        application.add_handler(handler, group=common.NAMES_GROUP)
     group.register(application)  # seller side: support groups, agents, the relay (before the buyer's /start)
+    for handler in welcome.handlers():  # /help in groups: the moderators' or the agents'
+        application.add_handler(handler)
     for handler in outreach.handlers():  # agents writing to a buyer first
         application.add_handler(handler)
     buyer.register(application)  # buyer side: /start, orders, reason flows (durable), /tickets, free text
@@ -45,7 +49,7 @@ def build_application(deps: Deps, *, token: str | None = None) -> AftersalesAppl
         # Updates come from our own poller (bot.pipeline), which stores each
         # batch before confirming it; python-telegram-bot's Updater confirms first.
         .updater(None)
-        # One connection per concurrent handler and per send in flight, not 256 (NOTES.md).
+        # One connection per concurrent handler and per send in flight, not 256 (docs/telegram-notes.md#concurrency).
         .connection_pool_size(settings.concurrent_updates + settings.max_in_flight_sends)
     )
     application = builder.build()

@@ -9,10 +9,13 @@ topic names), so escaping them would show "&amp;" to the user.
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from babel.numbers import format_currency, get_currency_precision
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.ext import Extension
 
 # `bot/templates` is a symlink to the repository's top-level `templates/`:
@@ -29,6 +32,18 @@ def pick_language(language_code: str | None) -> str:
         return DEFAULT_LANGUAGE
     primary = language_code.lower().replace("_", "-").split("-")[0]
     return primary if primary in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def format_money(minor: int, currency: str, lang: str) -> str:
+    """An amount in minor units (cents, fen) as the reader's language writes it: "€69.98", "CN¥1,200.00"."""
+    amount = Decimal(minor).scaleb(-get_currency_precision(currency))
+    return format_currency(amount, currency, locale=lang)
+
+
+@pass_context
+def _money_filter(context, minor: int, currency: str) -> str:
+    """`{{ item.unit_price_minor | money(order.currency) }}`, in the language being rendered."""
+    return format_money(minor, currency, context["lang"])
 
 
 _TAG = re.compile(r"(\{%.*?%\}|\{\{.*?\}\}|\{#.*?#\})", re.DOTALL)
@@ -62,6 +77,21 @@ class LineBreaksAfterText(Extension):
         return "".join(pieces)
 
 
+def zone_name(at: datetime) -> str:
+    """The zone of a local time as its readers write it: CET, UTC, or UTC+7 where the zone has no abbreviation.
+
+    A deadline in the store's time shown without its zone reads as the
+    reader's own time, which the chat around it shows.
+    """
+    name = at.tzname() or "UTC"
+    if name[0] not in "+-":
+        return name
+    offset = at.utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign, minutes = ("+" if minutes >= 0 else "-"), abs(minutes)
+    return f"UTC{sign}{minutes // 60}" + (f":{minutes % 60:02d}" if minutes % 60 else "")
+
+
 class Renderer:
     def __init__(self, templates_dir: Path = TEMPLATES_DIR) -> None:
         self._env = Environment(
@@ -73,6 +103,8 @@ class Renderer:
             keep_trailing_newline=False,
             extensions=[LineBreaksAfterText],
         )
+        self._env.filters["money"] = _money_filter
+        self._env.filters["zone"] = zone_name
 
     def render(self, template: str, lang: str, /, **values: object) -> str:
         """Render `templates/<lang>/<template>`; English when a translation is missing."""

@@ -1,6 +1,6 @@
 """The store's calendar: calendar days, working days and their deadlines.
 
-PRODUCT.md, "Time":
+docs/business-rules.md#time:
 - a calendar day is 24 hours; weekends and holidays count;
 - a working day is Monday to Friday, less the public holidays of the store's
   country, in the store's time zone; "N working days after an event" ends at

@@ -30,7 +30,7 @@ class BindingSource(StrEnum):
 
 
 class OrderEventKind(StrEnum):
-    """Order problems the marketplace pushes (PRODUCT.md, "Order problems")."""
+    """Order problems the marketplace pushes (docs/business-rules.md#order-problems)."""
 
     OUT_OF_STOCK = "out_of_stock"
     SHIPMENT_OVERDUE = "shipment_overdue"
@@ -41,7 +41,7 @@ class OrderEventKind(StrEnum):
 
 
 class TicketReason(StrEnum):
-    """The nine buyer-side reasons, in the order PRODUCT.md lists them."""
+    """The nine buyer-side reasons, in the menu's order (docs/business-rules.md#ticket-reasons)."""
 
     REMOVE_PRODUCT = "remove_product"
     CHANGE_SIZE_COLOUR = "change_size_colour"
@@ -108,6 +108,7 @@ class AttachmentPurpose(StrEnum):
     SHIPPING_STATUS = "shipping_status"
     BARCODE = "barcode"
     CANCELLATION_PROOF = "cancellation_proof"
+    SELLER_EVIDENCE = "seller_evidence"  # what a seller's rejection rests on (a photo, a tracking record)
 
 
 class CopyRole(StrEnum):
@@ -145,6 +146,24 @@ class RequestStatus(StrEnum):
     REJECTED = "rejected"
     PARTIALLY_REFUNDED = "partially_refunded"
     WITHDRAWN = "withdrawn"
+    ESCALATED = "escalated"  # a rejection the buyer took to the moderators
+
+
+class RejectReason(StrEnum):
+    """Why a seller rejects a request; which fit which type: `domain.services.request_rules`."""
+
+    PHOTOS_DO_NOT_SHOW_FAULT = "photos_do_not_show_fault"
+    BUYER_DAMAGE = "buyer_damage"  # used or damaged by the buyer
+    OUTSIDE_RETURN_WINDOW = "outside_return_window"
+    BARCODE_MISMATCH = "barcode_mismatch"
+    NO_BARCODE = "no_barcode"  # the buyer gave none and was warned
+    SHIPPED_COMPLETE = "shipped_complete"  # missing items: the parcel left complete (packing photo, weight)
+    OTHER = "other"
+
+
+class EscalationOutcome(StrEnum):
+    UPHELD = "upheld"  # the rejection stands
+    OVERTURNED = "overturned"  # the request is approved
 
 
 class OfferStatus(StrEnum):
@@ -194,7 +213,7 @@ class DeadlineKind(StrEnum):
 
 
 class ModerationRule(StrEnum):
-    """PRODUCT.md's prohibited practices, plus a buyer's report."""
+    """The prohibited practices (docs/business-rules.md#moderation), plus a buyer's report."""
 
     PAYMENT_DETAILS = "payment_details"
     OFF_PLATFORM_PAYMENT = "off_platform_payment"

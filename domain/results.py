@@ -14,8 +14,8 @@ from typing import Any, Literal
 
 from domain.enums import AttachmentKind, AttachmentPurpose, TicketReason, TicketStatus
 
-Audience = Literal["buyer", "store"]
-ViewerRole = Literal["buyer", "agent"]
+Audience = Literal["buyer", "store", "moderators"]  # "moderators": the moderators' group (escalations)
+ViewerRole = Literal["buyer", "agent", "moderator"]
 
 
 @dataclass(frozen=True)
@@ -56,9 +56,17 @@ class Viewer:
 
 
 @dataclass(frozen=True)
+class TicketTag:
+    """Which ticket a store's message belongs to, told to a buyer who has several open."""
+
+    number: int
+    order_number: str | None
+
+
+@dataclass(frozen=True)
 class TicketSummary:
     ticket_id: int
-    number: int  # the buyer's own ticket number
+    number: int  # unique within its store
     store_id: int
     store_name: str
     order_id: int | None
@@ -70,3 +78,4 @@ class TicketSummary:
     updated_at: datetime
     closed_at: datetime | None
     rating: int | None
+    store_timezone: str = "UTC"  # IANA name: the store's times, as its timeline and deadlines are shown

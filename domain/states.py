@@ -64,7 +64,9 @@ REQUEST_TRANSITIONS: Mapping[R, frozenset[R]] = {
     # Accept resolves; reject, expiry or withdrawal hands the request back to the seller.
     R.OFFER_PENDING: frozenset({R.PARTIALLY_REFUNDED, R.AWAITING_SELLER, R.WITHDRAWN}),
     R.APPROVED: frozenset(),
-    R.REJECTED: frozenset(),
+    # The buyer may take a rejection to the moderators once: they uphold it or overturn it (approved).
+    R.REJECTED: frozenset({R.ESCALATED}),
+    R.ESCALATED: frozenset({R.REJECTED, R.APPROVED}),
     R.PARTIALLY_REFUNDED: frozenset(),
     R.WITHDRAWN: frozenset(),
 }

@@ -21,6 +21,7 @@ from sandbox.checker_markup import (
     check_reply_parameters,
 )
 from sandbox.checker_media import FILE_LABELS, check_album, check_single_media, resolve_file
+from sandbox.checker_reactions import check_reaction
 from sandbox.checker_result import check_result
 from sandbox.checker_text import (
     FormattedText,
@@ -159,7 +160,8 @@ def _coerce(call: _Call, field_spec: FieldSpec, value: Any, text: str) -> Any:
 
 # Required by the reference, but read by telegram-bot-api with a plain arg(): empty is a value.
 # setWebhook with an empty (or no) url removes the webhook, as the reference says.
-_EMPTY_ALLOWED = {("setwebhook", "url")}
+# setMessageReaction reads no message_id as 0: its chat is checked first, then "message to react not found".
+_EMPTY_ALLOWED = {("setwebhook", "url"), ("setmessagereaction", "message_id")}
 
 
 def _check_required(call: _Call) -> None:
@@ -339,6 +341,14 @@ def _message_ids(call: _Call) -> None:
     call.checked.params["message_ids"] = numbers
 
 
+def _reaction(call: _Call) -> None:
+    if call.lname == "setmessagereaction":
+        # Client::process_set_message_reaction_query parses the list before it looks at the chat.
+        call.checked.params["reaction"] = check_reaction(
+            call.spec, call.arg("reaction"), call.checked.params.get("reaction"), call.checked.violations
+        )
+
+
 def _chat_action(call: _Call) -> None:
     if call.lname == "sendchataction" and call.arg("action") not in CHAT_ACTIONS:
         # Client::process_send_chat_action_query, before the chat.
@@ -427,6 +437,7 @@ _RULES = (
     _message_identifier,
     _delete_message,
     _message_ids,
+    _reaction,
     _chat_action,
     _chat_id,
     _topic_name,

@@ -26,6 +26,10 @@ import aiohttp
 
 # A 1×1 lossless WEBP: enough of a sticker file for the sandbox.
 STICKER_WEBP = base64.b64decode("UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==")
+# The first bytes of an Ogg page, an MP3 frame and an MP4 box: enough of such files for the sandbox.
+VOICE_OGG = b"OggS\x00\x02" + b"\x00" * 58
+AUDIO_MP3 = b"ID3\x04\x00\x00" + b"\x00" * 58
+VIDEO_MP4 = b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 52
 
 
 class ControlError(RuntimeError):
@@ -68,6 +72,11 @@ class Msg:
         """The inline keyboard's button texts, row by row."""
         markup = self.view["reply_markup"] or {"inline_keyboard": []}
         return [[button["text"] for button in row] for row in markup["inline_keyboard"]]
+
+    @property
+    def reactions(self) -> list[str]:
+        """The reactions under it as this view shows them (emoji, or a custom emoji's id), most chosen first."""
+        return [_reaction_key(entry["type"]) for entry in self.view.get("reactions") or []]
 
     async def press(self, button: str, wait: float = 5) -> dict[str, Any] | None:
         """Press the inline button labelled `button`; the bot's callback answer, or None if it gave none."""
@@ -240,6 +249,36 @@ class Person:
         files = [(data, file_name)]
         return (await self._media("sticker", files, None, chat, thread, emoji=emoji, set_name=set_name))[0]
 
+    async def send_voice(
+        self, data: bytes = VOICE_OGG, duration: int | None = None, caption: str | None = None,
+        chat: int | None = None, thread: int | None = None,
+    ) -> Msg:
+        """A voice message (.ogg), as recorded in the app."""
+        files = [(data, "voice.ogg")]
+        return (await self._media("voice", files, caption, chat, thread, duration=_text(duration)))[0]
+
+    async def send_video_note(
+        self, data: bytes = VIDEO_MP4, duration: int | None = None, chat: int | None = None, thread: int | None = None
+    ) -> Msg:
+        """A round video message, which has no caption."""
+        files = [(data, "video_note.mp4")]
+        return (await self._media("video_note", files, None, chat, thread, duration=_text(duration)))[0]
+
+    async def send_audio(
+        self, data: bytes = AUDIO_MP3, file_name: str = "song.mp3", performer: str | None = None, title: str | None = None,
+        caption: str | None = None, chat: int | None = None, thread: int | None = None,
+    ) -> Msg:
+        """A music file, shown in the player with its performer and title."""
+        files = [(data, file_name)]
+        return (await self._media("audio", files, caption, chat, thread, performer=performer, title=title))[0]
+
+    async def send_animation(
+        self, data: bytes = VIDEO_MP4, file_name: str = "animation.mp4", caption: str | None = None,
+        chat: int | None = None, thread: int | None = None,
+    ) -> Msg:
+        """A GIF (Telegram keeps GIFs as silent MP4 videos)."""
+        return (await self._media("animation", [(data, file_name)], caption, chat, thread))[0]
+
     async def press(self, message: Msg, button: str, wait: float = 5) -> dict[str, Any] | None:
         body = {"chat_id": message.chat_id, "message_id": message.message_id, "button": button, "wait": wait}
         result = await self.client.call("POST", f"/people/{self.id}/press", json=body)
@@ -357,6 +396,42 @@ class Person:
 
         return await self._wait_for(find, timeout, f"an edit of {message!r}")
 
+    async def expect_reaction(self, message: Msg, emoji: str, timeout: float = 5) -> Msg:
+        """`message` as it looks once a reaction `emoji` is on it (it may be there already).
+
+        Reactions are no messages: a reaction nobody waited for is not unread
+        output, so a test that cares reads them here or with `reactions_on`.
+        """
+
+        def find() -> Msg | None:
+            for event in self._events:
+                if (
+                    event["type"] == "reaction"
+                    and event["chat_id"] == message.chat_id
+                    and event["message"]["message_id"] == message.message_id
+                    and emoji in Msg(event["message"], self).reactions
+                ):
+                    return Msg(event["message"], self)
+            return None
+
+        if emoji in await self.reactions_on(message):
+            return Msg(await self._view_of(message), self)
+        return await self._wait_for(find, timeout, f"a reaction {emoji} on {message!r}")
+
+    async def reactions_on(self, message: Msg) -> list[str]:
+        """The reactions on `message` now, read from the chat's history."""
+        return Msg(await self._view_of(message), self).reactions
+
+    async def _view_of(self, message: Msg) -> dict[str, Any]:
+        views = await self.client.call(
+            "GET", f"/people/{self.id}/chats/{message.chat_id}/messages",
+            params={"after_id": message.message_id - 1, "limit": 100000},
+        )
+        found = [view for view in views if view["message_id"] == message.message_id]
+        if not found:
+            raise AssertionError(f"{message!r} is no longer in the chat")
+        return found[0]
+
     async def expect_topic(
         self, contains: str | None = None, chat: int | None = None, thread: int | None = None, timeout: float = 5
     ) -> dict[str, Any]:
@@ -422,6 +497,8 @@ class Person:
             return True  # a person's own edit (or another member's) is no output of the bot
         if kind == "callback_answer":
             return event["answer"]["callback_query_id"] in self._pressed
+        if kind == "reaction":
+            return True  # a mark on a message already there, read when a test asks (expect_reaction)
         return False
 
     async def skip(self, within: float = 0) -> list[dict[str, Any]]:
@@ -474,6 +551,18 @@ def _describe(events: list[dict[str, Any]]) -> str:
     return "; ".join(phrases)
 
 
+def _text(value: int | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _reaction_key(reaction: dict[str, Any]) -> str:
+    return reaction.get("emoji") or reaction.get("custom_emoji_id") or reaction["type"]
+
+
 def _media_kind(message: dict[str, Any]) -> str:
-    kinds = [kind for kind in ("photo", "document", "video", "sticker") if message.get(kind)]
+    kinds = [
+        kind
+        for kind in ("photo", "document", "video", "sticker", "voice", "audio", "animation", "video_note")
+        if message.get(kind)
+    ]
     return f"<{kinds[0]}>" if kinds else "<no text>"

@@ -16,7 +16,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from sandbox.botapi.common import auto_entities
 from sandbox.text_parts import MESSAGE_LIMIT, client_parts
 from sandbox.world import Chat, Message, Person, WorldError
-from sandbox.world.files import sticker_mime_type
+from sandbox.world.files import CAPTIONLESS, sticker_mime_type
 from sandbox.world.render import message_view
 
 if TYPE_CHECKING:
@@ -72,15 +72,26 @@ def _int(value: Any, name: str) -> int | None:
         raise WorldError(f"{name} must be an integer, not {value!r}") from None
 
 
-def _check_sticker(uploads: list[tuple[bytes, str | None, str | None]], caption: str | None) -> None:
-    """A sticker is one message of its own: no album, no caption, a sticker file."""
-    if len(uploads) != 1:
-        raise WorldError("send one sticker at a time")
-    if caption is not None:
-        raise WorldError("a sticker has no caption")
-    _, filename, content_type = uploads[0]
-    if sticker_mime_type(filename, content_type) is None:
-        raise WorldError("a sticker is a .webp, .tgs or .webm file")
+# What a person can send from a Telegram app; the kinds named here go one to a message (no album).
+MEDIA_KINDS = ("photo", "document", "video", "audio", "animation", "voice", "video_note", "sticker")
+_ALONE = {"sticker": "sticker", "voice": "voice message", "video_note": "video message", "animation": "GIF"}
+
+
+def _check_media(kind: str, uploads: list[tuple[bytes, str | None, str | None]], caption: str | None) -> None:
+    """A sticker, voice or video message or GIF is one message of its own; stickers and video messages have no caption."""
+    if kind not in MEDIA_KINDS:
+        raise WorldError(f"kind must be one of {', '.join(MEDIA_KINDS)}")
+    if not uploads or len(uploads) > 10:
+        raise WorldError("send 1-10 file parts")
+    label = _ALONE.get(kind)
+    if label is not None and len(uploads) != 1:
+        raise WorldError(f"send one {label} at a time")
+    if caption is not None and kind in CAPTIONLESS:
+        raise WorldError(f"a {label} has no caption")
+    if kind == "sticker":
+        _, filename, content_type = uploads[0]
+        if sticker_mime_type(filename, content_type) is None:
+            raise WorldError("a sticker is a .webp, .tgs or .webm file")
 
 
 async def _end_waits(*waits: asyncio.Future[Any] | None) -> None:
@@ -277,15 +288,11 @@ class Control:
             else:
                 fields[part.name] = await part.text()
         kind = fields.get("kind", "")
-        if kind not in ("photo", "document", "video", "sticker"):
-            raise WorldError("kind must be photo, document, video or sticker")
-        if not uploads or len(uploads) > 10:
-            raise WorldError("send 1-10 file parts")
         caption = fields.get("caption") or None
         if caption is not None and len(caption) > MAX_CAPTION:
             raise WorldError(f"caption must be at most {MAX_CAPTION} characters")
-        if kind == "sticker":
-            _check_sticker(uploads, caption)
+        _check_media(kind, uploads, caption)
+        duration = _int(fields.get("duration"), "duration")
         chat = self.world.chat_for_person(person, _required(fields, "chat_id"))
         thread_id, reply_to = self._where(
             person, chat, _int(fields.get("thread_id"), "thread_id"), _int(fields.get("reply_to_message_id"), "reply_to_message_id")
@@ -301,7 +308,9 @@ class Control:
                 entities=auto_entities(text) if text else [],
                 media_kind=kind,
                 file=self.world.files.add(
-                    kind, data, filename, content_type, emoji=fields.get("emoji") or None, set_name=fields.get("set_name") or None
+                    kind, data, filename, content_type, emoji=fields.get("emoji") or None,
+                    set_name=fields.get("set_name") or None, duration=duration,
+                    performer=fields.get("performer"), title=fields.get("title"),
                 ),
                 media_group_id=group_id,
                 thread_id=thread_id,

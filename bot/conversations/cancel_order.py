@@ -10,11 +10,11 @@ from enum import IntEnum
 
 from telegram.ext import ConversationHandler
 
-from bot.conversations.flow_builder import flow_conversation
+from bot.conversations.flow_builder import Leaving, flow_conversation
 from bot.conversations.steps import ConfirmWording, FlowSpec, Step
 from domain.enums import CancellationReason, TicketReason
 
-# PRODUCT.md, "Cancellations": the domain's list, so a later cancellation request records the same codes.
+# docs/business-rules.md#cancellations: the domain's list, so a later cancellation request records the same codes.
 CANCEL_REASONS = tuple(reason.value for reason in CancellationReason)
 
 SPEC = FlowSpec(
@@ -39,5 +39,5 @@ class State(IntEnum):
     CONFIRM = Step.CONFIRM
 
 
-def build(*, persistent: bool = False) -> ConversationHandler:
-    return flow_conversation(SPEC, State, persistent=persistent)
+def build(*, leaving: Leaving, persistent: bool = False) -> ConversationHandler:
+    return flow_conversation(SPEC, State, leaving=leaving, persistent=persistent)

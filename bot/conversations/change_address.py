@@ -6,7 +6,7 @@ from enum import IntEnum
 
 from telegram.ext import ConversationHandler
 
-from bot.conversations.flow_builder import flow_conversation
+from bot.conversations.flow_builder import Leaving, flow_conversation
 from bot.conversations.steps import FlowSpec, Step
 from domain.enums import TicketReason
 
@@ -18,5 +18,5 @@ class State(IntEnum):
     CONFIRM = Step.CONFIRM
 
 
-def build(*, persistent: bool = False) -> ConversationHandler:
-    return flow_conversation(SPEC, State, persistent=persistent)
+def build(*, leaving: Leaving, persistent: bool = False) -> ConversationHandler:
+    return flow_conversation(SPEC, State, leaving=leaving, persistent=persistent)

@@ -8,6 +8,8 @@ from telegram import Update
 from telegram.ext import CommandHandler, ConversationHandler, MessageHandler, filters
 
 from bot.context import AftersalesContext
+from bot.conversations.drafts import all_handlers, make_durable
+from bot.conversations.flow_builder import Leaving, leaving_commands, other_command
 from bot.handlers import buyer_views as views
 from domain.errors import InvalidInput
 from domain.services.binding import claim_order
@@ -91,10 +93,7 @@ async def leave(update: Update, context: AftersalesContext) -> int:
     return ConversationHandler.END
 
 
-def build(*, persistent: bool = False) -> ConversationHandler:
-    from bot.conversations.drafts import all_handlers, make_durable
-    from bot.conversations.flow_builder import leaving_commands, other_command
-
+def build(*, leaving: Leaving, persistent: bool = False) -> ConversationHandler:
     words = filters.TEXT & ~filters.COMMAND
     conversation = ConversationHandler(
         entry_points=[CommandHandler("claim", ask_number, filters=filters.ChatType.PRIVATE)],
@@ -102,7 +101,7 @@ def build(*, persistent: bool = False) -> ConversationHandler:
             ClaimStep.ASK_NUMBER: [MessageHandler(words, take_number), MessageHandler(~filters.COMMAND, want_text)],
             ClaimStep.ASK_CONTACT: [MessageHandler(words, take_contact), MessageHandler(~filters.COMMAND, want_text)],
         },
-        fallbacks=[CommandHandler("cancel", leave), *leaving_commands(), MessageHandler(filters.COMMAND, other_command)],
+        fallbacks=[CommandHandler("cancel", leave), *leaving_commands(leaving), MessageHandler(filters.COMMAND, other_command)],
         name=NAME,
         allow_reentry=True,
         persistent=persistent,

@@ -26,6 +26,7 @@ from telegram import Update
 from telegram.ext import Application, ConversationHandler
 
 from bot.context import AftersalesContext
+from bot.keyboards import PENDING_KEYBOARD, remove_keyboard
 from bot.pipeline.inbox import key_text
 from bot.pipeline.internal import InternalUpdate, InternalUpdateHandler, conversation_of, store_internal
 from bot.rendering import pick_language
@@ -176,6 +177,9 @@ async def end_idle_flow(update: InternalUpdate, context: AftersalesContext) -> N
     user = await uow.users.by_telegram_id(draft.user_id)
     lang = pick_language(user.language if user is not None else None)
     await uow.session.delete(draft)
+    value = (draft.data or {}).get("value")
+    if isinstance(value, dict):  # the question it waited on loses its buttons
+        await remove_keyboard(context, value.get(PENDING_KEYBOARD))
     await context.outbox.send_message(draft.chat_id, context.render("flows/idle_ended.html", lang), parse_mode="HTML")
     chat_data = context.application.chat_data.get(draft.chat_id)
     for handler, name, data_key in durable_conversations(context.application):

@@ -10,8 +10,9 @@ says: /cancel leaves the flow; /start, /orders, /tickets, /help and
 
 from __future__ import annotations
 
+import copy
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from enum import IntEnum
 
 from sqlalchemy import select
@@ -34,9 +35,9 @@ def name_of(spec: FlowSpec) -> str:
     return f"{NAME_PREFIX}{spec.reason.value}"
 
 
-def leave_and_run(command: Callable[[Update, AftersalesContext], Awaitable[None]]):
+def leave_and_run(command: Command):
     async def run(update: Update, context: AftersalesContext) -> int:
-        context.chat_data.pop(steps.DRAFT_KEY, None)
+        await steps.drop_buttons(context, context.chat_data.pop(steps.DRAFT_KEY, None))
         await command(update, context)
         return ConversationHandler.END
 
@@ -49,17 +50,15 @@ async def other_command(update: Update, context: AftersalesContext) -> None:
     await context.outbox.send_message(update.effective_chat.id, context.render("flows/unknown_command.html", lang), parse_mode="HTML")
 
 
-def leaving_commands() -> list:
-    """Commands that end a flow (shared with the /claim conversation)."""
-    from bot.handlers import buyer, tickets
+Command = Callable[[Update, AftersalesContext], Awaitable[None]]
+# The commands that end a flow and then run (/start, /orders, ...): the buyer's handlers pass them in,
+# so the flows need not import the handlers that register them.
+Leaving = Mapping[str, Command]
 
-    return [
-        CommandHandler("start", leave_and_run(buyer.start)),
-        CommandHandler("orders", leave_and_run(buyer.show_orders)),
-        CommandHandler("tickets", leave_and_run(tickets.list_tickets)),
-        CommandHandler("help", leave_and_run(buyer.help_command)),
-        CommandHandler("language", leave_and_run(buyer.choose_language)),
-    ]
+
+def leaving_commands(leaving: Leaving) -> list:
+    """Commands that end a flow (shared with the /claim conversation)."""
+    return [CommandHandler(name, leave_and_run(command)) for name, command in leaving.items()]
 
 
 async def end_other_flows(update: Update, context: AftersalesContext, keep: str) -> None:
@@ -75,6 +74,7 @@ async def end_other_flows(update: Update, context: AftersalesContext, keep: str)
     )
     now = context.deps.clock.now()
     for row in (await context.uow.session.scalars(query)).all():
+        await steps.drop_buttons(context, copy.deepcopy((row.data or {}).get("value")))
         await context.uow.deadlines.cancel(DeadlineKind.FLOW_IDLE, DRAFT, row.id, at=now)
         await context.uow.session.delete(row)
     for handler, name, _data_key in durable_conversations(context.application):
@@ -103,7 +103,7 @@ def _state_handlers(step: Step, with_specs: Callable) -> list[BaseHandler]:
     }[step]
 
 
-def flow_conversation(spec: FlowSpec, states: type[IntEnum], *, persistent: bool = False) -> ConversationHandler:
+def flow_conversation(spec: FlowSpec, states: type[IntEnum], *, leaving: Leaving, persistent: bool = False) -> ConversationHandler:
     """The flow's ConversationHandler: its reason button starts it; `states` names the shared steps it goes through."""
     name = name_of(spec)
     flow_specs = {str(spec.reason): spec}
@@ -123,19 +123,21 @@ def flow_conversation(spec: FlowSpec, states: type[IntEnum], *, persistent: bool
     with warnings.catch_warnings():
         # per_message=False on purpose: a flow follows the buyer's chat, not one message's buttons.
         warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
-        conversation = _conversation(name, spec, begin, with_specs, states, persistent)
+        conversation = _conversation(name, spec, begin, with_specs, states, leaving, persistent)
     make_durable(name, steps.DRAFT_KEY, all_handlers(conversation))
     return conversation
 
 
-def _conversation(name: str, spec: FlowSpec, begin, with_specs, states: type[IntEnum], persistent: bool) -> ConversationHandler:
+def _conversation(
+    name: str, spec: FlowSpec, begin, with_specs, states: type[IntEnum], leaving: Leaving, persistent: bool
+) -> ConversationHandler:
     return ConversationHandler(
         entry_points=[CallbackQueryHandler(begin, pattern=rf"^{views.REASON_PREFIX}:{spec.reason.value}:")],
         states={state: _state_handlers(Step(state.value), with_specs) for state in states},
         fallbacks=[
             CommandHandler("cancel", with_specs(steps.quit_flow)),
             CallbackQueryHandler(with_specs(steps.quit_flow), pattern=rf"^{steps.FLOW_PREFIX}:quit"),
-            *leaving_commands(),
+            *leaving_commands(leaving),
             MessageHandler(filters.COMMAND, other_command),
         ],
         name=name,

@@ -14,15 +14,15 @@ from enum import IntEnum
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ConversationHandler
 
-from bot import callbacks
+from bot import callbacks, keyboards
 from bot.context import AftersalesContext
 from bot.handlers import buyer_views as views
 from bot.handlers.common import answer_query
-from bot.handlers.group import incoming_files
+from bot.relay.incoming import incoming_files
 from domain.enums import AttachmentKind, TicketReason
 from domain.models import Order
 from domain.results import IncomingFile
-from domain.services.ticket_rules import cancel_options, reason_allowed
+from domain.services.ticket_rules import cancel_options
 
 FLOW_PREFIX = "flw"  # flw:done, flw:send, flw:quit, flw:why:<cancel reason>
 MAX_DESCRIPTION = 2000  # long enough for any after-sales story, short enough for one topic message with its header
@@ -70,21 +70,43 @@ def draft(context: AftersalesContext) -> dict:
     return context.chat_data.setdefault(DRAFT_KEY, {})
 
 
+async def ask_with_buttons(context: AftersalesContext, chat_id: int, text: str, buttons: InlineKeyboardMarkup) -> None:
+    """A question with buttons; the flow's earlier question loses its buttons, so one set stands at a time."""
+    current = draft(context)
+    await keyboards.remove_keyboard(context, current.pop(keyboards.PENDING_KEYBOARD, None))
+    sent = await context.outbox.send_message(chat_id, text, parse_mode="HTML", reply_markup=buttons)
+    current[keyboards.PENDING_KEYBOARD] = sent.id
+
+
+async def close_choice(context: AftersalesContext, query, lang: str, current: dict | None = None) -> None:
+    """A flow's button was pressed: its message says what was chosen, and no other of the flow's buttons stands."""
+    await keyboards.close_keyboard(context, query, lang)
+    await drop_buttons(context, draft(context) if current is None else current, unless=query.message)
+
+
+async def drop_buttons(context: AftersalesContext, current: dict | None, *, unless=None) -> None:
+    """The flow moved on or ended: its pending question (if any) loses its buttons."""
+    if isinstance(current, dict):
+        await keyboards.remove_keyboard(context, current.pop(keyboards.PENDING_KEYBOARD, None), unless=unless)
+
+
 async def begin(update: Update, context: AftersalesContext, specs: dict[str, FlowSpec]) -> int:
     """A reason button: check the order and the rule up front, then ask the flow's first question."""
     query = update.callback_query
     lang = await views.buyer_language(update, context)
+    previous = context.chat_data.get(DRAFT_KEY)
+    if isinstance(previous, dict) and previous.get("reason") in specs:
+        # This flow again: it starts afresh (or ends), so its old question's buttons go.
+        # Another flow's draft is ended, buttons and all, by `flow_builder.end_other_flows`.
+        await drop_buttons(context, previous)
     decoded, order = await views.order_of_button(context, query)
     spec = specs.get(decoded.action) if decoded else None
     if spec is None or order is None:
         await answer_query(query, context.render("common/stale_button.txt", lang), show_alert=True)
         return ConversationHandler.END
-    verdict = reason_allowed(order, spec.reason)
-    if not verdict.allowed:
-        await answer_query(query)
-        await context.outbox.send_message(
-            query.message.chat.id, context.render("buyer/refused.html", lang, why=verdict.why), parse_mode="HTML"
-        )
+    verdict = views.reason_verdict(order, spec.reason)
+    if not verdict.allowed:  # the card is older than the order's status: only fitting reasons are shown
+        await views.refuse_reason(context, query, order, spec.reason.value, verdict.why, lang, on_card=True)
         return ConversationHandler.END
     await answer_query(query)
     context.chat_data[DRAFT_KEY] = {"reason": spec.reason.value, "order_id": order.id, "text": None, "files": []}
@@ -96,9 +118,7 @@ async def begin(update: Update, context: AftersalesContext, specs: dict[str, Flo
     )
     if spec.picks_cancel_reason:
         rows = [[_flow_button(context, lang, f"why_{why}", "why", why)] for why in spec.cancel_reasons]
-        await context.outbox.send_message(
-            chat_id, context.render("flows/pick_cancel_reason.html", lang), parse_mode="HTML", reply_markup=InlineKeyboardMarkup(rows)
-        )
+        await ask_with_buttons(context, chat_id, context.render("flows/pick_cancel_reason.html", lang), InlineKeyboardMarkup(rows))
         return Step.PICK_CANCEL_REASON
     return Step.DESCRIBE
 
@@ -125,6 +145,7 @@ async def pick_cancel_reason(update: Update, context: AftersalesContext, specs: 
         await answer_query(query, context.render("common/stale_button.txt", lang), show_alert=True)
         return Step.PICK_CANCEL_REASON
     await answer_query(query)
+    await close_choice(context, query, lang)
     draft(context)["cancel_reason"] = why
     await context.outbox.send_message(
         query.message.chat.id, context.render("flows/ask_cancel_details.html", lang), parse_mode="HTML"
@@ -187,13 +208,12 @@ async def want_text(update: Update, context: AftersalesContext) -> int:
     return Step.DESCRIBE
 
 
+def _done_button(context: AftersalesContext, lang: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[_flow_button(context, lang, "done", "done")]])
+
+
 async def ask_for_media(context: AftersalesContext, chat_id: int, lang: str) -> None:
-    await context.outbox.send_message(
-        chat_id,
-        context.render("flows/ask_media.html", lang, max_files=MAX_FILES),
-        parse_mode="HTML",
-        reply_markup=InlineKeyboardMarkup([[_flow_button(context, lang, "done", "done")]]),
-    )
+    await ask_with_buttons(context, chat_id, context.render("flows/ask_media.html", lang, max_files=MAX_FILES), _done_button(context, lang))
 
 
 async def take_media(update: Update, context: AftersalesContext) -> int:
@@ -205,23 +225,15 @@ async def take_media(update: Update, context: AftersalesContext) -> int:
         await context.outbox.send_message(message.chat.id, context.render("flows/too_many_files.html", lang, max_files=MAX_FILES), parse_mode="HTML")
         return Step.MEDIA
     files.extend([str(f.kind), f.file_id, f.file_unique_id] for f in incoming)  # JSON-friendly: the draft may be stored
-    await context.outbox.send_message(
-        message.chat.id,
-        context.render("flows/media_received.html", lang, count=len(files)),
-        parse_mode="HTML",
-        reply_markup=InlineKeyboardMarkup([[_flow_button(context, lang, "done", "done")]]),
+    await ask_with_buttons(
+        context, message.chat.id, context.render("flows/media_received.html", lang, count=len(files)), _done_button(context, lang)
     )
     return Step.MEDIA
 
 
 async def want_media(update: Update, context: AftersalesContext) -> int:
     lang = await views.buyer_language(update, context)
-    await context.outbox.send_message(
-        update.effective_chat.id,
-        context.render("flows/want_media.html", lang),
-        parse_mode="HTML",
-        reply_markup=InlineKeyboardMarkup([[_flow_button(context, lang, "done", "done")]]),
-    )
+    await ask_with_buttons(context, update.effective_chat.id, context.render("flows/want_media.html", lang), _done_button(context, lang))
     return Step.MEDIA
 
 
@@ -230,18 +242,18 @@ async def media_done(update: Update, context: AftersalesContext, specs: dict[str
     spec = _spec(context, specs)
     if spec is None:
         return ConversationHandler.END
-    return await ask_to_confirm(context, spec, update.effective_chat.id, await views.buyer_language(update, context))
+    lang = await views.buyer_language(update, context)
+    await close_choice(context, update.callback_query, lang)
+    return await ask_to_confirm(context, spec, update.effective_chat.id, lang)
 
 
 async def ask_to_confirm(context: AftersalesContext, spec: FlowSpec, chat_id: int, lang: str) -> int:
     current, wording = draft(context), spec.wording
-    await context.outbox.send_message(
+    await ask_with_buttons(
+        context,
         chat_id,
         context.render("flows/confirm.html", lang, reason=current["reason"], text=current["text"], files=len(current["files"])),
-        parse_mode="HTML",
-        reply_markup=InlineKeyboardMarkup(
-            [[_button(context, lang, wording.send, "send"), _button(context, lang, wording.quit, "quit")]]
-        ),
+        InlineKeyboardMarkup([[_button(context, lang, wording.send, "send"), _button(context, lang, wording.quit, "quit")]]),
     )
     return Step.CONFIRM
 
@@ -262,6 +274,7 @@ async def submit(update: Update, context: AftersalesContext) -> int:
         await answer_query(query, context.render("common/stale_button.txt", lang), show_alert=True)
         return ConversationHandler.END
     await answer_query(query)
+    await close_choice(context, query, lang, current)
     files = tuple(IncomingFile(AttachmentKind(kind), file_id, unique) for kind, file_id, unique in current["files"])
     await views.open_and_announce(
         context, query.message.chat.id, query.from_user.id, current["order_id"], current["reason"], lang, current["text"], files
@@ -274,6 +287,9 @@ async def quit_flow(update: Update, context: AftersalesContext, specs: dict[str,
     lang = await views.buyer_language(update, context)
     if update.callback_query is not None:
         await answer_query(update.callback_query)
+        await close_choice(context, update.callback_query, lang)
+    else:
+        await drop_buttons(context, context.chat_data.get(DRAFT_KEY))
     wording = spec.wording if (spec := _spec(context, specs)) else ConfirmWording()
     context.chat_data.pop(DRAFT_KEY, None)
     await context.outbox.send_message(update.effective_chat.id, context.render(wording.left, lang), parse_mode="HTML")

@@ -13,9 +13,10 @@ from bot.conversations import (
     report_problem,
     return_refund,
 )
+from bot.conversations.flow_builder import Leaving
 
 FLOW_MODULES = (contact_seller, change_address, change_size_colour, remove_product, cancel_order, return_refund, report_problem)
 
 
-def build_all(*, persistent: bool = False) -> list[ConversationHandler]:
-    return [module.build(persistent=persistent) for module in FLOW_MODULES]
+def build_all(*, leaving: Leaving, persistent: bool = False) -> list[ConversationHandler]:
+    return [module.build(leaving=leaving, persistent=persistent) for module in FLOW_MODULES]

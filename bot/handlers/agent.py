@@ -6,11 +6,14 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import callbacks
+from bot.commands import queue_agent_menu
 from bot.context import AftersalesContext, language_of
 from bot.handlers.common import answer_query
+from bot.relay.agent_replies import pass_on_agent_message
 from bot.relay.desk import Desk
 from bot.relay.notices import RATE_PREFIX, deliver_notices
 from bot.relay.outgoing import carry_edit
+from bot.relay.queue_view import queue_text
 from domain.errors import DomainError, InvalidCode, InvalidInput
 from domain.services.refusals import Refused
 from domain.services.relay import find_by_copy, record_edit
@@ -40,6 +43,7 @@ async def join_as_agent(update: Update, context: AftersalesContext, code: str) -
         context.render("seller/agent_joined.html", lang, store_name=store.name if store else ""),
         parse_mode="HTML",
     )
+    await queue_agent_menu(context.outbox, context.deps.renderer, user.id, lang)  # the agents' commands, from now on
 
 
 async def start_with_agent_code(update: Update, context: AftersalesContext) -> None:
@@ -47,8 +51,6 @@ async def start_with_agent_code(update: Update, context: AftersalesContext) -> N
 
 
 async def show_private_queue(update: Update, context: AftersalesContext) -> None:
-    from bot.handlers.group import queue_text
-
     lang = language_of(update)
     user = await context.uow.users.by_telegram_id(update.effective_user.id)
     stores = await context.uow.stores.stores_of_agent(user.id) if user else []
@@ -56,13 +58,12 @@ async def show_private_queue(update: Update, context: AftersalesContext) -> None
         await context.outbox.send_message(update.effective_chat.id, context.render("seller/not_agent.html", lang), parse_mode="HTML")
         return
     for store in stores:
-        await context.outbox.send_message(update.effective_chat.id, await queue_text(context, store.id, lang), parse_mode="HTML")
+        text = await queue_text(Desk.of(context), store.id, update.effective_user.id, lang)
+        await context.outbox.send_message(update.effective_chat.id, text, parse_mode="HTML")
 
 
 async def reply_to_ticket_copy(update: Update, context: AftersalesContext) -> None:
     """Private mode: an agent's reply to a ticket card or a copied buyer message answers the buyer."""
-    from bot.handlers.group import pass_on_agent_message
-
     message = update.effective_message
     ref = await find_by_copy(context.uow, message.chat_id, message.reply_to_message.message_id)
     if ref is None:
@@ -71,7 +72,7 @@ async def reply_to_ticket_copy(update: Update, context: AftersalesContext) -> No
     user = await context.uow.users.by_telegram_id(update.effective_user.id)
     if ticket is None or user is None or await context.uow.stores.agent(ticket.store_id, user.id) is None:
         return  # a buyer replying to the store's message: theirs to handle
-    await pass_on_agent_message(context, message, ticket.id)
+    await pass_on_agent_message(Desk.of(context), message, ticket.id)
     raise ApplicationHandlerStop
 
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Container
+from typing import Literal
 
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot import callbacks, keyboards
 from bot.context import AftersalesContext
+from bot.conversations import buyer_conversations
 from bot.handlers import buyer_views as views
+from bot.handlers import tickets, welcome
 from bot.handlers.common import answer_query
 from bot.persistence import DraftPersistence
 from domain.enums import TicketReason
@@ -23,12 +26,16 @@ _INSTANT = (TicketReason.ORDER_STATUS.value, TicketReason.SHIPPING_ETA.value)
 
 
 async def start(update: Update, context: AftersalesContext) -> None:
-    """Greets in the buyer's language; `/start o_<token>` first binds the linked order."""
+    """Greets in the buyer's language; `/start o_<token>` first binds the linked order.
+
+    A bare /start from an agent or moderator gets their own greeting instead."""
     user, chat_id = update.effective_user, update.effective_chat.id
     lang = await views.buyer_language(update, context)
     if context.args and context.args[0].startswith(ORDER_LINK_PREFIX):
         await bind_from_link(update, context, context.args[0], lang)
         return
+    if not context.args and await welcome.answer_staff(update, context, lang, greet=True):
+        return  # an agent or moderator: their own greeting, which covers buying too
     await context.outbox.send_message(
         chat_id,
         context.render("buyer/welcome.html", lang, first_name=user.first_name),
@@ -61,15 +68,24 @@ async def bind_from_link(update: Update, context: AftersalesContext, token: str,
     await views.send_order_menu(context, chat_id, order, lang)
 
 
-async def _order_button(update: Update, context: AftersalesContext, *, actions: Container[str] | None = None):
+async def _order_button(
+    update: Update, context: AftersalesContext, *, actions: Container[str] | None = None,
+    reason_from: Literal["card", "answer"] | None = None,
+):
     """(language, decoded button, order) of a pressed order button, the press answered; a stale one gets
-    the alert and no order."""
+    the alert and no order. `reason_from`: the button's action is a reason, pressed on the order's card or
+    on an answer; one that no longer fits the order (its status changed since) gets an alert saying why."""
     query = update.callback_query
     lang = await views.buyer_language(update, context)
     decoded, order = await views.order_of_button(context, query)
     if order is None or (actions is not None and decoded.action not in actions):
         await answer_query(query, context.render("common/stale_button.txt", lang), show_alert=True)
         return lang, decoded, None
+    if reason_from is not None:
+        verdict = views.reason_verdict(order, decoded.action)
+        if not verdict.allowed:
+            await views.refuse_reason(context, query, order, decoded.action, verdict.why, lang, on_card=reason_from == "card")
+            return lang, decoded, None
     await answer_query(query)
     return lang, decoded, order
 
@@ -83,13 +99,14 @@ async def press_order(update: Update, context: AftersalesContext) -> None:
     lang, decoded, order = await _order_button(update, context)
     if order is None:
         return
+    await keyboards.close_keyboard(context, query, lang)
     await views.send_order_menu(context, query.message.chat.id, order, lang)
 
 
 async def answer_status_or_eta(update: Update, context: AftersalesContext) -> None:
     """Reasons 4-5 answered at once from the order's data; a ticket only when data is missing."""
     query = update.callback_query
-    lang, decoded, order = await _order_button(update, context)
+    lang, decoded, order = await _order_button(update, context, reason_from="card")
     if order is None:
         return
     reason, chat_id = decoded.action, query.message.chat.id
@@ -107,9 +124,10 @@ async def answer_status_or_eta(update: Update, context: AftersalesContext) -> No
 
 async def ask_the_seller(update: Update, context: AftersalesContext) -> None:
     query = update.callback_query
-    lang, decoded, order = await _order_button(update, context, actions=_INSTANT)
+    lang, decoded, order = await _order_button(update, context, actions=_INSTANT, reason_from="answer")
     if order is None:
         return
+    await keyboards.close_keyboard(context, query, lang)
     await views.open_and_announce(context, query.message.chat.id, query.from_user.id, order.id, decoded.action, lang)
 
 
@@ -141,7 +159,10 @@ async def send_help(context: AftersalesContext, chat_id: int, lang: str) -> None
 
 
 async def help_command(update: Update, context: AftersalesContext) -> None:
-    await send_help(context, update.effective_chat.id, await views.buyer_language(update, context))
+    lang = await views.buyer_language(update, context)
+    if await welcome.answer_staff(update, context, lang, greet=False):
+        return  # an agent's or moderator's help, with a line on buying
+    await send_help(context, update.effective_chat.id, lang)
 
 
 async def choose_language(update: Update, context: AftersalesContext) -> None:
@@ -167,6 +188,7 @@ async def press_language(update: Update, context: AftersalesContext) -> None:
     )
     row.language = chosen  # a preference, no business rule: the next text is rendered in it
     await answer_query(query)
+    await keyboards.close_keyboard(context, query, chosen)
     await context.outbox.send_message(query.message.chat.id, context.render("buyer/language_set.html", chosen), parse_mode="HTML")
 
 
@@ -196,10 +218,13 @@ def command_handlers() -> list:
 
 def handlers(*, persistent: bool = False) -> list:
     """Every buyer handler in matching order: conversations, commands and buttons, then free text."""
-    from bot.conversations import buyer_conversations
-    from bot.handlers import tickets
-
-    return [*buyer_conversations(persistent=persistent), *command_handlers(), *tickets.handlers(), *tickets.free_text_handlers()]
+    leaving = {
+        "start": start, "orders": show_orders, "tickets": tickets.list_tickets, "help": help_command, "language": choose_language,
+    }
+    return [
+        *buyer_conversations(leaving=leaving, persistent=persistent),
+        *command_handlers(), *tickets.handlers(), *tickets.free_text_handlers(),
+    ]
 
 
 def register(application: Application) -> None:

@@ -6,17 +6,19 @@ next to the rendering (STYLE.md, habit 6), button texts come from templates.
 
 from __future__ import annotations
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot import callbacks
 from bot.context import AftersalesContext, language_of
+from bot.handlers.common import answer_query
+from bot.relay.announce import announce_ticket  # the seller side: a new ticket's topic or private cards
 from bot.rendering import pick_language
-from bot.topics import announce_ticket  # the seller side: a new ticket's topic or private cards
-from domain.enums import TicketReason
 from domain.models import Order
+from domain.results import Verdict
 from domain.services.binding import buyer_orders
+from domain.services.order_menu import order_menu
 from domain.services.refusals import Refused
-from domain.services.tickets import change_allowed, open_ticket
+from domain.services.tickets import open_ticket
 
 ORDER_PREFIX = "ord"  # ord:show:<order id>
 REASON_PREFIX = "rsn"  # rsn:<reason>:<order id>
@@ -76,22 +78,44 @@ async def order_of_button(context: AftersalesContext, query: CallbackQuery) -> t
     return decoded, await bound_order(context, query.from_user.id, callbacks.first_id(decoded))
 
 
-async def send_order_menu(context: AftersalesContext, chat_id: int, order: Order, lang: str) -> None:
-    """The nine reasons, saying up front whether the order can still be changed."""
+async def order_card(context: AftersalesContext, order: Order, lang: str) -> tuple[str, InlineKeyboardMarkup]:
+    """The order's card: its items, total, address and status, the lines on what no longer applies,
+    and a button for each reason that fits the order now (`order_menu` decides which)."""
     store = await context.uow.stores.get(order.store_id)
-    verdict = change_allowed(order)
+    menu = order_menu(order.status, international=order.international)
     rows = [
         [_button(context.render("buyer/reason_button.txt", lang, reason=reason.value), REASON_PREFIX, reason.value, order.id)]
-        for reason in TicketReason
+        for reason in menu.offered
     ]
-    await context.outbox.send_message(
-        chat_id,
-        context.render(
-            "buyer/order_menu.html", lang, order=order, store_name=store.name if store else "",
-            status=order.status, changes_allowed=verdict.allowed, why=verdict.why,
-        ),
-        parse_mode="HTML",
-        reply_markup=InlineKeyboardMarkup(rows),
+    text = context.render("buyer/order_menu.html", lang, order=order, store_name=store.name if store else "", menu=menu)
+    return text, InlineKeyboardMarkup(rows)
+
+
+async def send_order_menu(context: AftersalesContext, chat_id: int, order: Order, lang: str) -> None:
+    text, keyboard = await order_card(context, order, lang)
+    await context.outbox.send_message(chat_id, text, parse_mode="HTML", reply_markup=keyboard)
+
+
+def reason_verdict(order: Order, reason: str) -> Verdict:
+    """Whether the pressed reason still fits the order: the card may be older than the order's status."""
+    return order_menu(order.status, international=order.international).verdict(reason)
+
+
+async def refuse_reason(
+    context: AftersalesContext, query: CallbackQuery, order: Order, reason: str, why: str | None, lang: str, *, on_card: bool
+) -> None:
+    """A reason pressed that no longer fits the order: an alert saying why, and (`on_card`, the press came
+    from the order's card) the card brought up to date, so its buttons are the ones that still apply."""
+    message = query.message
+    refresh = on_card and isinstance(message, Message)  # an inaccessible (very old) message cannot be edited
+    alert = context.render("buyer/reason_gone.txt", lang, reason=reason, why=why or "", refreshed=refresh)
+    await answer_query(query, alert, show_alert=True)
+    if not refresh:
+        return
+    text, keyboard = await order_card(context, order, lang)
+    await context.outbox.call(
+        "editMessageText",
+        {"chat_id": message.chat.id, "message_id": message.message_id, "text": text, "parse_mode": "HTML", "reply_markup": keyboard},
     )
 
 

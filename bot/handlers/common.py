@@ -6,11 +6,12 @@ import logging
 
 from telegram import CallbackQuery, Update
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler, TypeHandler
 
 from bot.context import AftersalesContext, language_of
 from bot.pipeline.lookups import LookupNeeded
 from bot.pipeline.outbox import Apology, current_attempt
+from domain.services.people import note_names
 from domain.storage.conflicts import is_conflict
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,25 @@ async def report_error(update: object, context: AftersalesContext) -> None:
             await context.bot.send_message(update.effective_chat.id, text)
     except TelegramError:
         log.warning("could not tell the user about the failure", exc_info=True)
+
+
+async def remember_names(update: Update, context: AftersalesContext) -> None:
+    """A person writing to the bot: their first name and @username as Telegram shows them now.
+
+    The store's side names buyers by them (the ticket card, the line over each
+    copy). Only private chats: that is where buyers talk, one update at a time.
+    """
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or user.is_bot or chat is None or chat.type != "private":
+        return
+    await note_names(context.uow, user.id, user.first_name, user.username)
+
+
+NAMES_GROUP = -20  # before every other group: some stop the update (ApplicationHandlerStop)
+
+
+def name_handlers() -> list:
+    return [TypeHandler(Update, remember_names)]
 
 
 def fallback_handlers() -> list:

@@ -3,44 +3,30 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 
-from telegram import Message, Update
+from telegram import Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import callbacks, topics
+from bot import callbacks
 from bot.context import AftersalesContext, language_of
 from bot.handlers import agent
 from bot.handlers.common import answer_query
 from bot.pipeline.lookups import lookup
-from bot.relay.desk import Desk
+from bot.relay import topics
+from bot.relay.agent_replies import pass_on_agent_message
+from bot.relay.desk import Desk, answer_in_place
 from bot.relay.notices import deliver_notices
-from bot.relay.outgoing import send_agent_reply
-from bot.rendering import pick_language
-from domain.enums import AttachmentKind, CopyRole
-from domain.errors import AlreadyExists, DomainError, InvalidCode
-from domain.results import IncomingFile
-from domain.services.queue import store_queue
+from bot.relay.queue_view import queue_text
+from domain.errors import AlreadyExists, InvalidCode
 from domain.services.refusals import Forbidden, Refused
-from domain.services.relay import record_agent_message, record_copy
 from domain.services.stores import redeem_group_link_code
 from domain.services.tickets import close_ticket
 
 log = logging.getLogger(__name__)
 
 GROUP_CODE_PREFIX = "g_"
-
-
-async def answer_in_place(context: AftersalesContext, message: Message, text: str) -> None:
-    """A reply where the command was typed: the same chat and, in a forum, the same topic."""
-    await context.outbox.send_message(
-        message.chat_id,
-        text,
-        parse_mode="HTML",
-        message_thread_id=message.message_thread_id if message.is_topic_message else None,
-    )
 
 
 async def link_group(update: Update, context: AftersalesContext) -> None:
@@ -82,73 +68,39 @@ async def _bot_manages_topics(context: AftersalesContext, chat_id: int) -> bool:
     return member.status == ChatMemberStatus.ADMINISTRATOR and bool(getattr(member, "can_manage_topics", False))
 
 
-def incoming_files(message: Message) -> list[IncomingFile]:
-    """What a Telegram message carries, as the domain records it."""
-    caption = message.caption
-    if message.photo:
-        largest = message.photo[-1]
-        return [IncomingFile(AttachmentKind.PHOTO, largest.file_id, largest.file_unique_id, caption)]
-    for kind, media in (
-        (AttachmentKind.VIDEO, message.video),
-        # Before the document: Telegram sends a GIF's document too, for old clients.
-        (AttachmentKind.ANIMATION, message.animation),
-        (AttachmentKind.DOCUMENT, message.document),
-        (AttachmentKind.AUDIO, message.audio),
-        (AttachmentKind.VOICE, message.voice),
-        (AttachmentKind.VIDEO_NOTE, message.video_note),
-        (AttachmentKind.STICKER, message.sticker),
-    ):
-        if media is not None:
-            return [IncomingFile(kind, media.file_id, media.file_unique_id, caption)]
-    return []
-
-
-async def pass_on_agent_message(context: AftersalesContext, message: Message, ticket_id: int) -> bool:
-    """Record an agent's message and send it to the buyer (a `//` note stays); False if not an agent."""
-    lang = pick_language(message.from_user.language_code if message.from_user else None)
-    desk = Desk.of(context)
-    try:
-        recorded = await record_agent_message(
-            context.uow, context.deps.clock, ticket_id, message.from_user.id,
-            message.text if message.text is not None else message.caption,
-            [e.to_dict() for e in (message.entities if message.text is not None else message.caption_entities)],
-            incoming_files(message),
-        )
-    except Forbidden:
-        return False
-    except Refused as refusal:
-        await answer_in_place(context, message, context.render("seller/refused.html", lang, why=refusal.why))
-        return True
-    except DomainError:
-        await answer_in_place(context, message, context.render("seller/unsendable.html", lang))
-        return True
-    await record_copy(context.uow, context.deps.clock, recorded.message_id, message.chat_id, message.message_id,
-                      role=CopyRole.ORIGINAL, thread_id=message.message_thread_id if message.is_topic_message else None)
-    if recorded.internal:
-        return True  # an agents' note: kept on the ticket, never sent
-    await send_agent_reply(desk, recorded, message)
-    ticket = await context.uow.tickets.get(ticket_id)
-    if ticket is not None:
-        await topics.refresh_topic(desk, ticket)
-    return True
-
-
 async def agent_writes_in_topic(update: Update, context: AftersalesContext) -> None:
     message = update.effective_message
     ticket = await context.uow.tickets.by_topic(message.chat_id, message.message_thread_id)
     if ticket is None:
         return  # a topic that is no ticket's: agents talk among themselves
-    if not await pass_on_agent_message(context, message, ticket.id):
+    if not await pass_on_agent_message(Desk.of(context), message, ticket.id):
         await answer_in_place(context, message, context.render("seller/not_agent.html", language_of(update)))
 
 
 async def close_in_topic(update: Update, context: AftersalesContext) -> None:
+    """`/close` in a ticket's topic closes that ticket; `/close N` anywhere in the group closes the store's #N."""
     message = update.effective_message
-    ticket = await context.uow.tickets.by_topic(message.chat_id, message.message_thread_id) if message.is_topic_message else None
+    if context.args:
+        ticket = await _ticket_by_number(context, message.chat_id, context.args[0])
+    elif message.is_topic_message:
+        ticket = await context.uow.tickets.by_topic(message.chat_id, message.message_thread_id)
+    else:
+        ticket = None
     if ticket is None:
-        await answer_in_place(context, message, context.render("seller/close_where.html", language_of(update)))
+        await answer_in_place(
+            context, message,
+            context.render("seller/close_where.html", language_of(update), number=context.args[0] if context.args else None),
+        )
         return
     await _close(update, context, ticket.id)
+
+
+async def _ticket_by_number(context: AftersalesContext, chat_id: int, text: str):
+    number = text.removeprefix("#")
+    group = await context.uow.stores.group_by_chat(chat_id)
+    if group is None or not number.isdigit():
+        return None
+    return await context.uow.tickets.by_number(group.store_id, int(number))
 
 
 async def press_close(update: Update, context: AftersalesContext) -> None:
@@ -192,15 +144,11 @@ async def show_group_queue(update: Update, context: AftersalesContext) -> None:
     if group is None:
         await answer_in_place(context, message, context.render("seller/not_linked.html", language_of(update)))
         return
-    await answer_in_place(context, message, await queue_text(context, group.store_id, language_of(update)))
-
-
-async def queue_text(context: AftersalesContext, store_id: int, lang: str) -> str:
-    store = await context.uow.stores.get(store_id)
-    items = await store_queue(context.uow, context.deps.clock, store_id)
-    if store is not None:  # times as the store's agents read them
-        items = tuple(replace(item, due_at=topics.local_time(item.due_at, store)) for item in items)
-    return context.render("seller/queue.html", lang, store_name=store.name if store else "", items=items)
+    try:
+        text = await queue_text(Desk.of(context), group.store_id, update.effective_user.id, language_of(update))
+    except Forbidden:  # the queue is the agents' work list, not for whoever else is in the group
+        text = context.render("seller/not_agent.html", language_of(update))
+    await answer_in_place(context, message, text)
 
 
 _IN_GROUP = filters.ChatType.SUPERGROUP | filters.ChatType.GROUP

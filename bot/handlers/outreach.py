@@ -9,12 +9,13 @@ from __future__ import annotations
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot import callbacks, topics
+from bot import callbacks
 from bot.context import AftersalesContext, language_of
 from bot.handlers import buyer
 from bot.handlers.common import answer_query
-from bot.handlers.group import answer_in_place
-from bot.relay.desk import Desk
+from bot.relay import topics
+from bot.relay.announce import announce
+from bot.relay.desk import Desk, answer_in_place
 from bot.relay.long_texts import utf16_len
 from bot.relay.notices import tell_store
 from bot.relay.outgoing import send_agent_reply
@@ -100,7 +101,7 @@ async def _send(context: AftersalesContext, message: Message, ticket: Ticket, op
     desk = Desk.of(context)
     await send_agent_reply(desk, recorded, message, text_only=(text, entities))
     if opened.created:
-        await topics.announce(desk, opened)  # the new topic shows what was sent (its history)
+        await announce(desk, opened)  # the new topic shows what was sent (its history)
     else:
         await topics.refresh_topic(desk, ticket)
     await answer_in_place(context, message, context.render("seller/notify_sent.html", lang, number=ticket.number))
@@ -147,7 +148,7 @@ async def press_message_buyer(update: Update, context: AftersalesContext) -> Non
         await answer_query(query, context.render("common/stale_button.txt", lang), show_alert=True)
         return
     ticket = await context.uow.tickets.get(opened.ticket.ticket_id)
-    await topics.announce(Desk.of(context), opened)
+    await announce(Desk.of(context), opened)
     where = "topic" if (ticket.support_group_id is not None) else "card"
     await answer_query(
         query,

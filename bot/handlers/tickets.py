@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
@@ -9,11 +12,13 @@ from bot import callbacks
 from bot.context import AftersalesContext
 from bot.handlers.buyer_views import buyer_language
 from bot.handlers.common import answer_query
-from bot.handlers.group import incoming_files
+from bot.keyboards import close_keyboard
 from bot.relay import Desk, deliver_ticket_notices, relay_buyer_message
+from bot.relay.incoming import incoming_files
 from bot.relay.outgoing import forward_to_store
+from bot.relay.topics import local_time
 from domain.errors import DomainError
-from domain.results import Viewer
+from domain.results import TicketSummary, Viewer
 from domain.services.albums import (
     ALBUM_WAIT,
     album_ticket,
@@ -28,6 +33,11 @@ from domain.services.tickets import buyer_tickets, close_ticket, ticket_timeline
 TICKET_PREFIX = "btk"  # btk:view:<id>, btk:close:<id>, btk:to:<id> (send the replied-to message there)
 
 
+def several_stores(tickets: Sequence[TicketSummary]) -> bool:
+    """Numbers count per store: beside tickets of several stores the store's name tells two #1s apart."""
+    return len({ticket.store_id for ticket in tickets}) > 1
+
+
 def _button(text: str, action: str, ticket_id: int) -> InlineKeyboardButton:
     return InlineKeyboardButton(text, callback_data=callbacks.encode(TICKET_PREFIX, action, ticket_id))
 
@@ -35,10 +45,12 @@ def _button(text: str, action: str, ticket_id: int) -> InlineKeyboardButton:
 async def list_tickets(update: Update, context: AftersalesContext) -> None:
     lang = await buyer_language(update, context)
     tickets = await buyer_tickets(context.uow, update.effective_user.id)
-    rows = [[_button(context.render("buyer/ticket_button.txt", lang, ticket=t), "view", t.ticket_id)] for t in tickets]
+    several = several_stores(tickets)
+    rows = [[_button(context.render("buyer/ticket_button.txt", lang, ticket=t, several_stores=several), "view", t.ticket_id)]
+            for t in tickets]
     await context.outbox.send_message(
         update.effective_chat.id,
-        context.render("buyer/tickets.html", lang, tickets=tickets),
+        context.render("buyer/tickets.html", lang, tickets=tickets, several_stores=several),
         parse_mode="HTML",
         reply_markup=InlineKeyboardMarkup(rows) if rows else None,
     )
@@ -72,14 +84,17 @@ async def press_ticket(update: Update, context: AftersalesContext) -> None:
         await answer_query(query, context.render("common/stale_button.txt", lang), show_alert=True)
         return
     await answer_query(query)
+    await close_keyboard(context, query, lang)  # a ticket picked, closed or sent to: the choice is made
 
 
 async def show_timeline(context: AftersalesContext, chat_id: int, buyer_id: int, ticket_id: int, lang: str) -> None:
     timeline = await ticket_timeline(context.uow, ticket_id, Viewer("buyer", buyer_id))
     closable = timeline.ticket.status != "closed"
+    # The store's clock, named: the buyer's own zone is unknown to the bot, and bare times read as the reader's.
+    entries = [replace(entry, at=local_time(entry.at, timeline.ticket.store_timezone)) for entry in timeline.entries]
     await context.outbox.send_message(
         chat_id,
-        context.render("buyer/ticket_timeline.html", lang, ticket=timeline.ticket, entries=timeline.entries),
+        context.render("buyer/ticket_timeline.html", lang, ticket=timeline.ticket, entries=entries),
         parse_mode="HTML",
         reply_markup=InlineKeyboardMarkup([[_button(context.render("buyer/button_close_ticket.txt", lang), "close", ticket_id)]])
         if closable else None,
@@ -98,8 +113,10 @@ async def pass_on(context: AftersalesContext, ticket_id: int, message, lang: str
         await pass_on_album_part(context, ticket_id, message)
         return
     text = message.text if message.text is not None else message.caption
+    # Its formatting too: the topic gets it again as text under the buyer's name (bot.relay.buyer_copies).
+    entities = [e.to_dict() for e in (message.entities if message.text is not None else message.caption_entities)]
     recorded = await record_buyer_message(
-        context.uow, context.deps.clock, ticket_id, text, None, incoming_files(message),
+        context.uow, context.deps.clock, ticket_id, text, entities, incoming_files(message),
         buyer_telegram_id=message.chat.id,
     )
     await relay_buyer_message(context, ticket_id, recorded, message)
@@ -158,7 +175,9 @@ async def take_free_text(update: Update, context: AftersalesContext) -> None:
         context.uow, context.deps.clock, message.chat.id, message.media_group_id, message.message_id, message.to_dict()
     ):
         return  # one question per album: its first part's
-    rows = [[_button(context.render("buyer/ticket_button.txt", lang, ticket=t), "to", t.ticket_id)] for t in route.choices]
+    several = several_stores(route.choices)
+    rows = [[_button(context.render("buyer/ticket_button.txt", lang, ticket=t, several_stores=several), "to", t.ticket_id)]
+            for t in route.choices]
     # A reply to the buyer's message, so the pressed button finds what to pass on.
     await context.outbox.call(
         "sendMessage",

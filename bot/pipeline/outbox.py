@@ -51,6 +51,9 @@ class Outbox:
         the sent message's id), with ``on_result_args``.
         """
         chat_id = params.get("chat_id")
+        scope = params.get("scope")
+        if chat_id is None and isinstance(scope, dict):
+            chat_id = scope.get("chat_id")  # setMyCommands names its chat in the scope (one chat's menu)
         if isinstance(chat_id, bool) or not isinstance(chat_id, int):
             raise ValueError(f"an outbox call needs an integer chat_id, got {chat_id!r}")
         now = self._clock.now()

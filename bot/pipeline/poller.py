@@ -1,7 +1,7 @@
 """Our own getUpdates loop: a batch is committed to the inbox before the next call confirms it.
 
 python-telegram-bot's Updater confirms a batch (asks for the next offset)
-before any handler ran, so a bot killed in between loses it (NOTES.md). Here
+before any handler ran, so a bot killed in between loses it (docs/telegram-notes.md#update-durability). Here
 the application is built with ``.updater(None)`` and this loop stores each
 batch and commits before it asks for the batch after; Telegram redelivers
 anything not confirmed, and the inbox drops the duplicates.

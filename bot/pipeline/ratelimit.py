@@ -2,7 +2,7 @@
 
 Telegram asks bots for about 30 messages a second overall, about one a second
 per private chat (short bursts tolerated) and 20 a minute per group, topics
-included (``NOTES.md``). ``SendLimiter`` enforces all three, plus the
+included (docs/telegram-notes.md#send-limits). ``SendLimiter`` enforces all three, plus the
 ``retry_after`` of a 429, for one chat or for everything.
 
 Why two shapes of limit:

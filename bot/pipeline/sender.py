@@ -26,7 +26,16 @@ import warnings
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from telegram import Bot
+from telegram import (
+    Bot,
+    InputMedia,
+    InputMediaAnimation,
+    InputMediaAudio,
+    InputMediaDocument,
+    InputMediaPhoto,
+    InputMediaVideo,
+    MessageEntity,
+)
 from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.warnings import PTBUserWarning
 
@@ -48,6 +57,9 @@ ResultHook = Callable[[UnitOfWork, OutboxMessage, Any], Awaitable[object]]
 FailureHook = Callable[[UnitOfWork, OutboxMessage, str], Awaitable[object]]
 
 DEFAULT_NETWORK_RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0)
+# Calls whose loss harms no one (a reaction): once each network retry delay was waited once, they fail
+# (logged) rather than hold their chat's queue while the network is down.
+BEST_EFFORT_METHODS = frozenset({"setMessageReaction"})
 
 
 class OutboxSender(TableFeeder):
@@ -123,13 +135,16 @@ class OutboxSender(TableFeeder):
         while True:
             await self._limiter.acquire(row.chat_id)
             try:
-                result = await self._bot.do_api_request(row.method, api_kwargs=dict(row.payload))
+                result = await self._bot.do_api_request(row.method, api_kwargs=_api_kwargs(row.payload))
             except RetryAfter as error:
                 log.info("Telegram asks to wait %s before sending to %s", error.retry_after, row.chat_id)
                 self._limiter.retry_after(row.chat_id, error.retry_after)
                 continue
             except (TimedOut, NetworkError) as error:
                 if isinstance(error, TimedOut) or type(error) is NetworkError:
+                    if row.method in BEST_EFFORT_METHODS and network_failures >= len(self._network_retry_delays):
+                        await self._fail(row, _describe(error))
+                        return
                     # Transient: the same row again, keeping the chat's order.
                     delay = self._network_retry_delays[min(network_failures, len(self._network_retry_delays) - 1)]
                     network_failures += 1
@@ -141,6 +156,11 @@ class OutboxSender(TableFeeder):
             except TelegramError as error:
                 # Forbidden (blocked), BadRequest (thread not found, chat gone): no retry helps.
                 await self._fail(row, _describe(error))
+                return
+            except Exception as error:  # noqa: BLE001 - our bug, not Telegram's answer: sending again repeats it
+                # Left unsent, the row would be picked up and fail again at every poll, for ever.
+                log.exception("outbox row %s (%s) could not be sent", row.id, row.method)
+                await self._fail(row, f"could not be sent: {_describe(error)}")
                 return
             await self._mark_sent(row, result)
             return
@@ -257,6 +277,32 @@ class OutboxSender(TableFeeder):
         async with self._uow_factory() as uow:
             await OutboxSendingRepository(uow.session).record_attempt(row.id, _describe(error))
             await uow.commit()
+
+
+_INPUT_MEDIA: dict[str, type[InputMedia]] = {
+    "photo": InputMediaPhoto, "video": InputMediaVideo, "document": InputMediaDocument,
+    "audio": InputMediaAudio, "animation": InputMediaAnimation,
+}
+
+
+def _api_kwargs(payload: dict[str, Any]) -> dict[str, Any]:
+    """A stored call's parameters as do_api_request takes them.
+
+    python-telegram-bot reads a "media" list (sendMediaGroup) as InputMedia
+    objects, whatever the method; stored as JSON, its items are made such again.
+    """
+    kwargs = dict(payload)
+    media = kwargs.get("media")
+    if isinstance(media, list):
+        kwargs["media"] = [
+            _INPUT_MEDIA[item["type"]](
+                media=item["media"],
+                caption=item.get("caption"),
+                caption_entities=[MessageEntity.de_json(entity, None) for entity in item.get("caption_entities") or ()] or None,
+            )
+            for item in media
+        ]
+    return kwargs
 
 
 def _describe(error: BaseException) -> str:

@@ -183,7 +183,10 @@ def pipeline_for(application: AftersalesApplication, **options: Any) -> UpdatePi
     # The command menus clients show (bot.commands); a refusal is logged, not fatal.
     from bot.commands import set_command_menus
 
-    options.setdefault("on_start", lambda: set_command_menus(application.bot, deps.renderer))
+    options.setdefault(
+        "on_start",
+        lambda: set_command_menus(application.bot, deps.renderer, moderators_chat_id=deps.settings.moderators_chat_id),
+    )
     pipeline = UpdatePipeline(application, deps.uow_factory, deps.clock, **options)
     if pipeline.timers is not None:
         application.timer_wake = pipeline.timers.wake_in

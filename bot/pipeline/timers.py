@@ -1,7 +1,7 @@
 """Fires due deadlines (the ``deadlines`` table) exactly once, including those that fell due while the bot was down.
 
 Timers live in the database, not in python-telegram-bot's in-memory
-JobQueue, so a restart loses none (NOTES.md). Each due deadline is claimed
+JobQueue, so a restart loses none (docs/telegram-notes.md#timers). Each due deadline is claimed
 with a conditional UPDATE (``DeadlineRepository.claim``) in the same
 transaction as its handler's effects; if two sweepers race, one wins.
 

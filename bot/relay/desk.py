@@ -8,13 +8,15 @@ sender's unit of work. Either way the seller code below takes one `Desk`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from bot.pipeline.outbox import Outbox
 from bot.rendering import Renderer
 from domain.clock import Clock
 
 if TYPE_CHECKING:
+    from telegram import Message
+
     from bot.context import AftersalesContext
     from domain.storage.uow import UnitOfWork
 
@@ -36,3 +38,17 @@ class Desk:
 
     def render(self, template: str, lang: str, /, **values: object) -> str:
         return self.renderer.render(template, lang, **values)
+
+
+class _WithOutbox(Protocol):
+    outbox: Outbox
+
+
+async def answer_in_place(where: _WithOutbox, message: Message, text: str) -> None:
+    """A reply where the command was typed: the same chat and, in a forum, the same topic (a context or a desk)."""
+    await where.outbox.send_message(
+        message.chat_id,
+        text,
+        parse_mode="HTML",
+        message_thread_id=message.message_thread_id if message.is_topic_message else None,
+    )

@@ -12,10 +12,11 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from bot import topics
+from bot.relay import topics
 from bot.relay.desk import Desk
 from bot.relay.notices import deliver_notices
-from bot.relay.outgoing import copy_to_agents_by_ids, forward_to_store
+from bot.relay.outgoing import copy_to_agents_by_ids, copy_waiting_messages, forward_to_store
+from bot.relay.reactions import MARK_WHEN_SENT, mark_delivered
 from bot.rendering import Renderer
 from domain.clock import Clock
 from domain.enums import AuthorRole, CopyRole, DeadlineKind
@@ -58,10 +59,14 @@ class SellerHooks:
 
     async def topic_created(self, uow: UnitOfWork, row: OutboxMessage, result: Any) -> None:
         args = row.on_result_args or {}
-        await topics.on_topic_created(
-            self._desk(uow), args["ticket_id"], result["message_thread_id"], result.get("name", ""),
+        desk = self._desk(uow)
+        made = await topics.on_topic_created(
+            desk, args["ticket_id"], result["message_thread_id"], result.get("name", ""),
             recreated=bool(args.get("recreated")),
         )
+        if made is not None:  # then the buyer's messages that came meanwhile (or made it be made again)
+            ticket, group = made
+            await copy_waiting_messages(desk, ticket, group.chat_id, result["message_thread_id"])
 
     async def card_sent(self, uow: UnitOfWork, row: OutboxMessage, result: Any) -> None:
         ticket = await uow.tickets.get((row.on_result_args or {})["ticket_id"])
@@ -79,6 +84,9 @@ class SellerHooks:
                 )
             except InvalidInput:
                 log.warning("copy %s/%s not recorded: the ticket message is gone", row.chat_id, message_id)
+        if args.get(MARK_WHEN_SENT) and args.get("report_chat") is not None:
+            # The buyer has the agent's whole message now: the agent sees it on their own message.
+            await mark_delivered(self._desk(uow), args["report_chat"], args["report_reply_to"])
 
     async def send_failed(self, uow: UnitOfWork, row: OutboxMessage, error: str) -> None:
         """A reply the buyer will not get is told to the agent; a deleted topic is made again."""

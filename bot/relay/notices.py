@@ -6,7 +6,9 @@ from collections.abc import Iterable
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import callbacks, topics
+from bot import callbacks
+from bot.relay import topics
+from bot.relay.agents import agent_chats
 from bot.relay.desk import Desk
 from bot.rendering import pick_language
 from domain.models import Ticket
@@ -30,11 +32,8 @@ async def tell_store(desk: Desk, ticket: Ticket, template: str, **values: object
             group.chat_id, desk.render(template, lang, **values), parse_mode="HTML", message_thread_id=ticket.topic_id
         )
         return
-    for agent in await desk.uow.stores.agents(ticket.store_id):
-        user = await desk.uow.users.get(agent.user_id)
-        if user is not None:
-            lang = pick_language(user.language)
-            await desk.outbox.send_message(user.telegram_id, desk.render(template, lang, **values), parse_mode="HTML")
+    for agent in await agent_chats(desk, ticket.store_id):
+        await desk.outbox.send_message(agent.chat_id, desk.render(template, agent.lang, **values), parse_mode="HTML")
 
 
 async def _buyer_lang(desk: Desk, telegram_id: int) -> str:

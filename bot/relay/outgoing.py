@@ -12,12 +12,16 @@ from typing import Any
 
 from telegram import Message
 
-from bot import topics
+from bot.relay import topics
+from bot.relay.agents import agent_chats
+from bot.relay.buyer_copies import buyer_name, copy_into_topic, edit_named_copies, send_files_into_topic
 from bot.relay.desk import Desk
 from bot.relay.long_texts import CAPTION_LIMIT, TEXT_LIMIT, Header, Part, headed_parts, with_header
+from bot.relay.reactions import MARK_WHEN_SENT
 from bot.rendering import pick_language
 from domain.enums import AuthorRole, CopyRole
-from domain.models import OutboxMessage, Ticket, TicketMessage
+from domain.models import OutboxMessage, Ticket
+from domain.results import TicketTag
 from domain.services.albums import album_pending
 from domain.services.relay import CopyRef, EditResult, RecordedMessage, record_copy
 
@@ -53,81 +57,34 @@ async def forward_to_store(desk: Desk, ticket: Ticket, ticket_message_id: int, f
     await topics.refresh_topic(desk, ticket)
 
 
-async def copy_into_topic(
-    desk: Desk, ticket_message_id: int, from_chat: int, message_ids: list[int], chat_id: int, thread_id: int
-) -> None:
-    args = {"ticket_message_id": ticket_message_id, "thread_id": thread_id, "ticket_chat": chat_id}
-    if len(message_ids) == 1:
-        await desk.outbox.call(
-            "copyMessage",
-            {"chat_id": chat_id, "message_thread_id": thread_id, "from_chat_id": from_chat, "message_id": message_ids[0]},
-            on_result="copy_sent",
-            on_result_args=args,
-        )
-    else:
-        # An album stays an album: copyMessages keeps the media group together.
-        await desk.outbox.call(
-            "copyMessages",
-            {"chat_id": chat_id, "message_thread_id": thread_id, "from_chat_id": from_chat, "message_ids": sorted(message_ids)},
-            on_result="copy_sent",
-            on_result_args=args,
-        )
-
-
 async def copy_to_agents_by_ids(desk: Desk, ticket: Ticket, ticket_message_id: int, from_chat: int, ids: list[int]) -> None:
     """Private mode: each active agent gets the buyer's message; replying to it answers the buyer."""
-    for agent in await desk.uow.stores.agents(ticket.store_id):
-        user = await desk.uow.users.get(agent.user_id)
-        if user is None:
-            continue
-        lang = pick_language(user.language)
+    name, _ = await buyer_name(desk, ticket)
+    for agent in await agent_chats(desk, ticket.store_id):
         await desk.outbox.send_message(
-            user.telegram_id, desk.render("seller/private_from_buyer.html", lang, number=ticket.number), parse_mode="HTML"
+            agent.chat_id, desk.render("seller/private_from_buyer.html", agent.lang, number=ticket.number, name=name), parse_mode="HTML"
         )
         method, params = (
             ("copyMessage", {"message_id": ids[0]}) if len(ids) == 1 else ("copyMessages", {"message_ids": sorted(ids)})
         )
         await desk.outbox.call(
             method,
-            {"chat_id": user.telegram_id, "from_chat_id": from_chat, **params},
+            {"chat_id": agent.chat_id, "from_chat_id": from_chat, **params},
             on_result="copy_sent",
             on_result_args={"ticket_message_id": ticket_message_id},
         )
 
 
-_SEND_FILE = {
-    "photo": "sendPhoto", "video": "sendVideo", "document": "sendDocument", "animation": "sendAnimation",
-    "audio": "sendAudio", "voice": "sendVoice", "video_note": "sendVideoNote", "sticker": "sendSticker",
-}
-_NO_CAPTION = {"video_note", "sticker"}
-
-
-async def send_files_into_topic(desk: Desk, message: TicketMessage, chat_id: int, thread_id: int) -> None:
-    """Files a flow collected (no Telegram message to copy): sent again by their file ids."""
-    for file in message.attachments:
-        kind = str(file.kind)
-        params: dict[str, Any] = {"chat_id": chat_id, "message_thread_id": thread_id, kind: file.file_id}
-        if file.caption and kind not in _NO_CAPTION:
-            params["caption"] = file.caption[:1024]
-        await desk.outbox.call(
-            _SEND_FILE[kind], params, on_result="copy_sent",
-            on_result_args={"ticket_message_id": message.id, "thread_id": thread_id},
-        )
-
-
 async def copy_waiting_messages(desk: Desk, ticket: Ticket, chat_id: int, thread_id: int) -> None:
-    """Buyer messages not yet in this topic (they came while it was made): copied, or their files sent."""
+    """Buyer messages not yet in this topic (they came while it was made, or made it be made again): copied, or their files sent."""
     for message in await desk.uow.tickets.messages(ticket.id):
-        if message.author_role != AuthorRole.BUYER:
+        if not topics.waits_for_topic(message, chat_id):
             continue
-        if any(c.chat_id == chat_id for c in message.copies):
-            continue  # already in this group (an earlier topic's copies are in the history instead)
         if message.media_group_id is not None and await album_pending(desk.uow, message.id):
             continue  # an album still gathering its parts: its flush copies it whole
         originals = [c for c in message.copies if c.role == CopyRole.ORIGINAL]
         if not originals:
-            if message.attachments:
-                await send_files_into_topic(desk, message, chat_id, thread_id)
+            await send_files_into_topic(desk, message, chat_id, thread_id)
             continue
         await copy_into_topic(
             desk, message.id, originals[0].chat_id, [c.telegram_message_id for c in originals], chat_id, thread_id
@@ -141,9 +98,10 @@ async def relay_recorded_text(desk: Desk, ticket: Ticket, ticket_message_id: int
     if message is None or group is None or ticket.topic_id is None or not message.text:
         return
     lang = await topics.agents_language(desk, ticket.store_id)
+    name, _ = await buyer_name(desk, ticket)
     await desk.outbox.send_message(
         group.chat_id,
-        desk.render("seller/buyer_wrote.html", lang, text=message.text),
+        desk.render("seller/buyer_wrote.html", lang, text=message.text, name=name),
         parse_mode="HTML",
         message_thread_id=ticket.topic_id,
         on_result="copy_sent",
@@ -151,13 +109,16 @@ async def relay_recorded_text(desk: Desk, ticket: Ticket, ticket_message_id: int
     )
 
 
-def store_header(desk: Desk, lang: str, store_name: str) -> Header:
-    """The store's name over an agent's message; the parts of a long one are counted, so none seems missing."""
+def store_header(desk: Desk, lang: str, store_name: str, tag: TicketTag | None = None) -> Header:
+    """The store's name over an agent's message; the parts of a long one are counted, so none seems missing.
+
+    ``tag``: the ticket's number and order, for a buyer with several tickets open.
+    """
 
     def header(part: int, parts: int) -> str:
         if parts == 1:
-            return desk.render("seller/store_header.txt", lang, store_name=store_name)
-        return desk.render("seller/store_header_part.txt", lang, store_name=store_name, part=part, parts=parts)
+            return desk.render("seller/store_header.txt", lang, store_name=store_name, tag=tag)
+        return desk.render("seller/store_header_part.txt", lang, store_name=store_name, tag=tag, part=part, parts=parts)
 
     return header
 
@@ -178,7 +139,7 @@ async def send_agent_reply(
     (a command's argument); ``source`` is still where a failure is reported.
     """
     buyer_chat = recorded.buyer_telegram_id
-    header = store_header(desk, await _buyer_language(desk, buyer_chat), recorded.store_name)
+    header = store_header(desk, await _buyer_language(desk, buyer_chat), recorded.store_name, recorded.ticket_tag)
     report_to = {
         "ticket_message_id": recorded.message_id,
         "report_chat": source.chat_id,
@@ -187,7 +148,7 @@ async def send_agent_reply(
     }
     if text_only is not None or source.text is not None:
         body, body_entities = text_only or (source.text, [e.to_dict() for e in source.entities])
-        await send_parts(desk, buyer_chat, headed_parts(header, body, body_entities, first_limit=TEXT_LIMIT), report_to)
+        await send_parts(desk, buyer_chat, headed_parts(header, body, body_entities, first_limit=TEXT_LIMIT), report_to, mark_last=True)
         return
     if source.sticker is not None or source.video_note is not None:
         # These carry no caption in Telegram; the store's name is the chat the buyer is in.
@@ -195,7 +156,7 @@ async def send_agent_reply(
             "copyMessage",
             {"chat_id": buyer_chat, "from_chat_id": source.chat_id, "message_id": source.message_id},
             on_result="buyer_copy_sent",
-            on_result_args=report_to,
+            on_result_args={**report_to, MARK_WHEN_SENT: True},
         )
         return
     parts = headed_parts(header, source.caption, [e.to_dict() for e in source.caption_entities], first_limit=CAPTION_LIMIT)
@@ -209,27 +170,29 @@ async def send_agent_reply(
             "caption_entities": parts[0].entities,
         },
         on_result="buyer_copy_sent",
-        on_result_args=report_to,
+        on_result_args={**report_to, MARK_WHEN_SENT: True} if len(parts) == 1 else report_to,
     )
-    await send_parts(desk, buyer_chat, parts[1:], report_to, after=copied)
+    await send_parts(desk, buyer_chat, parts[1:], report_to, after=copied, mark_last=True)
 
 
 async def send_parts(
     desk: Desk, chat_id: int, parts: Sequence[Part], report_to: dict[str, Any], *, after: OutboxMessage | None = None,
-    **params: Any,
+    mark_last: bool = False, **params: Any,
 ) -> OutboxMessage | None:
     """Each part a message to the buyer, in order, each recorded as a copy (a reply to any part routes).
 
     A part waits for the one before: if that one fails, the rest are not
     sent as a torn-off tail, and the agent hears of it once (``SellerHooks``).
+    ``mark_last``: once the last part is sent, the agent's message gets 👌 (``bot.relay.reactions``).
     """
-    for part in parts:
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
         after = await desk.outbox.call(
             "sendMessage",
             {"chat_id": chat_id, "text": part.text, "entities": part.entities or None, **params},
             after=after,
             on_result="buyer_copy_sent",
-            on_result_args=report_to,
+            on_result_args={**report_to, MARK_WHEN_SENT: True} if mark_last and last else report_to,
         )
     return after
 
@@ -241,12 +204,22 @@ async def carry_edit(desk: Desk, edit: EditResult, edited: Message, store_name: 
     is_text = edited.text is not None
     raw_entities = [e.to_dict() for e in (edited.entities if is_text else edited.caption_entities)]
     at_buyer: dict[int, list[CopyRef]] = {}
+    in_topics: dict[tuple[int, int], list[CopyRef]] = {}
     for copy in edit.copies_to_update:
         if copy.author == AuthorRole.AGENT:
             at_buyer.setdefault(copy.chat_id, []).append(copy)
+        elif copy.thread_id is not None:
+            in_topics.setdefault((copy.chat_id, copy.thread_id), []).append(copy)  # under the buyer's name
         else:
             # A buyer's message copied as it is: the same length as the edited original, so it fits too.
             await _edit_copy(desk, copy, Part(edit.text or "", raw_entities), as_text=is_text)
+    if in_topics:
+        known, text_before = await _text_before(desk, edit)
+        for copies in in_topics.values():
+            await edit_named_copies(
+                desk, edit.ticket_id, edit.ticket_message_id, sorted(copies, key=lambda c: c.message_id), edit.text,
+                raw_entities, is_text=is_text, text_before=text_before if known else None,
+            )
     for copies in at_buyer.values():
         await _edit_parts(desk, edit, edited, sorted(copies, key=lambda c: c.message_id), raw_entities, store_name)
 
@@ -269,7 +242,7 @@ async def _edit_parts(
     """
     buyer_chat = copies[0].chat_id
     lang = await _buyer_language(desk, buyer_chat)
-    header = store_header(desk, lang, store_name)
+    header = store_header(desk, lang, store_name, edit.ticket_tag)
     on_file = edited.text is None  # then the first copy is the file and its caption, the others texts
     first_limit = CAPTION_LIMIT if on_file else TEXT_LIMIT
     new = headed_parts(header, edit.text, entities, first_limit=first_limit)

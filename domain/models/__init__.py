@@ -6,7 +6,7 @@ from domain.models.drafts import ConversationDraft
 from domain.models.integration import InboxUpdate, OutboundWebhook, OutboxMessage
 from domain.models.moderation import ModerationFlag, Strike
 from domain.models.orders import Order, OrderBinding, OrderEvent, OrderItem
-from domain.models.requests import AfterSalesRequest, Cancellation, Offer, Reshipment
+from domain.models.requests import AfterSalesRequest, Cancellation, Offer, RequestFile, RequestItem, Reshipment
 from domain.models.scheduling import Deadline
 from domain.models.stores import InviteCode, Store, StoreAgent, StoreSupportGroup
 from domain.models.tickets import MessageAttachment, MessageCopy, Ticket, TicketMessage, UnroutedAlbumPart
@@ -32,6 +32,8 @@ __all__ = [
     "OutboundWebhook",
     "InboxUpdate",
     "OutboxMessage",
+    "RequestFile",
+    "RequestItem",
     "Reshipment",
     "Store",
     "StoreAgent",

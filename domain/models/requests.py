@@ -8,9 +8,13 @@ from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, I
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.enums import (
+    AttachmentKind,
+    AttachmentPurpose,
     CancellationReason,
     CancellationStatus,
+    EscalationOutcome,
     OfferStatus,
+    RejectReason,
     RequestStatus,
     RequestType,
     ReshipmentStatus,
@@ -40,13 +44,62 @@ class AfterSalesRequest(Base):
     seller_paused_seconds_left: Mapped[int | None] = mapped_column(Integer)
     resolution: Mapped[Resolution | None] = mapped_column(enum_column(Resolution))  # what was finally agreed
     refund_amount_minor: Mapped[int | None] = mapped_column(BigInteger)
-    decision_reason: Mapped[str | None] = mapped_column(Text)  # a rejection's reason, shown to the buyer
+    reject_reason: Mapped[RejectReason | None] = mapped_column(enum_column(RejectReason))
+    decision_reason: Mapped[str | None] = mapped_column(Text)  # the seller's note with a rejection, shown to the buyer
     decided_by: Mapped[str | None] = mapped_column(String(64))  # actor, e.g. "agent:12" or "system"
     decided_at: Mapped[datetime | None]
+    # A rejection the buyer took to the moderators, and what they decided.
+    escalated_at: Mapped[datetime | None]
+    escalation_note: Mapped[str | None] = mapped_column(Text)  # the buyer's words
+    escalation_outcome: Mapped[EscalationOutcome | None] = mapped_column(enum_column(EscalationOutcome))
+    escalation_decided_by: Mapped[str | None] = mapped_column(String(64))  # "moderator:3"
+    escalation_decided_at: Mapped[datetime | None]
+    escalation_decision_note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
     offers: Mapped[list[Offer]] = relationship(lazy="selectin", order_by="Offer.id", viewonly=True)
+    items: Mapped[list[RequestItem]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="RequestItem.id"
+    )
+    files: Mapped[list[RequestFile]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="RequestFile.id"
+    )
+
+
+class RequestItem(Base):
+    """An order item the request is about, and how many of it.
+
+    A copy of the item as it was (an order re-import replaces its items,
+    which sets `order_item_id` to NULL here), so the refund cap never moves.
+    """
+
+    __tablename__ = "request_items"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("after_sales_requests.id", ondelete="CASCADE"), index=True)
+    order_item_id: Mapped[int | None] = mapped_column(ForeignKey("order_items.id", ondelete="SET NULL"))
+    sku: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(255))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price_minor: Mapped[int] = mapped_column(BigInteger)
+
+
+class RequestFile(Base):
+    """Evidence on a request, by why it was sent: the buyer's (fault, shipping status, barcode) or the seller's."""
+
+    __tablename__ = "request_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("after_sales_requests.id", ondelete="CASCADE"), index=True)
+    side: Mapped[str] = mapped_column(String(8))  # "buyer" or "seller"
+    purpose: Mapped[AttachmentPurpose] = mapped_column(enum_column(AttachmentPurpose))
+    kind: Mapped[AttachmentKind] = mapped_column(enum_column(AttachmentKind))
+    file_id: Mapped[str] = mapped_column(String(255))  # Telegram file_id, reusable by this bot
+    file_unique_id: Mapped[str | None] = mapped_column(String(64))
+    caption: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
 
 
 class Offer(Base):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.enums import InviteKind
@@ -19,14 +20,20 @@ class Store(Base):
     timezone: Mapped[str] = mapped_column(String(64))  # IANA name, e.g. Europe/Berlin
     country: Mapped[str] = mapped_column(String(2))  # ISO 3166 alpha-2, for public holidays
     default_currency: Mapped[str] = mapped_column(String(3))
-    # Deadlines (PRODUCT.md defaults); per store so a marketplace can tune them.
+    # Deadlines (defaults: docs/business-rules.md#deadlines); per store so a marketplace can tune them.
     first_response_hours: Mapped[int] = mapped_column(Integer, default=24)
     seller_answer_days: Mapped[int] = mapped_column(Integer, default=2)  # calendar days
     buyer_offer_hours: Mapped[int] = mapped_column(Integer, default=24)
     reshipment_working_days: Mapped[int] = mapped_column(Integer, default=2)
     auto_close_days: Mapped[int] = mapped_column(Integer, default=7)
+    # The partial refunds an agent is offered as buttons, in % of the affected items' price.
+    refund_suggestion_percents: Mapped[list[Any]] = mapped_column(
+        default=lambda: [20, 50, 80], server_default=text("'[20, 50, 80]'")
+    )
     strike_threshold: Mapped[int] = mapped_column(Integer, default=3)
     messaging_suspended_at: Mapped[datetime | None]
+    # Last ticket number handed out; bumped by one atomic UPDATE so numbers never repeat within the store.
+    ticket_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime]
 
 

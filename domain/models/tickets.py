@@ -36,7 +36,7 @@ from domain.models.base import Base, enum_column
 class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
-        UniqueConstraint("buyer_id", "number"),
+        UniqueConstraint("store_id", "number"),
         # One open ticket per buyer, order and reason: two racing "open" requests cannot both make one.
         Index(
             "uq_tickets_one_open",
@@ -55,7 +55,7 @@ class Ticket(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[int] = mapped_column(Integer)  # the buyer's own 1, 2, 3...
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, 3... within the store: what agents and the buyer both say
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), index=True)
     buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"), index=True)

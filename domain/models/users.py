@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Integer, String
+from sqlalchemy import BigInteger, Boolean, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.enums import Role
@@ -21,6 +21,4 @@ class User(Base):
     language: Mapped[str] = mapped_column(String(16), default="en")
     role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.BUYER)
     blocked_bot: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Last ticket number handed out; bumped by one atomic UPDATE so numbers never repeat.
-    ticket_seq: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]

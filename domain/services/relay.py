@@ -16,7 +16,7 @@ from domain.clock import Clock
 from domain.enums import AuthorRole, CopyRole, TicketStatus
 from domain.errors import InvalidInput
 from domain.models import MessageAttachment, MessageCopy, Store, Ticket, TicketMessage, User
-from domain.results import IncomingFile, Notice, TicketSummary
+from domain.results import IncomingFile, Notice, TicketSummary, TicketTag
 from domain.services import ticket_deadlines
 from domain.services.refusals import Refused
 from domain.services.ticket_access import (
@@ -49,6 +49,7 @@ class RecordedMessage:
     status: TicketStatus
     first_response: bool  # this reply was the store's first answer in the ticket
     notices: tuple[Notice, ...]
+    ticket_tag: TicketTag | None = None  # set on an agent's reply when the buyer has several tickets open
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class EditResult:
     text: str | None
     entities: tuple[Mapping[str, Any], ...]
     copies_to_update: tuple[CopyRef, ...]  # the bot's copies elsewhere, not the edited message itself
+    ticket_tag: TicketTag | None = None  # as on `RecordedMessage`, for the buyer's copies of an agent's message
 
 
 @dataclass(frozen=True)
@@ -222,7 +224,20 @@ async def record_agent_message(
     return _recorded(
         ticket, store, buyer, message, AuthorRole.AGENT, text, entities, attachments,
         notices=notices, internal=internal, first_response=first_response,
+        ticket_tag=None if internal else await ticket_tag_for_buyer(uow, ticket),
     )
+
+
+async def ticket_tag_for_buyer(uow: UnitOfWork, ticket: Ticket) -> TicketTag | None:
+    """The ticket's number and order over a store's message, when the buyer could not tell which ticket it is about.
+
+    One line only for a buyer with several tickets open; a buyer with one
+    ticket knows, and a tag on every message would be noise.
+    """
+    if await uow.tickets.count_open_for_buyer(ticket.buyer_id) < 2:
+        return None
+    order = await uow.orders.get(ticket.order_id) if ticket.order_id is not None else None
+    return TicketTag(ticket.number, order.external_number if order else None)
 
 
 def _recorded(
@@ -238,6 +253,7 @@ def _recorded(
     notices: tuple[Notice, ...],
     internal: bool = False,
     first_response: bool = False,
+    ticket_tag: TicketTag | None = None,
 ) -> RecordedMessage:
     return RecordedMessage(
         message_id=message.id,
@@ -254,6 +270,7 @@ def _recorded(
         status=TicketStatus(ticket.status),
         first_response=first_response,
         notices=notices,
+        ticket_tag=ticket_tag,
     )
 
 
@@ -355,7 +372,15 @@ async def record_edit(
         text=new_text,
         entities=tuple(entities or ()),
         copies_to_update=tuple(targets),
+        ticket_tag=await _tag_of_agent_message(uow, message),
     )
+
+
+async def _tag_of_agent_message(uow: UnitOfWork, message: TicketMessage) -> TicketTag | None:
+    if message.author_role != AuthorRole.AGENT or message.internal:
+        return None
+    ticket = await uow.tickets.get(message.ticket_id)
+    return None if ticket is None else await ticket_tag_for_buyer(uow, ticket)
 
 
 def _copies_of_the_same_part(edited: MessageCopy, copies: Sequence[MessageCopy], *, album: bool) -> list[MessageCopy]:

@@ -65,6 +65,7 @@ async def summarise(uow: UnitOfWork, tickets: Sequence[Ticket]) -> tuple[TicketS
                 updated_at=ticket.updated_at,
                 closed_at=ticket.closed_at,
                 rating=ticket.rating,
+                store_timezone=store.timezone if store else "UTC",
             )
         )
     return tuple(summaries)

@@ -1,4 +1,4 @@
-"""What a buyer may ask about an order in its current state (PRODUCT.md, "Ticket reasons", "Cancellations").
+"""What a buyer may ask about an order in its current state (docs/business-rules.md#ticket-reasons and #cancellations).
 
 Pure functions of the order, so the bot can tell the buyer up front, before
 any ticket exists, and `open_ticket` enforces the very same answers.
@@ -12,6 +12,7 @@ from typing import Literal
 from domain.enums import ORDER_CHANGE_REASONS, OrderStatus, TicketPriority, TicketReason
 from domain.models import Order
 from domain.results import Verdict
+from domain.services.order_menu import order_menu
 
 _NOT_SHIPPED = frozenset({OrderStatus.CONFIRMED})
 _ON_THE_WAY = frozenset({OrderStatus.SHIPPED, OrderStatus.IN_TRANSIT})
@@ -61,22 +62,11 @@ def cancel_options(order: Order) -> CancelOptions:
 
 
 def reason_allowed(order: Order, reason: TicketReason) -> Verdict:
-    """Whether a ticket for `reason` may be opened on the order now; the why is a stable code."""
-    status = OrderStatus(order.status)
-    if reason == TicketReason.CONTACT_SELLER:
-        return Verdict(True)  # always open, also after a refused change: the buyer may still write
-    if reason in ORDER_CHANGE_REASONS:
-        return change_allowed(order)
-    if reason == TicketReason.CANCEL_ORDER:
-        options = cancel_options(order)
-        return Verdict(options.can_submit, None if options.can_submit else options.why)
-    if status == OrderStatus.CANCELLED and reason != TicketReason.ORDER_STATUS:
-        return Verdict(False, "order_cancelled")
-    if reason == TicketReason.AFTER_SALES and status in _NOT_SHIPPED:
-        return Verdict(False, "not_shipped_yet")  # nothing can be faulty before it leaves; cancel or change
-    if reason == TicketReason.RETURN_REFUND and status != OrderStatus.DELIVERED:
-        return Verdict(False, "cancel_instead" if status in _NOT_SHIPPED else "not_delivered_yet")
-    return Verdict(True)
+    """Whether a ticket for `reason` may be opened on the order now; the why is a stable code.
+
+    The order's menu decides (`order_menu`), so what the card offers and what is accepted are one rule.
+    """
+    return order_menu(order.status, international=order.international).verdict(reason)
 
 
 def priority_for(order: Order | None, reason: TicketReason) -> TicketPriority:

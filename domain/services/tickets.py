@@ -105,11 +105,11 @@ async def _one(uow: UnitOfWork, ticket: Ticket) -> TicketSummary:
 async def create_ticket(
     uow: UnitOfWork, order: Order, buyer_id: int, reason: TicketReason, opened_by: OpenedBy, *, actor: str, now: datetime
 ) -> Ticket:
-    """A new open ticket on the order, numbered in the buyer's own sequence, its opening audited."""
+    """A new open ticket on the order, numbered in the store's sequence, its opening audited."""
     priority = priority_for(order, reason)
     ticket = uow.tickets.add(
         Ticket(
-            number=await uow.users.next_ticket_number(buyer_id),
+            number=await uow.stores.next_ticket_number(order.store_id),
             store_id=order.store_id,
             buyer_id=buyer_id,
             order_id=order.id,
@@ -243,7 +243,7 @@ async def rate_ticket(uow: UnitOfWork, clock: Clock, ticket_id: int, buyer_teleg
 
 
 async def buyer_tickets(uow: UnitOfWork, telegram_user_id: int) -> tuple[TicketSummary, ...]:
-    """All of the buyer's tickets, newest number first."""
+    """All of the buyer's tickets, newest first."""
     user = await uow.users.by_telegram_id(telegram_user_id)
     if user is None:
         return ()

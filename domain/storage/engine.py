@@ -28,7 +28,7 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+def create_engine(url: str, *, sqlite_foreign_keys: bool = True, **kwargs: Any) -> AsyncEngine:
     """An engine whose every connection is set up for this application.
 
     SQLite: WAL (readers never block the writer), a busy timeout instead of
@@ -37,17 +37,22 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     deferred transaction that reads and then writes fails at once with
     SQLITE_BUSY when another writer committed in between, and the busy
     timeout does not help it.
+
+    `sqlite_foreign_keys=False` is for migrations only: SQLite rebuilds a table
+    to alter it, and dropping the old copy with foreign keys on would cascade
+    into every table that refers to it (the pragma is ignored inside a
+    transaction, so it is set when the connection opens).
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, foreign_keys=sqlite_foreign_keys)
     return engine
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
     if engine.dialect.driver == "aiosqlite":
 
         @event.listens_for(engine.sync_engine, "do_connect")
@@ -64,7 +69,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         try:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
             # FULL: a commit is on disk before we tell Telegram we have its updates. NORMAL (with WAL)
             # is cheaper but a power cut can take back the last commits, and Telegram would not resend.
             cursor.execute("PRAGMA synchronous=FULL")

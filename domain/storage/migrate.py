@@ -33,13 +33,21 @@ def head_revision() -> str | None:
 
 
 async def upgrade(database_url: str, revision: str = "head") -> None:
-    """Apply every pending migration in one transaction (PostgreSQL and SQLite both have transactional DDL)."""
+    """Apply every pending migration in one transaction (PostgreSQL and SQLite both have transactional DDL).
+
+    On SQLite foreign keys are off while tables are rebuilt (SQLite's own
+    procedure for schema changes) and checked before the commit.
+    """
     config = alembic_config(database_url)
-    engine = create_engine(database_url)
+    engine = create_engine(database_url, sqlite_foreign_keys=False)
 
     def _upgrade(connection: Connection) -> None:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+        if connection.dialect.name == "sqlite":
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+            if broken is not None:
+                raise RuntimeError(f"the migration left a row of {broken[0]} referring to a missing {broken[2]} row")
 
     try:
         async with engine.begin() as connection:

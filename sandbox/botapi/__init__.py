@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sandbox.botapi import callbacks, chats, edits, forum, media, messages, updates
+from sandbox.botapi import callbacks, chats, edits, forum, media, messages, reactions, updates
 from sandbox.botapi.common import Call, Described
 
 Handler = Callable[[Call], Awaitable[Any]]
@@ -27,9 +27,15 @@ _HANDLERS: dict[str, Handler] = {
     "copyMessage": messages.copy_message,
     "copyMessages": messages.copy_messages,
     "forwardMessage": messages.forward_message,
+    "forwardMessages": messages.forward_messages,
     "sendPhoto": media.send_photo,
     "sendDocument": media.send_document,
     "sendVideo": media.send_video,
+    "sendSticker": media.send_sticker,
+    "sendVoice": media.send_voice,
+    "sendAudio": media.send_audio,
+    "sendAnimation": media.send_animation,
+    "sendVideoNote": media.send_video_note,
     "sendMediaGroup": media.send_media_group,
     "getFile": media.get_file,
     "editMessageText": edits.edit_message_text,
@@ -38,6 +44,7 @@ _HANDLERS: dict[str, Handler] = {
     "editMessageReplyMarkup": edits.edit_message_reply_markup,
     "deleteMessage": edits.delete_message,
     "deleteMessages": edits.delete_messages,
+    "setMessageReaction": reactions.set_message_reaction,
     "answerCallbackQuery": callbacks.answer_callback_query,
     "createForumTopic": forum.create_forum_topic,
     "editForumTopic": forum.edit_forum_topic,

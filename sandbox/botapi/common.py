@@ -9,6 +9,7 @@ from sandbox.checker import FormattedText, Upload
 from sandbox.errors import bad_request
 from sandbox.html_parse import auto_entities
 from sandbox.world import Bot, Chat, FileRecord, Message, World
+from sandbox.world.files import check_usable_as
 
 if TYPE_CHECKING:
     from sandbox.server import SandboxServer
@@ -79,8 +80,12 @@ def reply_target(call: Call, chat: Chat, thread_id: int | None) -> tuple[int | N
     return replied.message_id, replied.thread_id if thread_id is None else thread_id
 
 
-def input_file(call: Call, value: Any, kind: str, name: str | None = None) -> FileRecord:
-    """An uploaded part, an attach:// reference, or an existing file_id, as a stored file."""
+def input_file(call: Call, value: Any, kind: str, name: str | None = None, **details: Any) -> FileRecord:
+    """An uploaded part, an attach:// reference, or an existing file_id, as a stored file.
+
+    `details` (emoji, duration, performer...) describe a new upload; a file
+    sent again by its id stays as it was stored.
+    """
     if value is None and name is not None:
         value = call.files.get(name)
     if isinstance(value, str) and value.startswith("attach://"):
@@ -89,10 +94,11 @@ def input_file(call: Call, value: Any, kind: str, name: str | None = None) -> Fi
             # telegram-bot-api: get_input_media fails with "media not found".
             raise bad_request("can't parse InputMedia: media not found")
     if isinstance(value, Upload):
-        return call.world.files.add(kind, value.data, value.filename, value.content_type)
+        return call.world.files.add(kind, value.data, value.filename, value.content_type, **details)
     if isinstance(value, str):
         record = call.world.files.get(value)
         if record is not None:
+            check_usable_as(record, kind)
             return record
     # Telegram's wording (aiogram names it WrongFileIdentifier); the sandbox is offline, so URLs fail too.
     raise bad_request("wrong file identifier/HTTP URL specified")

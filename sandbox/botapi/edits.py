@@ -59,7 +59,7 @@ async def edit_message_caption(call: Call) -> dict[str, Any]:
 async def edit_message_media(call: Call) -> dict[str, Any]:
     chat, message = _editable(call)
     media = call.get("media")
-    if not isinstance(media, dict) or media.get("type") not in ("photo", "video", "document"):
+    if not isinstance(media, dict) or media.get("type") not in ("photo", "video", "document", "animation", "audio"):
         raise bad_request("can't parse InputMedia: media not found")
     kind = media["type"]
     if message.file is None:
@@ -68,7 +68,7 @@ async def edit_message_media(call: Call) -> dict[str, Any]:
     file = input_file(call, media.get("media"), kind)
     caption, entities = formatted(call, "media.caption")
     return _apply(
-        call, chat, message, {"media_kind": kind, "file": file, "caption": caption, "entities": entities}
+        call, chat, message, {"media_kind": file.kind, "file": file, "caption": caption, "entities": entities}
     )
 
 

@@ -83,7 +83,7 @@ class Person:
 class FileRecord:
     file_id: str
     file_unique_id: str
-    kind: str  # photo | document | video | sticker
+    kind: str  # photo | document | video | sticker | voice | audio | animation | video_note
     data: bytes
     mime_type: str
     file_name: str | None
@@ -93,6 +93,8 @@ class FileRecord:
     duration: int = 0
     emoji: str | None = None  # a sticker's
     set_name: str | None = None  # a sticker's
+    performer: str | None = None  # an audio file's
+    title: str | None = None  # an audio file's
 
     @property
     def file_size(self) -> int:
@@ -117,7 +119,7 @@ class Message:
     text: str | None = None
     caption: str | None = None
     entities: list[dict[str, Any]] = field(default_factory=list)
-    media_kind: str | None = None  # photo | document | video | sticker
+    media_kind: str | None = None  # a FileRecord kind
     file: FileRecord | None = None
     media_group_id: str | None = None
     reply_to_id: int | None = None
@@ -126,6 +128,8 @@ class Message:
     forum_topic_created: dict[str, Any] | None = None
     forward_origin: dict[str, Any] | None = None
     edit_date: int | None = None
+    # Who chose which reactions (user id -> ReactionType dicts), in the order they last chose; see sandbox.world.reactions.
+    reactions: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sandbox.world import reactions
 from sandbox.world.models import Chat, FileRecord, Message, Topic
 
 if TYPE_CHECKING:
@@ -82,6 +83,37 @@ def sticker(file: FileRecord) -> dict[str, Any]:
     return shown
 
 
+def voice(file: FileRecord) -> dict[str, Any]:
+    return {
+        "file_id": file.file_id, "file_unique_id": file.file_unique_id, "duration": file.duration,
+        "mime_type": file.mime_type, "file_size": file.file_size,
+    }
+
+
+def audio(file: FileRecord) -> dict[str, Any]:
+    shown: dict[str, Any] = {"file_id": file.file_id, "file_unique_id": file.file_unique_id, "duration": file.duration}
+    for key in ("performer", "title", "file_name"):
+        if getattr(file, key):
+            shown[key] = getattr(file, key)
+    shown["mime_type"] = file.mime_type
+    shown["file_size"] = file.file_size
+    return shown
+
+
+def video_note(file: FileRecord) -> dict[str, Any]:
+    return {
+        "file_id": file.file_id, "file_unique_id": file.file_unique_id, "length": file.width,
+        "duration": file.duration, "file_size": file.file_size,
+    }
+
+
+# The Message field each kind of file is shown in, and how; an Animation has a Video's fields.
+_MEDIA_FIELDS = {
+    "photo": photo_sizes, "video": video, "sticker": sticker, "voice": voice, "audio": audio, "animation": video,
+    "video_note": video_note, "document": document,
+}
+
+
 def file_for_bot(file: FileRecord) -> dict[str, Any]:
     return {
         "file_id": file.file_id,
@@ -118,14 +150,10 @@ def message_for_bot(world: World, chat: Chat, message: Message, *, nested: bool 
         if message.entities:
             shown["entities"] = message.entities
     if message.file is not None:
-        if message.media_kind == "photo":
-            shown["photo"] = photo_sizes(message.file)
-        elif message.media_kind == "video":
-            shown["video"] = video(message.file)
-        elif message.media_kind == "sticker":
-            shown["sticker"] = sticker(message.file)
-        else:
-            shown["document"] = document(message.file)
+        kind = message.media_kind if message.media_kind in _MEDIA_FIELDS else "document"
+        shown[kind] = _MEDIA_FIELDS[kind](message.file)
+        if kind == "animation":
+            shown["document"] = document(message.file)  # "for backward compatibility", says the reference
         if message.caption is not None:
             shown["caption"] = message.caption
             if message.entities:
@@ -147,6 +175,10 @@ def _sticker_view(file: FileRecord) -> dict[str, Any]:
         "file_id": file.file_id, "url": _file_url(file), "emoji": file.emoji, "width": file.width, "height": file.height,
         "is_animated": shown["is_animated"], "is_video": shown["is_video"],
     }
+
+
+def _view(file: FileRecord, *keys: str) -> dict[str, Any]:
+    return {"file_id": file.file_id, "url": _file_url(file), **{key: getattr(file, key) for key in keys}}
 
 
 def view_chat_id(chat: Chat) -> int:
@@ -204,11 +236,22 @@ def message_view(world: World, chat: Chat, message: Message) -> dict[str, Any]:
             else None
         ),
         "sticker": _sticker_view(file) if file and message.media_kind == "sticker" else None,
+        "voice": _view(file, "duration", "mime_type") if file and message.media_kind == "voice" else None,
+        "audio": (
+            _view(file, "duration", "performer", "title", "file_name", "mime_type")
+            if file and message.media_kind == "audio"
+            else None
+        ),
+        "animation": _view(file, "width", "height", "duration") if file and message.media_kind == "animation" else None,
+        "video_note": (
+            {**_view(file, "duration"), "length": file.width} if file and message.media_kind == "video_note" else None
+        ),
         "media_group_id": message.media_group_id,
         "reply_to_message_id": message.reply_to_id,
         "reply_markup": markup,
         "is_topic_message": message.thread_id is not None,
         "forum_topic_created": message.forum_topic_created,
+        "reactions": reactions.counts(message),
     }
 
 

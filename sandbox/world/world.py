@@ -257,6 +257,11 @@ class World:
         self._tell_people(chat, {"type": "edit", "chat_id": view["chat_id"], "thread_id": message.thread_id, "message": view})
         self._tell_bots(chat, "edited_message", message)
 
+    def reacted(self, chat: Chat, message: Message) -> None:
+        """Its reactions changed: apps redraw it. No bot is told of a bot's reaction (the Bot API says so)."""
+        view = render.message_view(self, chat, message)
+        self._tell_people(chat, {"type": "reaction", "chat_id": view["chat_id"], "thread_id": message.thread_id, "message": view})
+
     def delete(self, chat: Chat, message_ids: list[int]) -> None:
         by_thread: dict[int | None, list[int]] = {}
         for message_id in message_ids:

@@ -136,5 +136,5 @@ def test_chinese_without_spaces_is_cut_after_a_full_stop():
 def test_the_part_header_template_counts_the_parts_in_both_languages():
     renderer = Renderer()
     for lang in ("en", "zh"):
-        line = renderer.render("seller/store_header_part.txt", lang, store_name="Shop", part=1, parts=2)
+        line = renderer.render("seller/store_header_part.txt", lang, store_name="Shop", tag=None, part=1, parts=2)
         assert line.startswith("🏪 Shop") and "1/2" in line and "\n" not in line

@@ -16,6 +16,8 @@ from types import SimpleNamespace as Obj
 import pytest
 
 from bot.rendering import LANGUAGES, TEMPLATES_DIR, Renderer
+from domain.enums import OrderStatus
+from domain.services.order_menu import order_menu
 
 AT = datetime(2024, 3, 8, 10, 15)
 
@@ -44,9 +46,9 @@ HISTORY = [
     Obj(by="system", internal=False, text="closed", files=[]),
 ]
 QUEUE = [
-    Obj(overdue=True, priority=10, number=5, reason="after_sales", order_number="BG-1004", waiting_for="seller_first_response", due_at=AT),
-    Obj(overdue=False, priority=20, number=6, reason="cancel_order", order_number=None, waiting_for="seller", due_at=None),
-    Obj(overdue=False, priority=90, number=7, reason="contact_seller", order_number="BG-1005", waiting_for="buyer", due_at=AT),
+    Obj(ticket_id=15, overdue=True, priority=10, number=5, reason="after_sales", order_number="BG-1004", waiting_for="seller_first_response", due_at=AT),
+    Obj(ticket_id=16, overdue=False, priority=20, number=6, reason="cancel_order", order_number=None, waiting_for="seller", due_at=None),
+    Obj(ticket_id=17, overdue=False, priority=90, number=7, reason="contact_seller", order_number="BG-1005", waiting_for="buyer", due_at=AT),
 ]
 ANSWER = dict(
     order_number="BG-1004", status="delivered", delivered_on=date(2024, 3, 6), estimated_delivery=date(2024, 3, 5),
@@ -54,8 +56,19 @@ ANSWER = dict(
     needs_seller=False, missing=[],
 )
 
+# The buyer's order card: items with prices, and the menu of every status (one international).
+def CARD_ORDER(status: str) -> Obj:  # noqa: N802 - a sample's factory, named like the samples
+    items = [Obj(title="Desk lamp", quantity=2, unit_price_minor=3499), Obj(title="Bulb <E27>", quantity=1, unit_price_minor=250)]
+    return Obj(external_number="BG-1004", status=status, delivered_on=date(2024, 3, 6), currency="EUR", items=items,
+               total_minor=7248, shipping_address="Torstraße 12\n10119 Berlin")
+
+
+MENUS = [order_menu(status, international=status == OrderStatus.IN_TRANSIT) for status in OrderStatus]
+
 # Templates with no variables render with `{}`; every other one needs an entry here.
 SAMPLES: dict[str, list[dict]] = {
+    "common/chosen_line.txt": [{"chosen": "Damaged item"}],
+    "buyer/also_buyer.html": [{"orders": 0}, {"orders": 1}, {"orders": 3}],
     "buyer/claim_ask_contact.html": [{"number": "BG-1004"}],
     "buyer/claim_bound.html": [{"number": "BG-1004"}],
     "buyer/claim_no_match.html": [{"attempts_left": 2}, {"attempts_left": 1}, {"attempts_left": 0}],
@@ -73,27 +86,33 @@ SAMPLES: dict[str, list[dict]] = {
                                                     "tracking_url": None, "needs_seller": True, "missing": ["tracking_number"]})},
     ],
     "buyer/order_button.txt": [{"order": ORDER}],
-    "buyer/order_menu.html": [
-        {"order": ORDER, "store_name": "Lamp & Co", "status": "confirmed", "changes_allowed": True, "why": None},
-        {"order": ORDER, "store_name": "Lamp & Co", "status": "shipped", "changes_allowed": False, "why": "already_shipped"},
-    ],
+    "buyer/menu_line.html": [{"line": line} for menu in MENUS for line in menu.lines],
+    "buyer/order_menu.html": [{"order": CARD_ORDER(status=m.status), "store_name": "Lamp & Co", "menu": m} for m in MENUS],
+    "buyer/reason_gone.txt": [{"reason": "change_address", "why": "already_shipped", "refreshed": True},
+                              {"reason": "order_status", "why": "order_cancelled", "refreshed": False}],
     "buyer/order_status_name.txt": [{"status": s} for s in ("confirmed", "shipped", "in_transit", "delivered", "cancelled", "lost")],
     "buyer/orders.html": [{"count": 1}, {"count": 3}],
     "buyer/reason_name.txt": [{"reason": "after_sales"}, {"reason": "cancel_order"}, {"reason": "other"}],
     "buyer/reason_button.txt": [{"reason": "after_sales"}],
     "buyer/refused.html": [{"why": "already_shipped"}],
-    "buyer/ticket_button.txt": [{"ticket": TICKET}],
+    "buyer/ticket_button.txt": [{"ticket": TICKET, "several_stores": False}, {"ticket": TICKET, "several_stores": True}],
     "buyer/ticket_opened.html": [{"created": True, "ticket": TICKET}, {"created": False, "ticket": TICKET}],
     "buyer/ticket_refused.txt": [{"why": "already_closed"}],
     "buyer/ticket_status_name.txt": [{"status": s} for s in ("open", "waiting_seller", "waiting_buyer", "closed", "odd")],
     "buyer/ticket_timeline.html": [{"ticket": TICKET, "entries": TIMELINE}, {"ticket": TICKET, "entries": TIMELINE[:1]}],
     "buyer/tickets.html": [
-        {"tickets": [TICKET, Obj(number=3, reason="cancel_order", status="closed", order_number="BG-1005")]},
-        {"tickets": []},
+        {"tickets": [TICKET, Obj(number=3, reason="cancel_order", status="closed", order_number="BG-1005")],
+         "several_stores": False},
+        {"tickets": [TICKET, Obj(number=2, reason="other", status="open", order_number="K-9", store_name="Kettles")],
+         "several_stores": True},
+        {"tickets": [], "several_stores": False},
     ],
     "buyer/welcome.html": [{"first_name": "Bob"}],
     "buyer/why.txt": [{"why": w} for w in ("order_cancelled", "already_delivered", "not_shipped_yet", "other")],
-    "commands/description.txt": [{"command": c} for c in ("start", "orders", "order", "link", "other")],
+    "commands/description.txt": [
+        {"command": c, "audience": a} for c in ("start", "help", "orders", "order", "link", "other") for a in ("buyer", "agent", "moderator")
+    ],
+    "common/hello.html": [{"first_name": "Bob"}],
     "flows/after_sales_intro.html": [{"order": ORDER}],
     "flows/ask_media.html": [{"max_files": 5}],
     "flows/cancel_order_intro.html": [{"order": ORDER, "path": p} for p in ("seller_decides", "interception", "not_refundable")],
@@ -110,8 +129,17 @@ SAMPLES: dict[str, list[dict]] = {
     "flows/remove_product_intro.html": [{"order": ORDER}],
     "flows/return_refund_intro.html": [{"order": ORDER}],
     "flows/too_many_files.html": [{"max_files": 5}],
+    "moderator/help.html": [{"where": "private"}, {"where": "group"}],
+    "seller/agent_help.html": [
+        {"where": "private", "stores": [Obj(name="Lamp & Co", has_group=True), Obj(name="Bulbs", has_group=False)], "store_name": None},
+        {"where": "private", "stores": [Obj(name="Bulbs", has_group=False)], "store_name": None},
+        {"where": "group", "stores": [], "store_name": "Lamp & Co"},
+        {"where": "group", "stores": [], "store_name": None},
+    ],
     "seller/agent_joined.html": [{"store_name": "Lamp & Co"}],
-    "seller/buyer_wrote.html": [{"text": "Hello"}],
+    "seller/buyer_wrote.html": [{"text": "Hello", "name": "Alice"}, {"text": "Hello", "name": None}],
+    "seller/buyer_name.txt": [{"name": "Alice"}, {"name": None}],
+    "seller/buyer_name_part.txt": [{"name": "Alice", "part": 1, "parts": 2}],
     "seller/closed_buyer.html": [{"number": 4, "store_name": "Lamp & Co", "closed_by": c} for c in ("store", "system")],
     "seller/closed_store.html": [{"number": 4, "closed_by": c, "reason": r} for c, r in (("buyer", None), ("system", "never_used"), ("system", "silence"), ("store", None))],
     "seller/first_response_overdue.html": [{"number": 4, "due": AT}],
@@ -131,21 +159,28 @@ SAMPLES: dict[str, list[dict]] = {
         {"why": w, "order_number": "BG-1004", "stores": ["Lamp & Co", "Bulbs"]} for w in ("no_order", "buyer_not_on_telegram", "ambiguous_order", "other")
     ],
     "seller/outreach_refused.txt": [{"why": "no_order"}],
-    "seller/private_from_buyer.html": [{"number": 4}],
-    "seller/queue.html": [{"store_name": "Lamp & Co", "items": QUEUE}, {"store_name": "Lamp & Co", "items": []}],
+    "seller/private_from_buyer.html": [{"number": 4, "name": "Alice"}, {"number": 4, "name": None}],
+    "seller/queue.html": [
+        {"store_name": "Lamp & Co", "items": QUEUE, "links": {15: "https://t.me/c/100/4"}},
+        {"store_name": "Lamp & Co", "items": [], "links": {}},
+    ],
     "seller/rate_ask.html": [{"number": 4}],
     "seller/rated_buyer.html": [{"stars": 4}],
     "seller/rated_store.html": [{"number": 4, "stars": 4}],
     "seller/rating_refused.txt": [{"why": "already_closed"}],
     "seller/refused.html": [{"why": "already_closed"}],
     "seller/refused.txt": [{"why": "already_closed"}, {"why": "ticket_closed"}],
-    "seller/store_header.txt": [{"store_name": "Lamp & Co"}],
-    "seller/store_header_part.txt": [{"store_name": "Lamp & Co", "part": 1, "parts": 2}],
+    "seller/close_where.html": [{"number": None}, {"number": "12"}],
+    "seller/store_header.txt": [{"store_name": "Lamp & Co", "tag": None}, {"store_name": "Lamp & Co", "tag": Obj(number=4, order_number="BG-1004")}],
+    "seller/store_header_part.txt": [
+        {"store_name": "Lamp & Co", "tag": None, "part": 1, "parts": 2},
+        {"store_name": "Lamp & Co", "tag": Obj(number=4, order_number=None), "part": 1, "parts": 2},
+    ],
     "seller/ticket_card.html": [
         {"number": 4, "reason": "after_sales", "status": "open", "order_number": "BG-1004", "items": ORDER.items,
-         "buyer_language": "en", "first_message": "The lamp flickers"},
+         "buyer_language": "en", "first_message": "The lamp flickers", "buyer_name": "Alice", "buyer_username": "alice_b"},
         {"number": 4, "reason": "contact_seller", "status": "waiting_buyer", "order_number": None, "items": [],
-         "buyer_language": "zh", "first_message": None},
+         "buyer_language": "zh", "first_message": None, "buyer_name": None, "buyer_username": None},
     ],
     "seller/topic_title.txt": [{"number": 4, "reason": "after_sales", "status": "open", "due": AT}, {"number": 4, "reason": "after_sales", "status": "closed", "due": None}],
     "seller/undelivered.html": [{"blocked": True}, {"blocked": False}],
@@ -153,14 +188,14 @@ SAMPLES: dict[str, list[dict]] = {
 
 # Where a new entry or field begins, and the text that may stand before it on its
 # line; anything else before it means two lines ran together.
-FIELDS = "Status|Order|Carrier|Estimated delivery|Buyer's language|Open tickets|状态|订单|承运商|预计送达|买家语言|待处理工单"
+FIELDS = "Status|Order|Carrier|Estimated delivery|Buyer|Buyer's language|Open tickets|状态|订单|承运商|预计送达|买家|买家语言|待处理工单"
 GLUED = {
     "a bullet": re.compile(r"[^\n]•"),
     "a ticket number": re.compile(r"\w#\d"),
     "a history entry": re.compile(r"[^\n](?:👤|🏪|⚙️) "),
     "a timeline entry": re.compile(r"[^\s(（]\d\d(?: \w{3} |-\d\d )\d\d:\d\d"),
     "a field": re.compile(rf"[^\n\s>](?:{FIELDS})[:：]"),
-    "a link": re.compile(r"[^\n]<a href"),
+    "a link": re.compile(r"[^\n\s]<a href"),  # a newline eaten before a link leaves it glued to a word
     "a sentence": re.compile(r"[a-z][A-Z]|[a-z][\u4e00-\u9fff]|</code>(?:<a|\w)"),
 }
 # Button labels and menu descriptions are one line, where "订单：" is just a word.

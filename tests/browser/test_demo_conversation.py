@@ -111,3 +111,32 @@ async def test_a_buyer_and_an_agent_hold_a_conversation_in_the_web_chat(demo, pa
     await expect(answer).to_contain_text("Berlin Gadgets")
     await expect(answer).not_to_contain_text("Max")
     await screenshot("demo-buyer-answer")
+
+
+async def _ask_the_seller(page: Page, order_button: str, question: str, *, tickets_after: int) -> None:
+    await page.get_by_role("button", name=order_button).last.click()
+    await page.get_by_role("button", name="Contact the seller").last.click()
+    await expect(page.get_by_test_id("message").filter(has_text="What would you like to ask?").last).to_be_visible()
+    await send(page, question)
+    await page.get_by_role("button", name="📨 Send to the seller").last.click()
+    await expect(page.get_by_test_id("message").filter(has_text="is open")).to_have_count(tickets_after)
+
+
+async def test_the_ticket_list_shows_each_ticket_on_a_line_of_its_own(demo, page):
+    anna = await person_id(demo, "Buyer · Anna Schmidt")
+    await page.goto(f"{demo.url}?as={anna}")
+    await page.get_by_test_id("chat-item").filter(has_text="Aftersales").click()
+    await send(page, "/start")
+    await _ask_the_seller(page, "📦 BG-1001 · Berlin Gadgets", "Can it come in a gift box?", tickets_after=1)
+    await send(page, "/orders")
+    await _ask_the_seller(page, "📦 BG-1002 · Berlin Gadgets", "Which carrier is it?", tickets_after=2)
+
+    await send(page, "/tickets")
+    listing = page.get_by_test_id("message").filter(has_text="Your tickets")
+    await expect(listing).to_be_visible()
+    # Read back as the buyer sees it: the bubble's text, line by line.
+    lines = [line.strip() for line in (await listing.locator(".message-text").inner_text()).splitlines()]
+    entries = [line for line in lines if line.startswith("#")]
+    assert len(entries) == 2, lines
+    assert {entry.split(" · ")[0] for entry in entries} == {"#1", "#2"}
+    assert all("order BG-100" in entry for entry in entries), entries

@@ -65,7 +65,7 @@ async def world(uow_factory: UnitOfWorkFactory, clock: FakeClock) -> World:
         buyer = await uow.users.get_or_create(1001, at=now, display_name="Anna")
         ticket = uow.tickets.add(
             Ticket(
-                number=await uow.users.next_ticket_number(buyer.id),
+                number=await uow.stores.next_ticket_number(store.id),
                 store_id=store.id,
                 buyer_id=buyer.id,
                 order_id=order.id,
@@ -143,3 +143,81 @@ async def shop(uow_factory: UnitOfWorkFactory, clock: FakeClock) -> Shop:
             uow.stores.add_agent(StoreAgent(store_id=store_id, user_id=user.id, display_name=name, joined_at=now))
         await uow.commit()
         return Shop(store.id, other.id, orders)
+
+
+# After-sales requests -------------------------------------------------------------------------------
+
+def photo(name: str, kind: str = "photo"):
+    """A file as Telegram names it; its purpose comes from the form's field it is put in."""
+    from domain.enums import AttachmentKind
+    from domain.results import IncomingFile
+
+    return IncomingFile(AttachmentKind(kind), f"file-{name}", f"unique-{name}")
+
+
+def make_draft(item_id: int, **changes):
+    """A complete defective-item request for one lamp, delivered last Friday; `changes` replace fields."""
+    from dataclasses import replace
+    from datetime import date
+
+    from domain.services.request_rules import RequestDraft
+
+    draft = RequestDraft(
+        type=RequestType.DEFECTIVE,
+        items=((item_id, 1),),
+        description="no light after pressing ON",
+        resolution=Resolution.RESHIPMENT,
+        delivered_on=date(2026, 2, 27),
+        shipping_screenshot=photo("shipping"),
+        fault_files=(photo("fault-1"), photo("fault-2", "video")),
+        barcode=photo("barcode"),
+    )
+    return replace(draft, **changes)
+
+
+@pytest.fixture
+def act(uow_factory: UnitOfWorkFactory):
+    """Run one service call in its own unit of work and commit, retrying a lost race as the update runner does."""
+    from domain.storage.conflicts import is_conflict
+
+    async def run(service, *args, **kwargs):
+        for _ in range(5):
+            async with uow_factory() as uow:
+                try:
+                    result = await service(uow, *args, **kwargs)
+                    await uow.commit()
+                    return result
+                except Exception as error:  # noqa: BLE001 - only a lost race is tried again
+                    if not is_conflict(error):
+                        raise
+        raise AssertionError("lost the race five times")
+
+    return run
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """A defective-lamp request (reshipment wanted) on the shop's delivered order D-1, awaiting the seller."""
+
+    shop: Shop
+    request_id: int
+    ticket_id: int
+    item_id: int
+    order_id: int
+
+
+async def lamp_item_id(uow_factory: UnitOfWorkFactory, order_id: int) -> int:
+    async with uow_factory() as uow:
+        order = await uow.orders.get(order_id)
+        assert order is not None
+        return order.items[0].id
+
+
+@pytest.fixture
+async def submitted(act, clock: FakeClock, shop: Shop, uow_factory: UnitOfWorkFactory) -> Submitted:
+    from domain.services.requests import submit_request
+
+    order_id = shop.orders["D-1"]
+    item_id = await lamp_item_id(uow_factory, order_id)
+    result = await act(submit_request, clock, shop.buyer, order_id, make_draft(item_id))
+    return Submitted(shop, result.request_id, result.ticket.ticket_id, item_id, order_id)

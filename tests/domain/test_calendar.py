@@ -1,5 +1,5 @@
 """The store's calendar. Expected instants are worked out by hand from
-PRODUCT.md's rule: the day of the event never counts, and "the end of the
+the rule in docs/business-rules.md#time: the day of the event never counts, and "the end of the
 Nth working day" is local midnight at the start of the following day."""
 
 from datetime import UTC, date, datetime, time, timedelta

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from domain.enums import TicketReason, TicketStatus
 from domain.models import Base, Order, Ticket
+from domain.services.stores import add_store
 from domain.storage.engine import SQLITE_BUSY_TIMEOUT_MS, create_engine
 from domain.storage.migrate import current_revision, head_revision, upgrade
 
@@ -95,18 +96,28 @@ async def test_datetimes_come_back_aware_utc_and_naive_ones_are_refused(uow_fact
             await uow.flush()
 
 
-async def test_ticket_numbers_count_per_buyer(uow_factory, clock, world) -> None:
+async def test_ticket_numbers_count_per_store(uow_factory, clock, world) -> None:
     async with uow_factory() as uow:
-        other = await uow.users.get_or_create(2002, at=clock.now())
-        numbers = [await uow.users.next_ticket_number(world.buyer_id) for _ in range(2)]
+        other = await add_store(uow, clock, name="Lisbon Lamps", timezone="Europe/Lisbon", country="PT")
+        numbers = [await uow.stores.next_ticket_number(world.store_id) for _ in range(2)]
         assert numbers == [2, 3]  # the world's ticket is number 1
-        assert await uow.users.next_ticket_number(other.id) == 1
+        assert await uow.stores.next_ticket_number(other.id) == 1
+
+
+async def test_two_tickets_of_one_store_cannot_share_a_number(uow_factory, clock, world) -> None:
+    async with uow_factory() as uow:
+        other_buyer = await uow.users.get_or_create(2002, at=clock.now())
+        uow.tickets.add(Ticket(number=1, store_id=world.store_id, buyer_id=other_buyer.id, order_id=world.order_id,
+                               reason=TicketReason.CONTACT_SELLER, status=TicketStatus.OPEN,
+                               created_at=clock.now(), updated_at=clock.now()))
+        with pytest.raises(IntegrityError):
+            await uow.flush()
 
 
 async def test_queue_puts_quality_verification_first_then_age(uow_factory, clock, world) -> None:
     async with uow_factory() as uow:
         later = clock.advance(hours=1)
-        normal = uow.tickets.add(Ticket(number=await uow.users.next_ticket_number(world.buyer_id), store_id=world.store_id,
+        normal = uow.tickets.add(Ticket(number=await uow.stores.next_ticket_number(world.store_id), store_id=world.store_id,
                                         buyer_id=world.buyer_id, order_id=world.order_id, reason=TicketReason.CONTACT_SELLER,
                                         status=TicketStatus.OPEN, created_at=clock.now() - timedelta(days=1), updated_at=later))
         await uow.flush()
@@ -135,33 +146,43 @@ async def test_check_constraints_guard_ratings_and_amounts(uow_factory, world) -
             await uow.flush()
 
 
-async def test_upgrading_closes_twin_open_tickets_before_guarding_against_them(fresh_database_url, clock) -> None:
-    """Before 0004 two racing requests could open twin tickets; the upgrade must not fail on them."""
-    from domain.enums import BindingSource, OpenedBy
-    from domain.services.orders import import_orders
-    from domain.services.stores import add_store
-    from domain.storage.uow import UnitOfWorkFactory
-    from tests.domain.conftest import order_row
-
-    await upgrade(fresh_database_url, "0003")
-    engine = create_engine(fresh_database_url)
+async def _insert_at_old_revision(url: str, tickets: list[dict]) -> list[int]:
+    """A store, an order and the given tickets written as SQL rows: today's models no longer fit an old schema."""
+    engine = create_engine(url)
+    at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     try:
-        async with UnitOfWorkFactory(engine)() as uow:
-            store = await add_store(uow, clock, name="Shop", timezone="UTC", country="DE")
-            await import_orders(uow, clock, store.id, [order_row("A-1")])
-            order = await uow.orders.by_number(store.id, "A-1")
-            buyer = await uow.users.get_or_create(5, at=clock.now())
-            await uow.users.bind_order(buyer.id, order.id, source=BindingSource.DEMO, at=clock.now())
-            # Rows added directly: services write today's schema (e.g. deadlines' columns from 0005).
-            first, twin = [uow.tickets.add(Ticket(
-                number=number, store_id=store.id, buyer_id=buyer.id, order_id=order.id,
-                reason=TicketReason.CONTACT_SELLER, status=TicketStatus.OPEN, priority=50, opened_by=OpenedBy.AGENT,
-                created_at=clock.now(), updated_at=clock.now(),
-            )) for number in (1, 2)]
-            await uow.commit()
-            ids = (first.id, twin.id)
+        async with engine.begin() as connection:
+            tables = await connection.run_sync(
+                lambda sync: {name: Table(name, MetaData(), autoload_with=sync)
+                              for name in ("stores", "users", "orders", "tickets")})
+            await connection.execute(tables["stores"].insert(), [dict(
+                id=1, name="Shop", timezone="UTC", country="DE", default_currency="EUR", first_response_hours=24,
+                seller_answer_days=2, buyer_offer_hours=24, reshipment_working_days=2, auto_close_days=7,
+                strike_threshold=3, created_at=at)])
+            buyers = sorted({row["buyer_id"] for row in tickets})
+            await connection.execute(tables["users"].insert(), [dict(
+                id=buyer, telegram_id=1000 + buyer, language="en", role="buyer", blocked_bot=False, ticket_seq=9,
+                created_at=at) for buyer in buyers])
+            await connection.execute(tables["orders"].insert(), [dict(
+                id=1, store_id=1, external_number="A-1", buyer_name="Ann", currency="EUR", status="delivered",
+                shipping_address="Main St 1", international=False, created_at=at, updated_at=at)])
+            for row in tickets:
+                result = await connection.execute(tables["tickets"].insert().returning(tables["tickets"].c.id), [dict(
+                    store_id=1, order_id=1, status="open", priority=50, opened_by="agent", created_at=at,
+                    updated_at=at, **row)])
+                row["id"] = result.scalar_one()
     finally:
         await engine.dispose()
+    return [row["id"] for row in tickets]
+
+
+async def test_upgrading_closes_twin_open_tickets_before_guarding_against_them(fresh_database_url) -> None:
+    """Before 0004 two racing requests could open twin tickets; the upgrade must not fail on them."""
+    from domain.storage.uow import UnitOfWorkFactory
+
+    await upgrade(fresh_database_url, "0003")
+    ids = await _insert_at_old_revision(fresh_database_url, [
+        dict(number=number, buyer_id=1, reason="contact_seller") for number in (1, 2)])
     await upgrade(fresh_database_url)
     engine = create_engine(fresh_database_url)
     try:
@@ -170,3 +191,25 @@ async def test_upgrading_closes_twin_open_tickets_before_guarding_against_them(f
     finally:
         await engine.dispose()
     assert statuses == [TicketStatus.CLOSED, TicketStatus.OPEN]
+
+
+async def test_upgrading_numbers_each_stores_tickets_once_by_age(fresh_database_url, clock) -> None:
+    """Before 0006 two buyers' first tickets at one store were both #1; after it they are #1 and #2, the next #3."""
+    from domain.storage.uow import UnitOfWorkFactory
+
+    await upgrade(fresh_database_url, "0005")
+    ids = await _insert_at_old_revision(fresh_database_url, [
+        dict(number=1, buyer_id=1, reason="contact_seller"),
+        dict(number=1, buyer_id=2, reason="contact_seller"),
+        dict(number=2, buyer_id=1, reason="order_status"),
+    ])
+    await upgrade(fresh_database_url)
+    engine = create_engine(fresh_database_url)
+    try:
+        async with UnitOfWorkFactory(engine)() as uow:
+            numbers = [(await uow.tickets.get(ticket_id)).number for ticket_id in ids]
+            following = await uow.stores.next_ticket_number(1)
+    finally:
+        await engine.dispose()
+    assert numbers == [1, 2, 3]
+    assert following == 4

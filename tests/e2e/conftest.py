@@ -33,7 +33,7 @@ from domain.services.stores import add_store, invite_agent, redeem_agent_invite
 from domain.storage.engine import create_engine
 from domain.storage.migrate import upgrade
 from domain.storage.uow import UnitOfWorkFactory
-from sandbox.client import Person, SandboxClient
+from sandbox.client import Msg, Person, SandboxClient
 from sandbox.server import SandboxServer
 
 PHOTO = b"\xff\xd8\xff\xe0" + b"\x00" * 64  # enough of a JPEG for the sandbox
@@ -50,13 +50,16 @@ def refusals_checked() -> bool:
 
 
 @asynccontextmanager
-async def running_bot(sandbox: SandboxServer, bot_token: str, database_url: str) -> AsyncIterator[AftersalesApplication]:
+async def running_bot(
+    sandbox: SandboxServer, bot_token: str, database_url: str, **more_settings: object
+) -> AsyncIterator[AftersalesApplication]:
     """One life of the bot: the project's factory and update pipeline on `database_url`, then stopped."""
     settings = load_settings(
         telegram_bot_token=bot_token,
         telegram_api_url=sandbox.bot_api_base_url,
         database_url=database_url,
         _env_file=None,
+        **more_settings,
     )
     engine = create_engine(settings.database_url)
     clock = FakeClock(start=datetime(2026, 11, 22, 12, tzinfo=UTC))
@@ -88,10 +91,16 @@ def start_bot(sandbox: SandboxServer, bot_token: str):
 
 
 @pytest.fixture
-async def bot_app(sandbox: SandboxServer, bot_token: str, tmp_path) -> AsyncIterator[AftersalesApplication]:
+def bot_settings() -> dict[str, object]:
+    """Settings the bot of `bot_app` gets beyond the harness's; a test module overrides this fixture."""
+    return {}
+
+
+@pytest.fixture
+async def bot_app(sandbox: SandboxServer, bot_token: str, tmp_path, bot_settings) -> AsyncIterator[AftersalesApplication]:
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'e2e.sqlite3'}"
     await upgrade(database_url)
-    async with running_bot(sandbox, bot_token, database_url) as application:
+    async with running_bot(sandbox, bot_token, database_url, **bot_settings) as application:
         yield application
     assert sandbox.violations == [], sandbox.violations
 
@@ -153,7 +162,7 @@ async def shop(chat: SandboxClient, bot_app: AftersalesApplication) -> Shop:
         await redeem_agent_invite(uow, deps.clock, await invite_agent(uow, deps.clock, store.id), agent.id, "Karl", language="en")
         await uow.commit()
     await agent.send("/help")  # an agent must have started the bot to get private cards
-    await agent.expect(contains="How I can help")
+    await agent.expect(contains="You are an agent of")
     return Shop(store.id, orders, agent)
 
 
@@ -167,11 +176,23 @@ async def bind(bot_app: AftersalesApplication, shop: Shop, buyer: Person, *numbe
         await uow.commit()
 
 
+async def make_choice(message: Msg, button: str, *, wait: float = 5) -> dict | None:
+    """Press `button` on a keyboard that closes once used; the press's answer.
+
+    The message then shows what was chosen where its buttons were: an edit that
+    keeps its text and adds the line "✔️ <button>".
+    """
+    answer = await message.press(button, wait=wait)
+    closed = await message.person.expect_edit(message)
+    assert closed.buttons == [] and closed.text == f"{message.text}\n\n✔️ {button}", closed
+    return answer
+
+
 async def open_menu(buyer: Person, number: str):
     """/orders, then the order's button: its menu of reasons."""
     await buyer.send("/orders")
     orders = await buyer.expect()
-    await orders.press(next(b for row in orders.buttons for b in row if number in b))
+    await make_choice(orders, next(b for row in orders.buttons for b in row if number in b))
     return await buyer.expect(contains=f"{number}")
 
 
@@ -180,7 +201,7 @@ async def ask_to_cancel(buyer: Person, menu, *, notice: str, reason: str, detail
     await menu.press("Cancel the order")
     await buyer.expect(contains=notice)
     pick = await buyer.expect(contains="Why do you want to cancel?")
-    await pick.press(reason)
+    await make_choice(pick, reason)
     await buyer.expect(contains="Anything the seller should know?")
     await buyer.send(details)
     return await buyer.expect(contains="Ready to send")

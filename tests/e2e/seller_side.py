@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop, MessageHandler, filters
 
-from bot.handlers.group import incoming_files
 from bot.relay import relay_buyer_message
-from bot.topics import announce_ticket
+from bot.relay.announce import announce_ticket
+from bot.relay.incoming import incoming_files
 from domain.enums import BindingSource, OrderStatus
 from domain.services.order_files import OrderRow
 from domain.services.orders import import_orders
@@ -61,8 +61,9 @@ def stand_in_buyer_side(application, buyer_id: int, order_id: int) -> None:
         route = await route_free_text(context.uow, buyer_id)
         if route.kind == "one":
             text = message.text if message.text is not None else message.caption
+            entities = [e.to_dict() for e in (message.entities if message.text is not None else message.caption_entities)]
             recorded = await record_buyer_message(
-                context.uow, clock, route.ticket.ticket_id, text, None, incoming_files(message), buyer_telegram_id=buyer_id
+                context.uow, clock, route.ticket.ticket_id, text, entities, incoming_files(message), buyer_telegram_id=buyer_id
             )
             await relay_buyer_message(context, route.ticket.ticket_id, recorded, message)
         raise ApplicationHandlerStop
@@ -98,10 +99,10 @@ async def make_shop(chat, bot_app, *, with_group: bool, stand_in: bool = True, c
     if stand_in:
         stand_in_buyer_side(bot_app, buyer.id, order.id)
     await agent.send("/help")  # an agent must have started the bot to get private cards
-    await agent.expect(contains="How I can help")
+    await agent.expect(contains="You are an agent of")
     for other in others:
         await other.send("/help")
-        await other.expect(contains="How I can help")
+        await other.expect(contains="You are an agent of")
     return Shop(buyer, agent, group, buyer.default_chat, order.id, others)
 
 

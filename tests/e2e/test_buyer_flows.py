@@ -3,7 +3,7 @@ a sticker, a photo or a text longer than Telegram lets one message be."""
 
 from __future__ import annotations
 
-from tests.e2e.conftest import PHOTO, ask_to_cancel, bind, open_menu
+from tests.e2e.conftest import PHOTO, ask_to_cancel, bind, make_choice, open_menu
 
 SEND = "📨 Send to the seller"
 SEND_CANCELLATION = "📨 Send the cancellation request"
@@ -33,7 +33,7 @@ async def test_contact_the_seller(chat, shop, bot_app):
     await buyer.send("Is the lamp's bulb included?")
     confirm = await buyer.expect(contains="Ready to send")
     assert "Contact the seller" in confirm.text and "Is the lamp's bulb included?" in confirm.text
-    await confirm.press(SEND)
+    await make_choice(confirm, SEND)
     await buyer.expect(contains="Ticket #1 is open (Contact the seller, order W-2)")
     card = await shop.agent.expect(contains="Is the lamp's bulb included?")
     assert "W-2" in card.text
@@ -50,7 +50,7 @@ async def test_change_size_or_colour_before_shipment(chat, shop, bot_app):
     await buyer.expect(contains="please write at least 3 characters")
     await buyer.send("Both desk lamps in black instead of white")
     confirm = await buyer.expect(contains="Ready to send")
-    await confirm.press(SEND)
+    await make_choice(confirm, SEND)
     await buyer.expect(contains="Ticket #1 is open (Change size or colour, order W-1)")
     await shop.agent.expect(contains="in black instead of white")
     assert "#1 · Change size or colour · order W-1" in await listed_tickets(buyer)
@@ -65,7 +65,7 @@ async def test_remove_a_product_before_shipment(chat, shop, bot_app):
     await buyer.send("One of the two desk lamps, please")
     confirm = await buyer.expect(contains="Ready to send")
     assert "Remove a product" in confirm.text
-    await confirm.press(SEND)
+    await make_choice(confirm, SEND)
     await buyer.expect(contains="Ticket #1 is open (Remove a product, order W-1)")
     await shop.agent.expect(contains="One of the two desk lamps")
     assert "#1 · Remove a product · order W-1" in await listed_tickets(buyer)
@@ -77,7 +77,7 @@ async def test_order_status_is_answered_and_the_seller_can_still_be_asked(chat, 
     menu = await open_menu(buyer, "W-5")
     await menu.press("Order status")
     answer = await buyer.expect(contains="Status: delivered on 2026-11-20")
-    await answer.press("💬 Ask the seller")
+    await make_choice(answer, "💬 Ask the seller")
     await buyer.expect(contains="Ticket #1 is open (Order status, order W-5)")
     await shop.agent.expect(contains="Ticket #1")
     assert "#1 · Order status · order W-5" in await listed_tickets(buyer)
@@ -93,14 +93,14 @@ async def test_cancel_a_domestic_order_before_shipment(chat, shop, bot_app):
     assert [row[0] for row in pick.buttons] == [
         "I changed my mind", "Ordered by mistake", "Found it cheaper", "Delivery is too slow", "Wrong address", "Other",
     ]
-    await pick.press("I changed my mind")
+    await make_choice(pick, "I changed my mind")
     await buyer.expect(contains="Anything the seller should know?")
     await buyer.send("I bought a floor lamp instead")
     confirm = await buyer.expect(contains="Ready to send")  # no photos asked: a change of mind needs no proof
     assert "I changed my mind: I bought a floor lamp instead" in confirm.text  # the reason in words, not a code
     assert "Send this cancellation request to the seller?" in confirm.text
     assert confirm.buttons == [[SEND_CANCELLATION, KEEP_ORDER]]  # no "Cancel" beside a cancellation
-    await confirm.press(SEND_CANCELLATION)
+    await make_choice(confirm, SEND_CANCELLATION)
     await buyer.expect(contains="Ticket #1 is open (Cancel the order, order W-1)")
     await shop.agent.expect(contains="I changed my mind: I bought a floor lamp instead")
     assert "#1 · Cancel the order · order W-1" in await listed_tickets(buyer)
@@ -113,7 +113,7 @@ async def test_cancel_a_domestic_parcel_on_its_way_is_an_interception(chat, shop
     confirm = await ask_to_cancel(
         buyer, menu, notice="the seller will try to stop the parcel. You are refunded only if that succeeds", reason="Delivery is too slow", details="I need it before Friday"
     )
-    await confirm.press(SEND_CANCELLATION)
+    await make_choice(confirm, SEND_CANCELLATION)
     await buyer.expect(contains="Ticket #1 is open (Cancel the order, order W-2)")
     await shop.agent.expect(contains="Delivery is too slow: I need it before Friday")
 
@@ -127,7 +127,7 @@ async def test_keeping_the_order_discards_the_cancellation_request(chat, shop, b
     )
     await buyer.send("hmm")
     await buyer.expect(contains="Please press Send the cancellation request or Keep my order above")
-    await confirm.press(KEEP_ORDER)
+    await make_choice(confirm, KEEP_ORDER)
     await buyer.expect(contains="your order stays as it is: no cancellation request was sent")
     await buyer.send("/tickets")
     await buyer.expect(contains="You have no tickets yet")
@@ -140,13 +140,13 @@ async def test_a_cancellation_request_in_chinese(chat, shop, bot_app):
     await menu.press("取消订单")
     await buyer.expect(contains="订单尚未发货")
     pick = await buyer.expect(contains="请选择取消原因")
-    await pick.press(pick.buttons[0][0])
+    await make_choice(pick, pick.buttons[0][0])
     await buyer.expect(contains="还有什么需要告诉卖家的吗")
     await buyer.send("买错了")
     confirm = await buyer.expect(contains="即将发送")
     assert "确认向卖家发送取消申请吗？" in confirm.text
     assert confirm.buttons == [["📨 发送取消申请", "↩️ 保留订单，放弃此申请"]]
-    await confirm.press("📨 发送取消申请")
+    await make_choice(confirm, "📨 发送取消申请")
     await buyer.expect(contains="工单 #1 已创建")
     await shop.agent.expect(contains="买错了")
 
@@ -160,15 +160,17 @@ async def test_return_exchange_or_refund_after_delivery(chat, shop, bot_app):
     await buyer.send("Refund")
     await buyer.expect(contains="please write at least 10 characters")
     await buyer.send("The colour is not what the photos showed; I want to return both for a refund")
-    await buyer.expect(contains="Send photos")
+    ask = await buyer.expect(contains="Send photos")
     await buyer.send_sticker("🙁")  # a sticker is no evidence
-    await buyer.expect(contains="Please send a photo, video or document")
+    again = await buyer.expect(contains="Please send a photo, video or document")
+    assert (await buyer.expect_edit(ask)).buttons == []  # one Done button stands at a time: the latest
     await buyer.send_photo(PHOTO, caption="next to the product photo")
     got = await buyer.expect(contains="Got it (1)")
-    await got.press("✅ Done")
+    assert (await buyer.expect_edit(again)).buttons == []
+    await make_choice(got, "✅ Done")
     confirm = await buyer.expect(contains="Ready to send")
     assert "📎 1 file\n" in confirm.text and "Return, exchange or refund" in confirm.text
-    await confirm.press(SEND)
+    await make_choice(confirm, SEND)
     await buyer.expect(contains="Ticket #1 is open (Return, exchange or refund, order W-5)")
     await shop.agent.expect(contains="return both for a refund")
     assert "#1 · Return, exchange or refund · order W-5" in await listed_tickets(buyer)
@@ -200,7 +202,7 @@ async def test_a_photo_for_a_question_is_re_asked(chat, shop, bot_app):
     await buyer.expect(contains="Please answer in words (a text message)")
     await buyer.send("The second desk lamp")
     confirm = await buyer.expect(contains="Ready to send")
-    await confirm.press(SEND)
+    await make_choice(confirm, SEND)
     await buyer.expect(contains="Ticket #1 is open (Remove a product, order W-1)")
     await shop.agent.expect(contains="The second desk lamp")
 
@@ -220,6 +222,6 @@ async def test_a_5000_character_text_is_re_asked_once_and_its_rest_is_no_answer(
     assert "Does the lamp come with a bulb?" in confirm.text and "xxx" not in confirm.text
     assert len(await sent_by_bot(chat, buyer, "too long")) == 1
     assert len(await sent_by_bot(chat, buyer, "Ready to send")) == 1
-    await confirm.press(SEND)
+    await make_choice(confirm, SEND)
     await buyer.expect(contains="Ticket #1 is open (Contact the seller, order W-2)")
     await shop.agent.expect(contains="Does the lamp come with a bulb?")

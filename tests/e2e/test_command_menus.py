@@ -11,7 +11,7 @@ from bot.context import AftersalesApplication
 from bot.rendering import default_renderer
 
 BUYER = ["start", "orders", "tickets", "claim", "help", "language", "cancel"]
-AGENT = ["queue", "order", "notify", "close", "link"]
+AGENT = ["queue", "order", "notify", "close", "link", "help"]
 
 
 async def menu(bot: Bot, scope, language_code: str | None = None) -> list[tuple[str, str]]:
@@ -29,6 +29,7 @@ async def test_menus_are_set_for_private_chats_and_groups_in_english_and_chinese
     group_en = await menu(bot, BotCommandScopeAllGroupChats())
     assert [c for c, _ in group_en] == AGENT
     assert dict(group_en)["close"] == "Close this topic's ticket"
+    assert dict(group_en)["help"] == "What agents can do"
     assert [c for c, _ in await menu(bot, BotCommandScopeAllGroupChats(), "zh")] == AGENT
     assert await menu(bot, BotCommandScopeDefault()) == []  # nothing outside those two scopes
 
@@ -39,3 +40,7 @@ async def test_a_telegram_that_refuses_the_menus_does_not_stop_the_bot(caplog):
     with caplog.at_level(logging.WARNING, logger="bot.commands"):
         await set_command_menus(bot, default_renderer())
     assert len([r for r in caplog.records if "command menu" in r.getMessage()]) == 4
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="bot.commands"):
+        await set_command_menus(bot, default_renderer(), moderators_chat_id=-100123)  # and the moderators' group's
+    assert len([r for r in caplog.records if "command menu" in r.getMessage()]) == 6

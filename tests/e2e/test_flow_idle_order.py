@@ -17,7 +17,7 @@ from telegram.ext import MessageHandler, filters
 
 from domain.enums import DeadlineKind
 from domain.models import Deadline
-from tests.e2e.conftest import bind, open_menu
+from tests.e2e.conftest import bind, make_choice, open_menu
 
 
 @pytest.fixture
@@ -54,7 +54,7 @@ async def test_an_answer_given_as_the_flow_falls_idle_keeps_the_flow(chat, shop,
 
     confirm = await buyer.expect(contains="Ready to send")  # the answer was taken by the flow, which goes on
     assert "Karl-Marx-Allee 1" in confirm.text
-    await confirm.press("📨 Send to the seller")
+    await make_choice(confirm, "📨 Send to the seller")
     await buyer.expect(contains="Ticket #1 is open")
     await shop.agent.expect(contains="Karl-Marx-Allee 1")
 

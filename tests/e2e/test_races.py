@@ -18,6 +18,7 @@ import pytest
 import domain.states
 from domain.storage.conflicts import is_conflict
 from sandbox.client import Msg
+from tests.e2e.conftest import make_choice
 from tests.e2e.seller_side import Shop, make_shop, open_in_topic, see_the_topic_closed
 
 
@@ -129,6 +130,7 @@ async def test_buyer_and_agent_closing_at_once_the_agent_is_told_by_an_alert_not
     # This time the buyer's press gets there first.
     buyer_answer, agent_answer = await press_in_order(meeting, timeline, "✅ Close this ticket", card, "✅ Close ticket")
     assert buyer_answer["text"] is None
+    assert (await shop.buyer.expect_edit(timeline)).text.endswith("✔️ ✅ Close this ticket")  # the buyer's choice took
 
     # The agent's press, handled again, finds the ticket closed: an alert for the presser alone.
     assert agent_answer["text"] == "This ticket is closed already." and agent_answer["show_alert"] is True
@@ -151,7 +153,7 @@ async def both_close_buttons(shop: Shop) -> tuple[int, Msg, Msg]:
     card = Msg(next(m for m in history if m["from"]["is_bot"] and "Ticket #1" in (m["text"] or "")), shop.agent)
     await shop.buyer.send("/tickets")
     listing = await shop.buyer.expect(contains="#1")
-    await listing.press(listing.buttons[0][0])
+    await make_choice(listing, listing.buttons[0][0])
     timeline = await shop.buyer.expect(contains="Where is my lamp?")
     return thread, card, timeline
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from domain.services.orders import import_orders
 from domain.services.tickets import open_ticket
-from tests.e2e.conftest import PHOTO
+from tests.e2e.conftest import PHOTO, make_choice
 from tests.e2e.seller_side import buyer_has_started_the_bot, copy_recorded, make_shop, shipped_order
 
 
@@ -112,6 +112,7 @@ async def test_an_album_reaches_the_topic_as_one_album(chat, bot_app):
     await shop.agent.expect(contains="Ticket #1", chat=shop.group, thread=thread)
     album = await shop.agent.expect_album(contains="three sides of the box", chat=shop.group, thread=thread)
     assert len(album) == 3 and all(m["photo"] for m in album)
+    assert album[0].text == "👤 Alice:\nthree sides of the box"  # the buyer's name over the album's caption
     async with deps.uow_factory() as uow:
         kept = [m for m in await uow.tickets.messages(opened.ticket.ticket_id) if m.media_group_id]
         assert len(kept) == 1 and len(kept[0].attachments) == 3 and kept[0].text == "three sides of the box"
@@ -126,6 +127,7 @@ async def test_a_buyers_sticker_reaches_the_topic(chat, bot_app):
     await shop.buyer.send_sticker(emoji="👍")
     thread = (await shop.agent.expect_event("topic"))["topic"]["thread_id"]
     await shop.agent.expect(contains="Ticket #1", chat=shop.group, thread=thread)
+    await shop.agent.expect(contains="👤 Alice:", chat=shop.group, thread=thread)  # a sticker has no caption to carry it
     sticker = await shop.agent.expect(chat=shop.group, thread=thread)
     assert sticker["sticker"]["emoji"] == "👍"
     async with deps.uow_factory() as uow:
@@ -147,7 +149,7 @@ async def test_an_album_with_several_open_tickets_is_asked_about_once_and_goes_w
         await uow.commit()
     await shop.buyer.send_album([PHOTO, PHOTO], caption="the label")
     question = await shop.buyer.expect(contains="Which one is this message for")
-    await question.press(next(b for row in question.buttons for b in row if "#2" in b))
+    await make_choice(question, next(b for row in question.buttons for b in row if "#2" in b))
     thread = await topic_after_the_album_wait(shop, deps.clock)
     await shop.agent.expect(contains="Ticket #2", chat=shop.group, thread=thread)
     album = await shop.agent.expect_album(contains="the label", chat=shop.group, thread=thread)

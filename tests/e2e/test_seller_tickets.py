@@ -6,10 +6,14 @@ that part (`tests.e2e.seller_side`).
 
 from __future__ import annotations
 
+from datetime import date
+
 import aiohttp
 import pytest
 
-from tests.e2e.conftest import PHOTO
+from domain.enums import OrderStatus
+from domain.services.orders import import_orders
+from tests.e2e.conftest import PHOTO, order_row
 from tests.e2e.seller_side import Shop, copy_recorded, make_shop, open_in_topic, see_the_topic_closed
 
 
@@ -21,7 +25,7 @@ async def shop(chat, bot_app) -> Shop:
 async def test_a_ticket_gets_a_topic_with_a_card_and_the_relay_works_both_ways(shop):
     thread = await open_in_topic(shop)
     topics = [c for c in await shop.agent.chats() if c["id"] == shop.group][0]["topics"]
-    assert topics[0]["name"] == "🟡 #1 Question for the seller · ⏰ 23 Nov 12:00"  # waits for the store's first answer
+    assert topics[0]["name"] == "🟡 #1 Question for the seller · ⏰ 23 Nov 12:00 UTC"  # waits for the store's first answer
 
     await shop.buyer.send("Hello again, any news?")
     copy = await shop.agent.expect(contains="Hello again", chat=shop.group, thread=thread)
@@ -29,7 +33,7 @@ async def test_a_ticket_gets_a_topic_with_a_card_and_the_relay_works_both_ways(s
     await shop.agent.send("Your lamp ships tomorrow.", chat=shop.group, thread=thread)
     answer = await shop.buyer.expect(contains="Your lamp ships tomorrow.")
     assert answer.text.startswith("🏪 Berlin Gadgets\n")
-    await shop.agent.expect_topic("🔵 #1 Question for the seller · ⏰ 29 Nov 12:00", chat=shop.group, thread=thread)
+    await shop.agent.expect_topic("🔵 #1 Question for the seller · ⏰ 29 Nov 12:00 UTC", chat=shop.group, thread=thread)
     assert "Karl" not in answer.text
     assert answer["entities"][0]["type"] == "bold"
 
@@ -46,7 +50,7 @@ async def test_a_ticket_gets_a_topic_with_a_card_and_the_relay_works_both_ways(s
     assert edited.text == "🏪 Berlin Gadgets\nTracking: TRK2"
     mine = await _last_from(shop.buyer, shop.bot_id, None, "Hello again")
     await shop.buyer.edit(mine, "Hello again, where is it?")
-    assert (await shop.agent.expect_edit(copy)).text == "Hello again, where is it?"
+    assert (await shop.agent.expect_edit(copy)).text == "👤 Alice:\nHello again, where is it?"  # the name line stays
 
     # Media: the buyer's photo reaches the topic, the agent's photo reaches the buyer under the store's name.
     await shop.buyer.send_photo(PHOTO, caption="the box was open")
@@ -56,7 +60,7 @@ async def test_a_ticket_gets_a_topic_with_a_card_and_the_relay_works_both_ways(s
     await shop.agent.send_photo(PHOTO, caption="this one?", chat=shop.group, thread=thread)
     reply = await shop.buyer.expect(contains="this one?")
     assert reply["photo"] is not None and reply.text.startswith("🏪 Berlin Gadgets")
-    await shop.agent.expect_topic("🔵 #1 Question for the seller · ⏰ 29 Nov 12:00", chat=shop.group, thread=thread)
+    await shop.agent.expect_topic("🔵 #1 Question for the seller · ⏰ 29 Nov 12:00 UTC", chat=shop.group, thread=thread)
 
 
 async def _last_from(person, chat_id: int, thread: int | None, contains: str):
@@ -88,12 +92,13 @@ async def test_a_reply_to_a_buyer_who_blocked_the_bot_is_reported_in_the_topic(s
 
 async def test_a_deleted_topic_is_made_again_with_the_history(shop, sandbox, bot_token, expect_refusals):
     # Telegram tells a bot nothing of a deleted topic: the bot learns it when what it sends there is refused.
-    expect_refusals("copyMessage", "message thread not found")
+    expect_refusals("sendMessage", "message thread not found")  # the buyer's text, under their name
     expect_refusals("editForumTopic", "message thread not found")  # the rename sent along with the copy
     thread = await open_in_topic(shop, "My lamp flickers")
-    await shop.agent.send("Try another bulb", chat=shop.group, thread=thread)
+    reply = await shop.agent.send("Try another bulb", chat=shop.group, thread=thread)
     await shop.buyer.expect(contains="Try another bulb")
     await shop.agent.expect_topic("🔵 #1", chat=shop.group, thread=thread)
+    await shop.agent.expect_reaction(reply, "👌")  # delivered; the topic goes only after that
     async with aiohttp.ClientSession() as http:
         async with http.post(
             f"{sandbox.bot_api_base_url}{bot_token}/deleteForumTopic",
@@ -107,12 +112,13 @@ async def test_a_deleted_topic_is_made_again_with_the_history(shop, sandbox, bot
     await shop.agent.expect(contains="Ticket #1", chat=shop.group, thread=new_thread)
     history = await shop.agent.expect(contains="History of ticket #1", chat=shop.group, thread=new_thread)
     assert "Try another bulb" in history.text and "My lamp flickers" in history.text
+    assert "Still flickering" not in history.text  # it comes as its own copy, next
     await shop.agent.expect(contains="Still flickering", chat=shop.group, thread=new_thread)
     shown = await shop.agent.client.call(
         "GET", f"/people/{shop.agent.id}/chats/{shop.group}/messages", params={"thread_id": new_thread}
     )
     said = [m["text"] for m in shown if m["from"]["is_bot"] and m["text"]]  # not the "topic created" line
-    assert len(said) == 3 and said[2] == "Still flickering"  # card, history, the new message: nothing twice
+    assert len(said) == 3 and said[2] == "👤 Alice:\nStill flickering"  # card, history, the new message: nothing twice
 
 
 async def test_files_a_flow_collected_reach_the_topic(shop):
@@ -139,8 +145,14 @@ async def test_an_agent_closes_and_the_buyer_rates(shop):
     assert "⭐⭐⭐⭐" in thanked.text and thanked.buttons == []  # no second rating
 
 
-async def test_the_queue_puts_quality_checks_first(shop):
+async def test_the_queue_puts_quality_checks_first(shop, bot_app):
     await open_in_topic(shop, "Just a question", reason="contact_seller")
+    deps = bot_app.deps
+    async with deps.uow_factory() as uow:  # the parcel arrives: only then can a problem be reported
+        order = await uow.orders.get(shop.order_id)
+        row = order_row(order.external_number, OrderStatus.DELIVERED, eta=None, delivered_on=date(2026, 11, 21))
+        await import_orders(uow, deps.clock, order.store_id, [row])
+        await uow.commit()
     await open_in_topic(shop, "It arrived broken", reason="after_sales")
     await shop.agent.send("/queue", chat=shop.group)
     queue = await shop.agent.expect(contains="Open tickets of Berlin Gadgets", chat=shop.group)
@@ -172,13 +184,21 @@ async def test_without_a_group_agents_answer_by_replying_to_cards(chat, bot_app)
     await shop.agent.reply(copy, "Also.")
     await shop.buyer.expect(contains="Also.")
 
+    # Closed from its card, the card loses its buttons: a second press has nothing to press.
+    assert card.buttons
+    await card.press("✅ Close ticket")
+    await shop.buyer.expect(contains="ticket #1 with Berlin Gadgets is closed")
+    await shop.buyer.expect(contains="Rate it from 1 to 5")
+    await shop.agent.expect(contains="Ticket #1 is closed")
+    assert (await shop.agent.expect_edit(card)).buttons == []
+
 
 async def test_a_ticket_waiting_on_a_silent_buyer_closes_after_seven_days(shop, bot_app):
     thread = await open_in_topic(shop)
     card = await _last_bot_message(shop.agent, shop.group, "Ticket #1")
     await shop.agent.send("Which colour would you like?", chat=shop.group, thread=thread)
     await shop.buyer.expect(contains="Which colour would you like?")
-    await shop.agent.expect_topic("🔵 #1 Question for the seller · ⏰ 29 Nov 12:00", chat=shop.group, thread=thread)
+    await shop.agent.expect_topic("🔵 #1 Question for the seller · ⏰ 29 Nov 12:00 UTC", chat=shop.group, thread=thread)
     bot_app.deps.clock.advance(days=7, minutes=1)
     await shop.buyer.expect(contains="as we heard nothing for a while", timeout=12)
     await shop.buyer.expect(contains="Rate it from 1 to 5")

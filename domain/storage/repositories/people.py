@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import inspect, select, update
+from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.enums import BindingSource
@@ -41,13 +41,6 @@ class UserRepository(Repository):
             self.session.add(user)
             await self.session.flush()
         return user
-
-    async def next_ticket_number(self, user_id: int) -> int:
-        """The buyer's next ticket number, from one atomic UPDATE ... RETURNING."""
-        result = await self.session.execute(
-            update(User).where(User.id == user_id).values(ticket_seq=User.ticket_seq + 1).returning(User.ticket_seq)
-        )
-        return result.scalar_one()
 
     # Order bindings
     async def bind_order(self, user_id: int, order_id: int, *, source: BindingSource, at: datetime) -> bool:

@@ -43,6 +43,9 @@ class RequestRepository(Repository):
         self.session.add(reshipment)
         return reshipment
 
+    async def get_reshipment(self, reshipment_id: int) -> Reshipment | None:
+        return await self.session.get(Reshipment, reshipment_id)
+
     async def reshipment_for(self, request_id: int) -> Reshipment | None:
         return await self.session.scalar(select(Reshipment).where(Reshipment.request_id == request_id))
 

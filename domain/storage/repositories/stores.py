@@ -30,6 +30,13 @@ class StoreRepository(Repository):
             store = await self.get(int(ref))
         return store
 
+    async def next_ticket_number(self, store_id: int) -> int:
+        """The store's next ticket number, from one atomic UPDATE ... RETURNING."""
+        result = await self.session.execute(
+            update(Store).where(Store.id == store_id).values(ticket_seq=Store.ticket_seq + 1).returning(Store.ticket_seq)
+        )
+        return result.scalar_one()
+
     async def list(self) -> Sequence[Store]:
         return (await self.session.scalars(select(Store).order_by(Store.id))).all()
 
@@ -78,6 +85,16 @@ class StoreRepository(Repository):
         if active_only:
             query = query.where(StoreAgent.active.is_(True))
         return (await self.session.scalars(query.order_by(StoreAgent.id))).all()
+
+    async def agent_users(self, store_id: int) -> Sequence[User]:
+        """The store's active agents as users (their chat and language), in one statement."""
+        query = (
+            select(User)
+            .join(StoreAgent, StoreAgent.user_id == User.id)
+            .where(StoreAgent.store_id == store_id, StoreAgent.active.is_(True))
+            .order_by(StoreAgent.id)
+        )
+        return (await self.session.scalars(query)).all()
 
     async def first_agent_language(self, store_id: int) -> str | None:
         """The language of the store's longest-serving active agent, in one statement."""

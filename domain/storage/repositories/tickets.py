@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
-from domain.enums import TicketReason, TicketStatus
+from domain.enums import CopyRole, TicketReason, TicketStatus
 from domain.models import MessageCopy, StoreSupportGroup, Ticket, TicketMessage, UnroutedAlbumPart
 from domain.storage.repositories.base import Repository
 
@@ -21,8 +21,8 @@ class TicketRepository(Repository):
     async def get(self, ticket_id: int) -> Ticket | None:
         return await self.session.get(Ticket, ticket_id)
 
-    async def by_number(self, buyer_id: int, number: int) -> Ticket | None:
-        return await self.session.scalar(select(Ticket).where(Ticket.buyer_id == buyer_id, Ticket.number == number))
+    async def by_number(self, store_id: int, number: int) -> Ticket | None:
+        return await self.session.scalar(select(Ticket).where(Ticket.store_id == store_id, Ticket.number == number))
 
     async def by_topic(self, chat_id: int, topic_id: int) -> Ticket | None:
         """The ticket whose forum topic this is, found from a message posted in it."""
@@ -37,7 +37,14 @@ class TicketRepository(Repository):
         query = select(Ticket).where(Ticket.buyer_id == buyer_id)
         if not include_closed:
             query = query.where(Ticket.status != TicketStatus.CLOSED)
-        return (await self.session.scalars(query.order_by(Ticket.number.desc()))).all()
+        # Newest first; numbers count per store, so they do not order a buyer's tickets.
+        return (await self.session.scalars(query.order_by(Ticket.created_at.desc(), Ticket.id.desc()))).all()
+
+    async def count_open_for_buyer(self, buyer_id: int) -> int:
+        query = select(func.count()).select_from(Ticket).where(
+            Ticket.buyer_id == buyer_id, Ticket.status != TicketStatus.CLOSED
+        )
+        return int(await self.session.scalar(query) or 0)
 
     async def open_for_order(self, buyer_id: int, order_id: int) -> Sequence[Ticket]:
         query = select(Ticket).where(
@@ -116,6 +123,16 @@ class TicketRepository(Repository):
 
     async def copies(self, message_id: int) -> Sequence[MessageCopy]:
         query = select(MessageCopy).where(MessageCopy.message_id == message_id).order_by(MessageCopy.id)
+        return (await self.session.scalars(query)).all()
+
+    async def copies_of_ticket(self, ticket_id: int, role: CopyRole) -> Sequence[MessageCopy]:
+        """The ticket's Telegram messages of one role (e.g. the cards in agents' private chats)."""
+        query = (
+            select(MessageCopy)
+            .join(TicketMessage, TicketMessage.id == MessageCopy.message_id)
+            .where(TicketMessage.ticket_id == ticket_id, MessageCopy.role == role)
+            .order_by(MessageCopy.id)
+        )
         return (await self.session.scalars(query)).all()
 
     async def copy_at(self, chat_id: int, telegram_message_id: int) -> MessageCopy | None:

@@ -233,7 +233,8 @@ function onEvent(event) {
   const chat = state.chats.find((c) => c.id === event.chat_id);
   switch (event.type) {
     case "message":
-    case "edit": {
+    case "edit":
+    case "reaction": {
       const message = event.message;
       if (!message) break;
       const isNew = conversation.upsert(message, chat);

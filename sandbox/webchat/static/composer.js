@@ -1,5 +1,6 @@
 // The composer: text (Enter sends, Shift+Enter breaks the line), attachments
-// (photo, video, document; several make an album), reply and edit modes, a
+// (photo, video, document, several making an album; a voice message or a
+// sticker, one at a time), reply and edit modes, a
 // draft per conversation and command suggestions after "/".
 //
 // handlers = { sendText({text, replyTo}), sendMedia({kind, files, caption, replyTo}),
@@ -10,6 +11,7 @@ import { h, svg, ICONS, fileExtension } from "./format.js";
 import { toastError } from "./ui.js";
 
 const MAX_ALBUM = 10;
+const ALONE = new Set(["voice", "sticker"]); // sent one to a message, never as an album
 const MAX_INPUT_PX = 200;
 
 export class Composer {
@@ -55,7 +57,7 @@ export class Composer {
         document.getElementById(`file-${item.dataset.kind}`).click();
       });
     });
-    for (const kind of ["photo", "video", "document"]) {
+    for (const kind of ["photo", "video", "document", "voice", "sticker"]) {
       const picker = document.getElementById(`file-${kind}`);
       picker.addEventListener("change", () => {
         this.addFiles(kind, [...picker.files]);
@@ -155,8 +157,8 @@ export class Composer {
 
   addFiles(kind, files) {
     if (!files.length) return;
-    if (this.pending.kind !== kind) this.pending = { kind, files: [] };
-    this.pending.files = [...this.pending.files, ...files].slice(0, MAX_ALBUM);
+    if (this.pending.kind !== kind || ALONE.has(kind)) this.pending = { kind, files: [] };
+    this.pending.files = [...this.pending.files, ...files].slice(0, ALONE.has(kind) ? 1 : MAX_ALBUM);
     this.drawTray();
     this.updateSendState();
     this.focus();

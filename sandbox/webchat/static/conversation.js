@@ -223,7 +223,9 @@ export class ConversationView {
   }
 
   // Puts a message where it belongs; answers whether it was new.
-  upsert(message, chat) {
+  // `keepKnown`: a send's own answer can arrive after live events that changed the
+  // message (a reaction, an edit); the version already here is the newer one.
+  upsert(message, chat, { keepKnown = false } = {}) {
     const key = this.keyOfMessage(message, chat);
     const list = this.cache.get(key);
     if (!list) {
@@ -233,7 +235,7 @@ export class ConversationView {
     }
     const index = list.findIndex((m) => m.message_id === message.message_id);
     if (index >= 0) {
-      list[index] = message;
+      if (!keepKnown) list[index] = message;
       return false;
     }
     list.push(message);
@@ -297,7 +299,7 @@ export class ConversationView {
   }
 
   afterSend(messages) {
-    messages.forEach((m) => this.upsert(m, this.chat));
+    messages.forEach((m) => this.upsert(m, this.chat, { keepKnown: true }));
     this.draw({ stickToBottom: true });
     this.onSent(messages);
   }

@@ -172,6 +172,10 @@ export function messageSnippet(message) {
   else if (message.video) kind = "Video";
   else if (message.document) kind = message.document.file_name || "File";
   else if (message.sticker) kind = `${message.sticker.emoji || ""} Sticker`.trim();
+  else if (message.voice) kind = "Voice message";
+  else if (message.video_note) kind = "Video message";
+  else if (message.animation) kind = "GIF";
+  else if (message.audio) kind = message.audio.title || message.audio.file_name || "Audio";
   if (kind && text) return `${kind}, ${text}`;
   return text || kind || "Message";
 }

@@ -76,7 +76,7 @@ function renderUnit(unit, { startsRun, endsRun }, ctx) {
   const showSender = ctx.isGroup && !outgoing;
   // The caption of an album is whichever of its messages carries one.
   const textOwner = messages.find((m) => m.html || m.text || m.caption) || null;
-  const hasMedia = messages.some((m) => m.photo || m.video);
+  const hasMedia = messages.some((m) => m.photo || m.video || m.animation);
   const keyboardOwner = messages.find((m) => m.reply_markup && m.reply_markup.inline_keyboard) || null;
   const edited = messages.some((m) => m.edit_date);
 
@@ -100,6 +100,11 @@ function renderUnit(unit, { startsRun, endsRun }, ctx) {
       m.sticker.is_animated || m.sticker.is_video
         ? (m.sticker.emoji || "🖼")
         : h("img", { src: m.sticker.url, alt: m.sticker.emoji || "Sticker", width: 128, height: 128 }))));
+  messages.filter((m) => m.voice || m.audio).forEach((m) => bubble.append(renderSound(m)));
+  messages.filter((m) => m.video_note).forEach((m) => bubble.append(h("video", {
+    class: "video-note", src: m.video_note.url, controls: true, preload: "metadata", playsinline: true,
+    "data-testid": "message-video-note", title: "Video message",
+  })));
 
   const meta = h("span", { class: "meta", "data-testid": "message-meta" },
     edited ? h("span", { class: "edited", "data-testid": "edited-mark" }, "edited") : null,
@@ -116,6 +121,9 @@ function renderUnit(unit, { startsRun, endsRun }, ctx) {
   }
 
   const column = h("div", { class: "bubble-column" }, bubble);
+  // An album's reactions are on its first message (Telegram keeps them there).
+  const reactions = messages.find((m) => m.reactions && m.reactions.length);
+  if (reactions) column.append(renderReactions(reactions.reactions, ctx));
   if (keyboardOwner) column.append(renderKeyboard(keyboardOwner, ctx));
 
   const actions = h("div", { class: "message-actions" },
@@ -188,7 +196,7 @@ function renderQuote(messageId, ctx) {
 }
 
 function renderVisualMedia(messages, ctx) {
-  const visual = messages.filter((m) => m.photo || m.video);
+  const visual = messages.filter((m) => m.photo || m.video || m.animation);
   const grid = h("div", { class: `media-grid count-${Math.min(visual.length, 4)}${visual.length > 1 ? " album" : ""}` });
   for (const message of visual) {
     if (message.photo) {
@@ -199,6 +207,13 @@ function renderVisualMedia(messages, ctx) {
       });
       grid.append(h("button", { type: "button", class: "media-item", onclick: () => ctx.onOpenImage(url) },
         image, h("span", { class: "visually-hidden" }, "Open photo")));
+    } else if (message.animation) {
+      // A GIF plays by itself, silent and looping, as in Telegram.
+      const { url, width, height } = message.animation;
+      grid.append(h("div", { class: "media-item animation" }, h("video", {
+        src: url, autoplay: true, loop: true, muted: true, playsinline: true, "data-testid": "message-animation",
+        style: { aspectRatio: `${width || 16} / ${height || 9}` },
+      }), h("span", { class: "gif-badge" }, "GIF")));
     } else {
       const { url, width, height } = message.video;
       grid.append(h("div", { class: "media-item" }, h("video", {
@@ -208,6 +223,24 @@ function renderVisualMedia(messages, ctx) {
     }
   }
   return grid;
+}
+
+// A voice message or a music file: a player under its label.
+function renderSound(message) {
+  const voice = message.voice;
+  const audio = message.audio;
+  const label = voice
+    ? `Voice message · ${clockDuration(voice.duration)}`
+    : [audio.performer, audio.title].filter(Boolean).join(" – ") || audio.file_name || "Audio";
+  const file = voice || audio;
+  return h("div", { class: voice ? "sound voice" : "sound audio", "data-testid": voice ? "message-voice" : "message-audio" },
+    h("span", { class: "sound-label" }, label),
+    h("audio", { src: file.url, controls: true, preload: "metadata", title: label }));
+}
+
+function clockDuration(seconds) {
+  const total = Math.max(0, Math.round(seconds || 0));
+  return `${Math.floor(total / 60)}:${String(total % 60).padStart(2, "0")}`;
 }
 
 function renderDocument(document_) {
@@ -220,6 +253,19 @@ function renderDocument(document_) {
   h("span", { class: "document-text" },
     h("span", { class: "document-name" }, name),
     h("span", { class: "document-type" }, document_.mime_type || "file")));
+}
+
+// Each kind of reaction once, as a pill with how many chose it; the reader's own is highlighted.
+function renderReactions(reactions, ctx) {
+  return h("div", { class: "reactions", "data-testid": "message-reactions" }, ...reactions.map((entry) => {
+    const kind = entry.type.emoji || "⭐";
+    const mine = (entry.user_ids || []).includes(ctx.myId);
+    return h("span", {
+      class: mine ? "reaction chosen" : "reaction", "data-testid": "reaction",
+      dataset: { emoji: entry.type.emoji || entry.type.custom_emoji_id || entry.type.type },
+      title: `${entry.total_count} × ${kind}`,
+    }, h("span", { class: "reaction-emoji" }, kind), h("span", { class: "reaction-count" }, String(entry.total_count)));
+  }));
 }
 
 function renderKeyboard(message, ctx) {

@@ -11,18 +11,17 @@ arriving while the topic is still being made is copied by that same hook.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
+from bot.relay.agents import agent_chats
 from bot.relay.desk import Desk
 from bot.rendering import DEFAULT_LANGUAGE, pick_language
 from domain.enums import AuthorRole, CopyRole, DeadlineKind, OpenedBy, TicketStatus
-from domain.models import Store, StoreSupportGroup, Ticket
+from domain.models import Store, StoreSupportGroup, Ticket, TicketMessage
 from domain.services.ticket_deadlines import SUBJECT
-from domain.services.tickets import OpenedTicket
 
 MAX_TOPIC_NAME = 128  # Telegram's limit for a forum topic's name
 CLOSE_PREFIX = "tkt"  # callback data: tkt:close:<ticket id>
@@ -45,13 +44,20 @@ async def next_deadline(desk: Desk, ticket: Ticket) -> datetime | None:
     return None
 
 
-def local_time(at: datetime | None, store: Store) -> datetime | None:
+def local_time(at: datetime | None, where: Store | str) -> datetime | None:
+    """`at` on the clock of a store (or of an IANA zone name); as it was when the zone is unknown."""
     if at is None:
         return None
     try:
-        return at.astimezone(ZoneInfo(store.timezone))
+        return at.astimezone(ZoneInfo(where if isinstance(where, str) else where.timezone))
     except (KeyError, ValueError):
         return at
+
+
+def topic_link(chat_id: int, thread_id: int) -> str | None:
+    """A t.me link that opens the topic, for members of the group; only supergroups (-100...) have them."""
+    internal = str(chat_id).removeprefix("-100")
+    return f"https://t.me/c/{internal}/{thread_id}" if internal != str(chat_id) else None
 
 
 async def topic_title(desk: Desk, ticket: Ticket, store: Store, lang: str) -> str:
@@ -87,31 +93,10 @@ async def ticket_card(desk: Desk, ticket: Ticket, lang: str) -> str:
         status=str(ticket.status),
         reason=str(ticket.reason),
         buyer_language=buyer.language if buyer else DEFAULT_LANGUAGE,
+        buyer_name=buyer.display_name if buyer else None,
+        buyer_username=buyer.username if buyer else None,
         first_message=first,
     )
-
-
-async def announce_ticket(context: Any, opened: OpenedTicket) -> None:
-    """Give a new ticket its topic in the store's least busy support group, or cards to its agents."""
-    await announce(Desk.of(context), opened)
-
-
-async def announce(desk: Desk, opened: OpenedTicket) -> None:
-    ticket = await desk.uow.tickets.get(opened.ticket.ticket_id)
-    if ticket is None:
-        return
-    if not opened.created:
-        # A reused ticket already has its place; the buyer's added words follow it there.
-        if opened.message_id is not None:
-            from bot.relay.outgoing import relay_recorded_text
-
-            await relay_recorded_text(desk, ticket, opened.message_id)
-        return
-    group = await desk.uow.stores.least_busy_group(ticket.store_id)
-    if group is None:
-        await send_private_cards(desk, ticket)
-        return
-    await create_topic(desk, ticket, group)
 
 
 async def create_topic(desk: Desk, ticket: Ticket, group: StoreSupportGroup, *, recreated: bool = False) -> None:
@@ -130,14 +115,16 @@ async def create_topic(desk: Desk, ticket: Ticket, group: StoreSupportGroup, *, 
     await desk.uow.flush()
 
 
-async def on_topic_created(desk: Desk, ticket_id: int, thread_id: int, name: str, *, recreated: bool) -> None:
-    """Telegram made the topic: remember it, post the header card (and history), then what waited."""
+async def on_topic_created(
+    desk: Desk, ticket_id: int, thread_id: int, name: str, *, recreated: bool
+) -> tuple[Ticket, StoreSupportGroup] | None:
+    """Telegram made the topic: remember it, post the header card (and history); the ticket and group, to copy what waited."""
     ticket = await desk.uow.tickets.get(ticket_id)
     if ticket is None or ticket.support_group_id is None:
-        return
+        return None
     group = await desk.uow.session.get(StoreSupportGroup, ticket.support_group_id)
     if group is None:
-        return
+        return None
     ticket.topic_id = thread_id
     ticket.topic_title = name
     lang = await agents_language(desk, ticket.store_id)
@@ -152,12 +139,11 @@ async def on_topic_created(desk: Desk, ticket_id: int, thread_id: int, name: str
     )
     if recreated or await _store_wrote_first(desk, ticket):
         await desk.outbox.send_message(
-            group.chat_id, await history_text(desk, ticket, lang, recreated=recreated), parse_mode="HTML", message_thread_id=thread_id
+            group.chat_id, await history_text(desk, ticket, lang, recreated=recreated, chat_id=group.chat_id), parse_mode="HTML",
+            message_thread_id=thread_id,
         )
-    from bot.relay.outgoing import copy_waiting_messages
-
-    await copy_waiting_messages(desk, ticket, group.chat_id, thread_id)
     await desk.uow.flush()
+    return ticket, group
 
 
 async def _store_wrote_first(desk: Desk, ticket: Ticket) -> bool:
@@ -167,15 +153,30 @@ async def _store_wrote_first(desk: Desk, ticket: Ticket) -> bool:
     )
 
 
+def waits_for_topic(message: TicketMessage, chat_id: int) -> bool:
+    """A buyer message the topic in group `chat_id` gets as a copy of its own (now, or with its album).
+
+    Not yet in this group (an earlier topic's copies are in the history instead),
+    and something to copy: a Telegram original, or files. The topic's history
+    leaves these out, so each shows once.
+    """
+    if message.author_role != AuthorRole.BUYER or any(c.chat_id == chat_id for c in message.copies):
+        return False
+    return bool(message.attachments) or any(c.role == CopyRole.ORIGINAL for c in message.copies)
+
+
 HISTORY_ENTRY_CHARS = 300  # each earlier message, shortened: the whole history must fit one Telegram message
 MAX_MESSAGE = 4096
 
 
-async def history_text(desk: Desk, ticket: Ticket, lang: str, *, recreated: bool) -> str:
+async def history_text(desk: Desk, ticket: Ticket, lang: str, *, recreated: bool, chat_id: int | None = None) -> str:
+    """What the ticket said before its topic in group `chat_id` was made, less what that topic gets copied."""
     entries = []
     for message in await desk.uow.tickets.messages(ticket.id, include_internal=True):
         if not message.text and not message.attachments:
             continue  # a store-opened ticket's marker
+        if chat_id is not None and waits_for_topic(message, chat_id):
+            continue  # copied into the topic right after the history: shown once, as itself
         text = message.text or ""
         entries.append(
             {
@@ -200,16 +201,12 @@ async def send_private_cards(desk: Desk, ticket: Ticket) -> None:
     # so replying to the card routes to the ticket.
     messages = await desk.uow.tickets.messages(ticket.id, include_internal=True)
     first_message = next((m for m in messages if m.author_role == AuthorRole.BUYER), messages[0] if messages else None)
-    for agent in await desk.uow.stores.agents(ticket.store_id):
-        user = await desk.uow.users.get(agent.user_id)
-        if user is None:
-            continue
-        lang = pick_language(user.language)
+    for agent in await agent_chats(desk, ticket.store_id):
         await desk.outbox.send_message(
-            user.telegram_id,
-            await ticket_card(desk, ticket, lang) + "\n\n" + desk.render("seller/reply_hint.html", lang),
+            agent.chat_id,
+            await ticket_card(desk, ticket, agent.lang) + "\n\n" + desk.render("seller/reply_hint.html", agent.lang),
             parse_mode="HTML",
-            reply_markup=card_keyboard(desk, lang, ticket),
+            reply_markup=card_keyboard(desk, agent.lang, ticket),
             on_result="copy_sent" if first_message is not None else None,
             on_result_args={"ticket_message_id": first_message.id, "role": str(CopyRole.CARD)} if first_message else None,
         )
@@ -233,7 +230,10 @@ async def refresh_topic(desk: Desk, ticket: Ticket) -> None:
 
 
 async def close_topic(desk: Desk, ticket: Ticket) -> None:
-    """A closed ticket's topic: final title, card without buttons, topic closed."""
+    """A closed ticket's topic: final title, card without buttons, topic closed; in private mode its cards lose their buttons."""
+    for card in await desk.uow.tickets.copies_of_ticket(ticket.id, CopyRole.CARD):
+        # Cards in agents' chats keep their text (a reply to one still reaches the ticket's notes).
+        await desk.outbox.call("editMessageReplyMarkup", {"chat_id": card.chat_id, "message_id": card.telegram_message_id})
     if ticket.topic_id is None or ticket.support_group_id is None:
         return
     await refresh_topic(desk, ticket)
