@@ -22,9 +22,10 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q
 
-# The linter (ruff, configured in pyproject.toml); .ci/run runs it before the tests.
+# The linter and the formatter's check (ruff, configured in pyproject.toml); .ci/run runs both before the tests.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 bench: $(STAMP)
 	$(PY) -m bench

@@ -80,7 +80,14 @@ def bot_command(kind: str, token: str, api_url: str, workdir: Path) -> list[str]
     profile = ["-m", "cProfile", "-o", os.environ["BENCH_PROFILE"]] if os.environ.get("BENCH_PROFILE") else []
     if kind == "relay":
         return [sys.executable, *profile, "-m", "bench.relay_bot", token, api_url, database_url(workdir)]
-    return [sys.executable, *profile, str(ROOT / "tests" / "crash" / "crash_bot.py"), token, api_url, database_url(workdir)]
+    return [
+        sys.executable,
+        *profile,
+        str(ROOT / "tests" / "crash" / "crash_bot.py"),
+        token,
+        api_url,
+        database_url(workdir),
+    ]
 
 
 async def start_py_spy(pid: int, kind: str) -> asyncio.subprocess.Process | None:
@@ -90,9 +97,18 @@ async def start_py_spy(pid: int, kind: str) -> asyncio.subprocess.Process | None
         return None
     options = os.environ.get("BENCH_PY_SPY_ARGS", "--rate 100").split()
     return await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid), "--threads", "--format", "raw",
-        *options, "--output", f"{prefix}.{kind}",
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        str(Path(sys.executable).parent / "py-spy"),
+        "record",
+        "--pid",
+        str(pid),
+        "--threads",
+        "--format",
+        "raw",
+        *options,
+        "--output",
+        f"{prefix}.{kind}",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
     )
 
 
@@ -149,8 +165,10 @@ async def one_run(kind: str, buyers: int, per_buyer: int) -> Run:
             cpu = process_cpu_seconds(process.pid) - cpu_before
             if os.environ.get("BENCH_THREADS"):
                 main = process_cpu_seconds(process.pid, process.pid) - main_before
-                print(f"  {kind}: main thread {1000 * main / total:.2f} CPU ms/message, "
-                      f"other threads {1000 * (cpu - main) / total:.2f}")
+                print(
+                    f"  {kind}: main thread {1000 * main / total:.2f} CPU ms/message, "
+                    f"other threads {1000 * (cpu - main) / total:.2f}"
+                )
             if spy is not None:
                 spy.send_signal(signal.SIGINT)
                 await spy.wait()
@@ -194,10 +212,15 @@ async def main() -> None:
     parser.add_argument("--buyers", type=int, default=100)
     parser.add_argument("--messages", type=int, default=10, help="messages per buyer")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--scenario", choices=["all", *SCENARIOS], default="all",
-                        help="which of our bots to measure against the echo baseline (default: both)")
-    parser.add_argument("--bots", nargs="+", choices=["echo", *SCENARIOS.values()],
-                        help="exactly these bots (overrides --scenario)")
+    parser.add_argument(
+        "--scenario",
+        choices=["all", *SCENARIOS],
+        default="all",
+        help="which of our bots to measure against the echo baseline (default: both)",
+    )
+    parser.add_argument(
+        "--bots", nargs="+", choices=["echo", *SCENARIOS.values()], help="exactly these bots (overrides --scenario)"
+    )
     args = parser.parse_args()
     scenarios = list(SCENARIOS) if args.scenario == "all" else [args.scenario]
     bots = args.bots or ["echo", *(SCENARIOS[scenario] for scenario in scenarios)]
@@ -206,12 +229,19 @@ async def main() -> None:
         runs = []
         for _ in range(args.runs):
             runs.append(await one_run(kind, args.buyers, args.messages))
-            print(f"  {kind}: {runs[-1].cpu_ms_per_message:.2f} CPU ms/message, {runs[-1].per_second:.0f} messages/s", flush=True)
+            print(
+                f"  {kind}: {runs[-1].cpu_ms_per_message:.2f} CPU ms/message, {runs[-1].per_second:.0f} messages/s",
+                flush=True,
+            )
         results[kind] = median_run(runs)
     total = args.buyers * args.messages
     measured = [scenario for scenario, kind in SCENARIOS.items() if kind in results] or scenarios[:1]
     for scenario in measured:
-        print_table(f"{scenario}: {total} messages from {args.buyers} buyers, median of {args.runs} runs", results, SCENARIOS[scenario])
+        print_table(
+            f"{scenario}: {total} messages from {args.buyers} buyers, median of {args.runs} runs",
+            results,
+            SCENARIOS[scenario],
+        )
 
 
 if __name__ == "__main__":

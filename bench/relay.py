@@ -36,9 +36,19 @@ WARM_UP_SECONDS = 120
 
 def _order(number: str) -> OrderRow:
     return OrderRow(
-        line=0, number=number, buyer_name="Bench Buyer", phone=None, email=None, currency="EUR",
-        status=OrderStatus.SHIPPED, shipping_address="Torstraße 12, Berlin", carrier="DHL", tracking_number="TRK1",
-        estimated_delivery=date(2026, 11, 25), international=False, delivered_on=None,
+        line=0,
+        number=number,
+        buyer_name="Bench Buyer",
+        phone=None,
+        email=None,
+        currency="EUR",
+        status=OrderStatus.SHIPPED,
+        shipping_address="Torstraße 12, Berlin",
+        carrier="DHL",
+        tracking_number="TRK1",
+        estimated_delivery=date(2026, 11, 25),
+        international=False,
+        delivered_on=None,
         items=(ItemRow("LAMP-1", "Desk lamp", 1, 3499),),
     )
 
@@ -78,7 +88,9 @@ class RelayScene:
                 await redeem_group_link_code(uow, clock, code, self.group.group_id, self.group.title)
                 for person, number in zip(self.people, numbers):
                     order = await uow.orders.by_number(store.id, number)
-                    user = await uow.users.get_or_create(person.id, at=clock.now(), display_name=person.first_name, language="en")
+                    user = await uow.users.get_or_create(
+                        person.id, at=clock.now(), display_name=person.first_name, language="en"
+                    )
                     await uow.users.bind_order(user.id, order.id, source=BindingSource.DEMO, at=clock.now())
                     await open_ticket(uow, clock, person.id, order.id, "contact_seller", "Where is my lamp?")
                 await uow.commit()
@@ -118,6 +130,10 @@ class RelayScene:
         """How many distinct buyer messages have reached their own ticket's topic so far."""
         for message in self._scan():
             _, _, buyer = message.text.rpartition(" from ")
-            if not message.text.startswith("warm-up") and buyer.isdigit() and self.threads.get(int(buyer)) == message.thread_id:
+            if (
+                not message.text.startswith("warm-up")
+                and buyer.isdigit()
+                and self.threads.get(int(buyer)) == message.thread_id
+            ):
                 self._seen.add(message.text)
         return len(self._seen)

@@ -32,7 +32,9 @@ async def main(token: str, api_url: str, database_url: str) -> None:
         telegram_bot_token=token, telegram_api_url=api_url, database_url=database_url, _env_file=None
     )
     engine = create_engine(database_url)
-    deps = Deps(settings=settings, clock=SystemClock(), renderer=default_renderer(), uow_factory=UnitOfWorkFactory(engine))
+    deps = Deps(
+        settings=settings, clock=SystemClock(), renderer=default_renderer(), uow_factory=UnitOfWorkFactory(engine)
+    )
     application = build_application(deps)
     unlimited = SendLimiter(
         overall_per_second=10_000, private_per_second=10_000, private_burst=10_000, group_per_minute=1_000_000

@@ -34,9 +34,7 @@ def register_handlers(application: Application) -> None:
 def build_application(deps: Deps, *, token: str | None = None) -> AftersalesApplication:
     """The bot, pointed at `settings.telegram_api_url` (Telegram or the sandbox)."""
     settings = deps.settings
-    bot_token = token or (
-        settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None
-    )
+    bot_token = token or (settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else None)
     if not bot_token:
         raise ValueError("a bot token is needed to build the application")
     builder = (

@@ -155,7 +155,10 @@ async def start_sandbox(settings: Settings, uow_factory: UnitOfWorkFactory, cloc
     try:
         await server.start()
     except OSError as error:
-        fail(f"AFTERSALES_SANDBOX_PORT: cannot listen on {settings.sandbox_host}:{settings.sandbox_port} ({error.strerror})", status=2)
+        fail(
+            f"AFTERSALES_SANDBOX_PORT: cannot listen on {settings.sandbox_host}:{settings.sandbox_port} ({error.strerror})",
+            status=2,
+        )
     token = f"{DEMO_BOT_ID}:{secrets.token_urlsafe(26)}"
     world = server.world
     bot = world.add_bot(token=token, username="aftersales_demo_bot", first_name="Aftersales")
@@ -170,12 +173,21 @@ async def start_sandbox(settings: Settings, uow_factory: UnitOfWorkFactory, cloc
         # Demo buyers find their orders on /start, claimed the way a real buyer would: number + phone.
         for order in seed.orders:
             buyer = buyers[order.buyer_name]
-            await claim_order(uow, clock, buyer.id, order.number, order.phone or order.email or "",
-                              name=order.buyer_name, language=buyer.language_code)
+            await claim_order(
+                uow,
+                clock,
+                buyer.id,
+                order.number,
+                order.phone or order.email or "",
+                name=order.buyer_name,
+                language=buyer.language_code,
+            )
         for store in seed.stores:
             agent_name, language = DEMO_STAFF.get(store.name, ("Agent", "en"))
             agent = world.add_person(agent_name, language, label=f"Agent · {store.name}")
-            group = world.add_group(f"{store.name} support", is_forum=True, member_ids=[agent.id], admin_bot_ids=[bot.id])
+            group = world.add_group(
+                f"{store.name} support", is_forum=True, member_ids=[agent.id], admin_bot_ids=[bot.id]
+            )
             await redeem_agent_invite(uow, clock, store.agent_invite_code, agent.id, agent_name, language=language)
             await redeem_group_link_code(uow, clock, store.group_link_code, group.id, group.title)
         await uow.commit()
@@ -227,7 +239,12 @@ def stores_add(state: CliState, name: str, timezone: str | None, country: str, c
     async def work(uow_factory: UnitOfWorkFactory) -> tuple[int, str]:
         async with uow_factory() as uow:
             store = await add_store(
-                uow, clock(), name=name, timezone=timezone or settings.default_timezone, country=country, currency=currency
+                uow,
+                clock(),
+                name=name,
+                timezone=timezone or settings.default_timezone,
+                country=country,
+                currency=currency,
             )
             await uow.commit()
             return store.id, store.name
@@ -359,8 +376,10 @@ def demo_seed(state: CliState) -> None:
     seeded = run_with_database(state.settings, work)
     for demo_store in seeded.stores:
         numbers = [o.number for o in seeded.orders if o.store_id == demo_store.id]
-        click.echo(f"store #{demo_store.id} {demo_store.name!r} ({demo_store.timezone}, {demo_store.country}): "
-                   f"orders {', '.join(numbers)}")
+        click.echo(
+            f"store #{demo_store.id} {demo_store.name!r} ({demo_store.timezone}, {demo_store.country}): "
+            f"orders {', '.join(numbers)}"
+        )
         click.echo(f"  agent code: /start a_{demo_store.agent_invite_code}")
         click.echo(f"  group code: /link g_{demo_store.group_link_code}")
 

@@ -49,7 +49,9 @@ def pressed_label(query: CallbackQuery) -> str | None:
     return None
 
 
-async def close_keyboard(context: AftersalesContext, query: CallbackQuery, lang: str, chosen: str | None = None) -> None:
+async def close_keyboard(
+    context: AftersalesContext, query: CallbackQuery, lang: str, chosen: str | None = None
+) -> None:
     """The pressed message's choice is made: its buttons give way to a line saying what was chosen.
 
     The line names the pressed button unless `chosen` says otherwise. The text keeps
@@ -65,12 +67,16 @@ async def close_keyboard(context: AftersalesContext, query: CallbackQuery, lang:
     if message.text is not None and chosen:
         text = f"{message.text}\n\n{context.render(CHOSEN_LINE, lang, chosen=chosen)}"
         if len(text.encode("utf-16-le")) // 2 <= MAX_TEXT:
-            await context.outbox.call("editMessageText", {**where, "text": text, "entities": list(message.entities) or None})
+            await context.outbox.call(
+                "editMessageText", {**where, "text": text, "entities": list(message.entities) or None}
+            )
             return
     await context.outbox.call("editMessageReplyMarkup", where)
 
 
-async def remove_keyboard(context: AftersalesContext, outbox_row_id: int | None, *, unless: Message | None = None) -> None:
+async def remove_keyboard(
+    context: AftersalesContext, outbox_row_id: int | None, *, unless: Message | None = None
+) -> None:
     """Take the buttons off a message we sent (by its outbox row) whose question no longer stands.
 
     `unless`: the pressed message, which `close_keyboard` closes itself. Only a

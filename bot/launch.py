@@ -53,9 +53,7 @@ def webhook_config(settings: Settings) -> WebhookConfig:
     )
 
 
-def run_bot(
-    settings: Settings, *, webhook: bool | None = None, stand_in: StartStandIn | None = None
-) -> None:
+def run_bot(settings: Settings, *, webhook: bool | None = None, stand_in: StartStandIn | None = None) -> None:
     logging.basicConfig(
         level=settings.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -69,9 +67,7 @@ def run_bot(
         pass
 
 
-async def _serve(
-    settings: Settings, *, webhook: bool | None, stand_in: StartStandIn | None = None
-) -> None:
+async def _serve(settings: Settings, *, webhook: bool | None, stand_in: StartStandIn | None = None) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -21,14 +21,18 @@ from domain.models import ConversationDraft
 
 class DraftPersistence(BasePersistence[dict, dict, dict]):
     def __init__(self, uow_factory: Any) -> None:
-        super().__init__(store_data=PersistenceInput(bot_data=False, chat_data=False, user_data=False, callback_data=False))
+        super().__init__(
+            store_data=PersistenceInput(bot_data=False, chat_data=False, user_data=False, callback_data=False)
+        )
         self._uow_factory = uow_factory
 
     async def get_conversations(self, name: str) -> ConversationDict:
         async with self._uow_factory() as uow:
             rows = (
-                await uow.session.execute(select(ConversationDraft).where(ConversationDraft.conversation == name))
-            ).scalars().all()
+                (await uow.session.execute(select(ConversationDraft).where(ConversationDraft.conversation == name)))
+                .scalars()
+                .all()
+            )
             return {(row.chat_id, row.user_id): row.state for row in rows}
 
     async def update_conversation(self, name: str, key: ConversationKey, new_state: object | None) -> None:

@@ -108,9 +108,7 @@ class Renderer:
 
     def render(self, template: str, lang: str, /, **values: object) -> str:
         """Render `templates/<lang>/<template>`; English when a translation is missing."""
-        compiled = self._env.get_or_select_template(
-            [f"{lang}/{template}", f"{DEFAULT_LANGUAGE}/{template}"]
-        )
+        compiled = self._env.get_or_select_template([f"{lang}/{template}", f"{DEFAULT_LANGUAGE}/{template}"])
         return compiled.render(lang=lang, **values).strip()
 
 

@@ -92,9 +92,7 @@ class Settings(BaseSettings):
         # Stray whitespace from copy-pasting is the usual cause of a bad token.
         token = value.get_secret_value().strip()
         if not _TOKEN_SHAPE.fullmatch(token):
-            raise ValueError(
-                "must look like <digits>:<letters, digits, _ or -> as @BotFather gives it"
-            )
+            raise ValueError("must look like <digits>:<letters, digits, _ or -> as @BotFather gives it")
         return SecretStr(token)
 
     @field_validator("database_url", mode="after")
@@ -108,9 +106,7 @@ class Settings(BaseSettings):
         if separator and scheme in ("sqlite+aiosqlite", "postgresql+asyncpg"):
             return f"{scheme}://{rest}"
         got = f" (got {scheme!r})" if separator else ""
-        raise ValueError(
-            "must be a sqlite+aiosqlite://, postgresql+asyncpg:// or postgresql:// URL" + got
-        )
+        raise ValueError("must be a sqlite+aiosqlite://, postgresql+asyncpg:// or postgresql:// URL" + got)
 
     @field_validator("telegram_api_url", mode="after")
     @classmethod
@@ -118,16 +114,12 @@ class Settings(BaseSettings):
         url = value.strip().rstrip("/")
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError(
-                "must be an http:// or https:// URL such as https://api.telegram.org/bot"
-            )
+            raise ValueError("must be an http:// or https:// URL such as https://api.telegram.org/bot")
         # python-telegram-bot appends the token to it, and the file URL is
         # derived from it; a URL with the token inside would also leak it, so
         # the value is not echoed.
         if not parts.path.endswith("/bot") or parts.query or parts.fragment:
-            raise ValueError(
-                "must end in /bot, e.g. https://api.telegram.org/bot or http://127.0.0.1:8081/bot"
-            )
+            raise ValueError("must end in /bot, e.g. https://api.telegram.org/bot or http://127.0.0.1:8081/bot")
         return url
 
     @field_validator("webhook_url", mode="after")
@@ -185,9 +177,7 @@ class Settings(BaseSettings):
             port = parts.port or 443
             if port not in _CLOUD_WEBHOOK_PORTS:
                 ports = ", ".join(map(str, _CLOUD_WEBHOOK_PORTS))
-                raise _SettingProblem(
-                    "webhook_url", f"Telegram's cloud only calls ports {ports} (got {port})"
-                )
+                raise _SettingProblem("webhook_url", f"Telegram's cloud only calls ports {ports} (got {port})")
         return self
 
     @property
@@ -211,9 +201,7 @@ def load_settings(**overrides: Any) -> Settings:
     pydantic-settings' own init options pass through, e.g. ``_env_file=None``
     to ignore ``.env`` in tests.
     """
-    unknown = sorted(
-        key for key in overrides if not key.startswith("_") and key not in Settings.model_fields
-    )
+    unknown = sorted(key for key in overrides if not key.startswith("_") and key not in Settings.model_fields)
     if unknown:
         raise TypeError(f"load_settings() got unknown settings: {', '.join(unknown)}")
     try:

@@ -153,9 +153,7 @@ def _entity(country: str, subdiv: str | None) -> tuple[str, str | None]:
         holidays.country_holidays(code, subdiv=subdiv, years=())
     except NotImplementedError:
         known = ", ".join(subdivisions) or "none"
-        raise ValueError(
-            f"unknown subdivision {subdiv!r} of {code} (known: {known})"
-        ) from None
+        raise ValueError(f"unknown subdivision {subdiv!r} of {code} (known: {known})") from None
     return code, subdiv
 
 

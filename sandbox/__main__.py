@@ -17,7 +17,10 @@ def _parse() -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument(
-        "--bot", action="append", default=[], metavar="TOKEN@USERNAME",
+        "--bot",
+        action="append",
+        default=[],
+        metavar="TOKEN@USERNAME",
         help="register a bot (repeatable), e.g. 123456:secret@aftersales_bot",
     )
     parser.add_argument("--lenient", action="store_true", help="do not record reference violations")

@@ -95,8 +95,14 @@ def check_request(method: str, raw: dict[str, Any], files: dict[str, Upload] | N
     files = dict(files or {})
     raw_values = {k: v for k, v in raw.items() if not isinstance(v, Upload)}
     files.update({k: v for k, v in raw.items() if isinstance(v, Upload)})
-    call = _Call(spec, method_spec, raw_values, {k: as_arg(v) for k, v in raw_values.items()}, files,
-                 CheckedRequest(params={}, violations=[]))
+    call = _Call(
+        spec,
+        method_spec,
+        raw_values,
+        {k: as_arg(v) for k, v in raw_values.items()},
+        files,
+        CheckedRequest(params={}, violations=[]),
+    )
     _coerce_all(call)
     for rule in _RULES:
         rule(call)
@@ -105,6 +111,7 @@ def check_request(method: str, raw: dict[str, Any], files: dict[str, Upload] | N
 
 
 # --- generic reading ---------------------------------------------------------
+
 
 def _coerce_all(call: _Call) -> None:
     for name, value in call.raw.items():
@@ -116,7 +123,7 @@ def _coerce_all(call: _Call) -> None:
             call.violate(f"parameter {name!r} is null; omit it instead")
             continue
         call.checked.params[name] = _coerce(call, field_spec, value, call.args[name])
-    referenced = {v[len("attach://"):] for v in call.args.values() if "attach://" in v}
+    referenced = {v[len("attach://") :] for v in call.args.values() if "attach://" in v}
     media_text = call.arg("media")
     for part, upload in call.files.items():
         field_spec = call.method.field(part)
@@ -182,8 +189,16 @@ def _check_required(call: _Call) -> None:
 
 def _generic_objects(call: _Call) -> None:
     """Strict-mode shape checks for object parameters no specific rule reads."""
-    handled = {"reply_markup", "reply_parameters", "link_preview_options", "commands", "scope", "media", "entities",
-               "caption_entities"}
+    handled = {
+        "reply_markup",
+        "reply_parameters",
+        "link_preview_options",
+        "commands",
+        "scope",
+        "media",
+        "entities",
+        "caption_entities",
+    }
     for name, value in call.checked.params.items():
         field_spec = call.method.field(name)
         if name in handled or field_spec is None or set(field_spec.types) & _SCALARS or "InputFile" in field_spec.types:
@@ -197,6 +212,7 @@ def _generic_objects(call: _Call) -> None:
 
 
 # --- rules, in the order telegram-bot-api applies them --------------------------
+
 
 def _file_presence(call: _Call) -> None:
     for name, label in FILE_LABELS.items():
@@ -214,13 +230,13 @@ def _text(call: _Call) -> None:
     text = call.arg("text")
     if not text:
         raise bad_request("message text is empty")
-    link_preview = check_link_preview_options(call.spec, call.raw.get("link_preview_options"),
-                                              call.checked.violations)
+    link_preview = check_link_preview_options(call.spec, call.raw.get("link_preview_options"), call.checked.violations)
     if link_preview is not None:
         call.checked.params["link_preview_options"] = link_preview
     try:
-        formatted = format_text(text, call.arg("parse_mode"), call.raw.get("entities"), call.checked.violations,
-                                call.method.name)
+        formatted = format_text(
+            text, call.arg("parse_mode"), call.raw.get("entities"), call.checked.violations, call.method.name
+        )
     except TextError as error:
         raise refuse(str(error)) from None
     check_message_text(formatted)
@@ -231,8 +247,13 @@ def _caption(call: _Call) -> None:
     if call.method.field("caption") is None:
         return
     try:
-        formatted = format_text(call.arg("caption"), call.arg("parse_mode"), call.raw.get("caption_entities"),
-                                call.checked.violations, call.method.name)
+        formatted = format_text(
+            call.arg("caption"),
+            call.arg("parse_mode"),
+            call.raw.get("caption_entities"),
+            call.checked.violations,
+            call.method.name,
+        )
     except TextError as error:
         raise refuse(str(error)) from None
     check_caption(formatted)
@@ -241,21 +262,25 @@ def _caption(call: _Call) -> None:
 
 def _media(call: _Call) -> None:
     if call.lname == "sendmediagroup":
-        call.checked.params["media"] = check_album(call.spec, call.raw.get("media"), call.files,
-                                                   call.checked.violations, call.checked.formatted)
+        call.checked.params["media"] = check_album(
+            call.spec, call.raw.get("media"), call.files, call.checked.violations, call.checked.formatted
+        )
     elif call.lname == "editmessagemedia":
-        call.checked.params["media"] = check_single_media(call.spec, call.raw.get("media"), call.files,
-                                                          call.checked.violations, call.checked.formatted)
+        call.checked.params["media"] = check_single_media(
+            call.spec, call.raw.get("media"), call.files, call.checked.violations, call.checked.formatted
+        )
 
 
 def _commands(call: _Call) -> None:
     if call.lname in ("setmycommands", "getmycommands", "deletemycommands"):
         # Client::process_*_my_commands_query: the scope first, then the commands.
-        call.checked.params["scope"] = check_bot_command_scope(call.spec, call.raw.get("scope"),
-                                                               call.checked.violations)
+        call.checked.params["scope"] = check_bot_command_scope(
+            call.spec, call.raw.get("scope"), call.checked.violations
+        )
     if call.lname == "setmycommands":
-        call.checked.params["commands"] = check_bot_commands(call.spec, call.raw.get("commands"),
-                                                             call.checked.violations)
+        call.checked.params["commands"] = check_bot_commands(
+            call.spec, call.raw.get("commands"), call.checked.violations
+        )
 
 
 def _reply_parameters(call: _Call) -> None:
@@ -299,11 +324,25 @@ def _delete_message(call: _Call) -> None:
 MAX_MESSAGE_IDS = 100
 _MESSAGE_ID_LISTS = {"deletemessages", "copymessages", "forwardmessages"}
 # td's get_chat_action_type names, as Client::get_chat_action reads them.
-CHAT_ACTIONS = frozenset({
-    "cancel", "typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice", "record_audio",
-    "upload_audio", "upload_document", "choose_sticker", "pick_up_location", "find_location",
-    "record_video_note", "upload_video_note",
-})
+CHAT_ACTIONS = frozenset(
+    {
+        "cancel",
+        "typing",
+        "upload_photo",
+        "record_video",
+        "upload_video",
+        "record_voice",
+        "upload_voice",
+        "record_audio",
+        "upload_audio",
+        "upload_document",
+        "choose_sticker",
+        "pick_up_location",
+        "find_location",
+        "record_video_note",
+        "upload_video_note",
+    }
+)
 
 
 def _message_ids(call: _Call) -> None:

@@ -28,9 +28,16 @@ _COMMAND = re.compile(r"[a-z0-9_]+")
 # The order Client::get_inline_keyboard_button_type tries a button's actions;
 # the first present wins, so a second one is silently ignored by Telegram.
 _BUTTON_ACTIONS = (
-    "url", "callback_data", "callback_game", "pay", "switch_inline_query",
-    "switch_inline_query_chosen_chat", "switch_inline_query_current_chat",
-    "login_url", "web_app", "copy_text",
+    "url",
+    "callback_data",
+    "callback_game",
+    "pay",
+    "switch_inline_query",
+    "switch_inline_query_chosen_chat",
+    "switch_inline_query_current_chat",
+    "login_url",
+    "web_app",
+    "copy_text",
 )
 _OBJECT_ACTIONS = {"switch_inline_query_chosen_chat", "login_url", "web_app", "copy_text"}
 
@@ -55,7 +62,8 @@ def check_reply_markup(spec: Spec, value: Any, violations: list[str]) -> dict[st
         kind = "ReplyKeyboardMarkup"
     elif "inline_keyboard" in markup:
         _check_rows(
-            markup, "inline_keyboard",
+            markup,
+            "inline_keyboard",
             'Field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays',
             lambda button: _check_inline_button(button, violations),
         )
@@ -67,8 +75,14 @@ def check_reply_markup(spec: Spec, value: Any, violations: list[str]) -> dict[st
     else:
         violations.append("reply_markup: no keyboard, inline_keyboard, remove_keyboard or force_reply; ignored")
         return markup
-    for bool_field in ("remove_keyboard", "force_reply", "selective", "resize_keyboard", "one_time_keyboard",
-                       "is_persistent"):
+    for bool_field in (
+        "remove_keyboard",
+        "force_reply",
+        "selective",
+        "resize_keyboard",
+        "one_time_keyboard",
+        "is_persistent",
+    ):
         if bool_field in markup and not isinstance(markup[bool_field], bool):
             raise bad_request(f'field "{bool_field}" must be of type Boolean')
     violations.extend(shape_violations(spec, kind, markup, "reply_markup"))
@@ -153,8 +167,13 @@ def _check_inline_buttons_in_td(markup: dict) -> None:
                 continue
             url = str(url)
             scheme = _SCHEME.match(url)
-            if scheme and scheme.group(1).lower() not in _LINK_SCHEMES and (
-                url[scheme.end():].startswith("//") or scheme.group(1).lower() in ("javascript", "vbscript", "data")
+            if (
+                scheme
+                and scheme.group(1).lower() not in _LINK_SCHEMES
+                and (
+                    url[scheme.end() :].startswith("//")
+                    or scheme.group(1).lower() in ("javascript", "vbscript", "data")
+                )
             ):
                 raise bad_request(f"inline keyboard button URL '{url}' is invalid: Unsupported URL protocol")
             if not checked_link(url):

@@ -12,8 +12,14 @@ from sandbox.spec import Spec
 ATTACH = "attach://"
 # Client::process_send_*_query: "There is no <what> in the request".
 FILE_LABELS = {
-    "photo": "photo", "document": "document", "video": "video", "audio": "audio",
-    "animation": "animation", "voice": "voice", "video_note": "video note", "sticker": "sticker",
+    "photo": "photo",
+    "document": "document",
+    "video": "video",
+    "audio": "audio",
+    "animation": "animation",
+    "voice": "voice",
+    "video_note": "video note",
+    "sticker": "sticker",
 }
 _MEDIA_TYPES = ("photo", "video", "animation", "audio", "document", "live_photo")
 MAX_ALBUM = 10
@@ -26,12 +32,13 @@ def resolve_file(value: Any, field_name: str, files: dict[str, Upload]) -> Uploa
     text = value if isinstance(value, str) else ""
     if text and not text.startswith(ATTACH):
         return text
-    part = text[len(ATTACH):] if text else field_name
+    part = text[len(ATTACH) :] if text else field_name
     return files.get(part) if part else None
 
 
-def check_album(spec: Spec, value: Any, files: dict[str, Upload], violations: list[str],
-                formatted: dict[str, FormattedText]) -> list[dict[str, Any]]:
+def check_album(
+    spec: Spec, value: Any, files: dict[str, Upload], violations: list[str], formatted: dict[str, FormattedText]
+) -> list[dict[str, Any]]:
     if value in (None, ""):
         raise bad_request('parameter "media" is required')
     items = value
@@ -41,8 +48,10 @@ def check_album(spec: Spec, value: Any, files: dict[str, Upload], violations: li
             raise bad_request("can't parse media JSON object")
     if not isinstance(items, list):
         raise bad_request("expected an Array of InputMedia")
-    checked = [check_input_media(spec, item, files, violations, formatted, f"media[{index}]", for_album=True)
-               for index, item in enumerate(items)]
+    checked = [
+        check_input_media(spec, item, files, violations, formatted, f"media[{index}]", for_album=True)
+        for index, item in enumerate(items)
+    ]
     if not checked:
         raise bad_request("there are no messages to send")
     if not 2 <= len(checked) <= MAX_ALBUM:
@@ -54,8 +63,9 @@ def check_album(spec: Spec, value: Any, files: dict[str, Upload], violations: li
     return checked
 
 
-def check_single_media(spec: Spec, value: Any, files: dict[str, Upload], violations: list[str],
-                       formatted: dict[str, FormattedText]) -> dict[str, Any]:
+def check_single_media(
+    spec: Spec, value: Any, files: dict[str, Upload], violations: list[str], formatted: dict[str, FormattedText]
+) -> dict[str, Any]:
     if value in (None, ""):
         raise bad_request('parameter "media" is required')
     item = value
@@ -66,8 +76,15 @@ def check_single_media(spec: Spec, value: Any, files: dict[str, Upload], violati
     return check_input_media(spec, item, files, violations, formatted, "media", for_album=False)
 
 
-def check_input_media(spec: Spec, item: Any, files: dict[str, Upload], violations: list[str],
-                      formatted: dict[str, FormattedText], where: str, for_album: bool) -> dict[str, Any]:
+def check_input_media(
+    spec: Spec,
+    item: Any,
+    files: dict[str, Upload],
+    violations: list[str],
+    formatted: dict[str, FormattedText],
+    where: str,
+    for_album: bool,
+) -> dict[str, Any]:
     prefix = "Can't parse InputMedia"
     if not isinstance(item, dict):
         raise wrap(prefix, "expected an Object")
@@ -75,8 +92,13 @@ def check_input_media(spec: Spec, item: Any, files: dict[str, Upload], violation
         if name in item and json_kind(item[name]) not in ("String", "Number"):
             raise wrap(prefix, f'Field "{name}" must be of type String')
     try:
-        caption = format_text(str(item.get("caption", "")), str(item.get("parse_mode", "")),
-                              item.get("caption_entities"), violations, where)
+        caption = format_text(
+            str(item.get("caption", "")),
+            str(item.get("parse_mode", "")),
+            item.get("caption_entities"),
+            violations,
+            where,
+        )
     except TextError as error:
         raise wrap(prefix, str(error)) from None
     for name in ("show_caption_above_media", "has_spoiler"):

@@ -83,5 +83,7 @@ def check_reaction(spec: Spec, text: str, sent: Any, violations: list[str]) -> l
     """The reaction types, refused as Telegram refuses them; what it reads past (an unknown field) noted as a violation."""
     types = read_reaction_types(text)
     if isinstance(sent, list):
-        violations.extend(f"setMessageReaction {v}" for v in shape_violations(spec, "Array of ReactionType", sent, "reaction"))
+        violations.extend(
+            f"setMessageReaction {v}" for v in shape_violations(spec, "Array of ReactionType", sent, "reaction")
+        )
     return types

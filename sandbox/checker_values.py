@@ -143,7 +143,7 @@ def shape_violations(spec: Spec, type_name: str, value: Any, path: str, describe
     if type_name.startswith("Array of "):
         if not isinstance(value, list):
             return [f"{path}: expected {type_name}, got {describe(value)}"]
-        inner = type_name[len("Array of "):]
+        inner = type_name[len("Array of ") :]
         found: list[str] = []
         for index, item in enumerate(value):
             found += shape_violations(spec, inner, item, f"{path}[{index}]", describe)
@@ -167,9 +167,7 @@ def shape_violations(spec: Spec, type_name: str, value: Any, path: str, describe
             if field.required:
                 found.append(f"{path}.{field.name}: required field missing")
             continue
-        options = [
-            shape_violations(spec, t, value[field.name], f"{path}.{field.name}", describe) for t in field.types
-        ]
+        options = [shape_violations(spec, t, value[field.name], f"{path}.{field.name}", describe) for t in field.types]
         if all(options):
             found += min(options, key=len)
         elif field.const is not None and value[field.name] != field.const:

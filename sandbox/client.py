@@ -171,7 +171,9 @@ class SandboxClient:
         """Fail if anyone this client acts for has unread bot output, waiting `within` seconds for late arrivals."""
         people = list(self._people.values())
         unread = await asyncio.gather(*(person.unread(within) for person in people))
-        noisy = [f"{person.info['first_name']}: {_describe(events)}" for person, events in zip(people, unread) if events]
+        noisy = [
+            f"{person.info['first_name']}: {_describe(events)}" for person, events in zip(people, unread) if events
+        ]
         if noisy:
             raise AssertionError("unexpected bot output; " + " | ".join(noisy))
 
@@ -196,7 +198,9 @@ class Person:
             raise ValueError("say which chat: there is more than one bot")
         return chat
 
-    async def send(self, text: str, chat: int | None = None, thread: int | None = None, reply_to: int | None = None) -> Msg:
+    async def send(
+        self, text: str, chat: int | None = None, thread: int | None = None, reply_to: int | None = None
+    ) -> Msg:
         """A text message; one over 4096 characters goes in parts, as from a Telegram app (the first is returned)."""
         body = {"chat_id": self._chat(chat), "text": text, "thread_id": thread, "reply_to_message_id": reply_to}
         return Msg(await self.client.call("POST", f"/people/{self.id}/messages", json=body), self)
@@ -209,7 +213,12 @@ class Person:
         return Msg(await self.client.call("POST", f"/people/{self.id}/edit", json=body), self)
 
     async def _media(
-        self, kind: str, files: list[tuple[bytes, str]], caption: str | None, chat: int | None, thread: int | None,
+        self,
+        kind: str,
+        files: list[tuple[bytes, str]],
+        caption: str | None,
+        chat: int | None,
+        thread: int | None,
         **fields: str | None,
     ) -> list[Msg]:
         form = aiohttp.FormData()
@@ -227,11 +236,18 @@ class Person:
         views = await self.client.call("POST", f"/people/{self.id}/media", data=form)
         return [Msg(view, self) for view in views]
 
-    async def send_photo(self, data: bytes, caption: str | None = None, chat: int | None = None, thread: int | None = None) -> Msg:
+    async def send_photo(
+        self, data: bytes, caption: str | None = None, chat: int | None = None, thread: int | None = None
+    ) -> Msg:
         return (await self._media("photo", [(data, "photo.jpg")], caption, chat, thread))[0]
 
     async def send_document(
-        self, data: bytes, file_name: str = "file.pdf", caption: str | None = None, chat: int | None = None, thread: int | None = None
+        self,
+        data: bytes,
+        file_name: str = "file.pdf",
+        caption: str | None = None,
+        chat: int | None = None,
+        thread: int | None = None,
     ) -> Msg:
         return (await self._media("document", [(data, file_name)], caption, chat, thread))[0]
 
@@ -242,16 +258,25 @@ class Person:
         return await self._media("photo", files, caption, chat, thread)
 
     async def send_sticker(
-        self, emoji: str = "👍", data: bytes = STICKER_WEBP, file_name: str = "sticker.webp", set_name: str | None = None,
-        chat: int | None = None, thread: int | None = None,
+        self,
+        emoji: str = "👍",
+        data: bytes = STICKER_WEBP,
+        file_name: str = "sticker.webp",
+        set_name: str | None = None,
+        chat: int | None = None,
+        thread: int | None = None,
     ) -> Msg:
         """A sticker (static .webp; .tgs is animated, .webm a video sticker) with its emoji."""
         files = [(data, file_name)]
         return (await self._media("sticker", files, None, chat, thread, emoji=emoji, set_name=set_name))[0]
 
     async def send_voice(
-        self, data: bytes = VOICE_OGG, duration: int | None = None, caption: str | None = None,
-        chat: int | None = None, thread: int | None = None,
+        self,
+        data: bytes = VOICE_OGG,
+        duration: int | None = None,
+        caption: str | None = None,
+        chat: int | None = None,
+        thread: int | None = None,
     ) -> Msg:
         """A voice message (.ogg), as recorded in the app."""
         files = [(data, "voice.ogg")]
@@ -265,16 +290,26 @@ class Person:
         return (await self._media("video_note", files, None, chat, thread, duration=_text(duration)))[0]
 
     async def send_audio(
-        self, data: bytes = AUDIO_MP3, file_name: str = "song.mp3", performer: str | None = None, title: str | None = None,
-        caption: str | None = None, chat: int | None = None, thread: int | None = None,
+        self,
+        data: bytes = AUDIO_MP3,
+        file_name: str = "song.mp3",
+        performer: str | None = None,
+        title: str | None = None,
+        caption: str | None = None,
+        chat: int | None = None,
+        thread: int | None = None,
     ) -> Msg:
         """A music file, shown in the player with its performer and title."""
         files = [(data, file_name)]
         return (await self._media("audio", files, caption, chat, thread, performer=performer, title=title))[0]
 
     async def send_animation(
-        self, data: bytes = VIDEO_MP4, file_name: str = "animation.mp4", caption: str | None = None,
-        chat: int | None = None, thread: int | None = None,
+        self,
+        data: bytes = VIDEO_MP4,
+        file_name: str = "animation.mp4",
+        caption: str | None = None,
+        chat: int | None = None,
+        thread: int | None = None,
     ) -> Msg:
         """A GIF (Telegram keeps GIFs as silent MP4 videos)."""
         return (await self._media("animation", [(data, file_name)], caption, chat, thread))[0]
@@ -424,7 +459,8 @@ class Person:
 
     async def _view_of(self, message: Msg) -> dict[str, Any]:
         views = await self.client.call(
-            "GET", f"/people/{self.id}/chats/{message.chat_id}/messages",
+            "GET",
+            f"/people/{self.id}/chats/{message.chat_id}/messages",
             params={"after_id": message.message_id - 1, "limit": 100000},
         )
         found = [view for view in views if view["message_id"] == message.message_id]
@@ -446,7 +482,9 @@ class Person:
             for event in self._events:
                 if event["type"] != "topic" or event["seq"] in self._consumed:
                     continue
-                if (chat is not None and event["chat_id"] != chat) or (thread is not None and event["thread_id"] != thread):
+                if (chat is not None and event["chat_id"] != chat) or (
+                    thread is not None and event["thread_id"] != thread
+                ):
                     continue
                 topic = event["topic"]
                 if contains is not None and contains not in topic["name"]:

@@ -239,7 +239,9 @@ class Control:
 
     # --- acting ------------------------------------------------------------------
 
-    def _where(self, person: Person, chat: Chat, thread_id: int | None, reply_to: int | None) -> tuple[int | None, int | None]:
+    def _where(
+        self, person: Person, chat: Chat, thread_id: int | None, reply_to: int | None
+    ) -> tuple[int | None, int | None]:
         """Check a person may write at (thread, reply) in `chat`; returns them, thread taken from the reply."""
         if chat.kind == "private" and chat.bot_id in person.blocked_bot_ids:
             raise WorldError(f"{person.first_name} has blocked this bot; unblock it first")
@@ -267,10 +269,15 @@ class Control:
         if not parts:
             raise WorldError("text must not be empty")
         thread_id, reply_to = self._where(
-            person, chat, _int(body.get("thread_id"), "thread_id"), _int(body.get("reply_to_message_id"), "reply_to_message_id")
+            person,
+            chat,
+            _int(body.get("thread_id"), "thread_id"),
+            _int(body.get("reply_to_message_id"), "reply_to_message_id"),
         )
         sent = [
-            self.world.post(chat, person.id, text=part, entities=auto_entities(part), thread_id=thread_id, reply_to_id=reply_to)
+            self.world.post(
+                chat, person.id, text=part, entities=auto_entities(part), thread_id=thread_id, reply_to_id=reply_to
+            )
             for part in parts
         ]
         return _ok(message_view(self.world, chat, sent[0]))
@@ -295,7 +302,10 @@ class Control:
         duration = _int(fields.get("duration"), "duration")
         chat = self.world.chat_for_person(person, _required(fields, "chat_id"))
         thread_id, reply_to = self._where(
-            person, chat, _int(fields.get("thread_id"), "thread_id"), _int(fields.get("reply_to_message_id"), "reply_to_message_id")
+            person,
+            chat,
+            _int(fields.get("thread_id"), "thread_id"),
+            _int(fields.get("reply_to_message_id"), "reply_to_message_id"),
         )
         group_id = self.world.new_media_group_id() if len(uploads) > 1 else None
         sent = []
@@ -308,9 +318,15 @@ class Control:
                 entities=auto_entities(text) if text else [],
                 media_kind=kind,
                 file=self.world.files.add(
-                    kind, data, filename, content_type, emoji=fields.get("emoji") or None,
-                    set_name=fields.get("set_name") or None, duration=duration,
-                    performer=fields.get("performer"), title=fields.get("title"),
+                    kind,
+                    data,
+                    filename,
+                    content_type,
+                    emoji=fields.get("emoji") or None,
+                    set_name=fields.get("set_name") or None,
+                    duration=duration,
+                    performer=fields.get("performer"),
+                    title=fields.get("title"),
                 ),
                 media_group_id=group_id,
                 thread_id=thread_id,

@@ -20,17 +20,40 @@ SUPPORTED_TAGS = frozenset(
     "a b strong i em s strike del u ins tg-spoiler tg-emoji tg-time span pre code blockquote".split()
 )
 _SIMPLE_TAGS = {
-    "b": "bold", "strong": "bold", "i": "italic", "em": "italic",
-    "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
-    "u": "underline", "ins": "underline", "tg-spoiler": "spoiler",
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "u": "underline",
+    "ins": "underline",
+    "tg-spoiler": "spoiler",
 }
 # td sorts entities by offset, then longer first, then by this priority
 # (MessageEntity::get_type_priority); the Bot API keeps that order.
 _PRIORITY = {
-    "mention": 50, "hashtag": 50, "bot_command": 50, "url": 50, "email": 50, "cashtag": 50,
-    "phone_number": 50, "bold": 90, "italic": 91, "code": 20, "pre": 11, "text_link": 49,
-    "text_mention": 49, "underline": 92, "strikethrough": 93, "blockquote": 0, "spoiler": 94,
-    "custom_emoji": 99, "expandable_blockquote": 0, "date_time": 30,
+    "mention": 50,
+    "hashtag": 50,
+    "bot_command": 50,
+    "url": 50,
+    "email": 50,
+    "cashtag": 50,
+    "phone_number": 50,
+    "bold": 90,
+    "italic": 91,
+    "code": 20,
+    "pre": 11,
+    "text_link": 49,
+    "text_mention": 49,
+    "underline": 92,
+    "strikethrough": 93,
+    "blockquote": 0,
+    "spoiler": 94,
+    "custom_emoji": 99,
+    "expandable_blockquote": 0,
+    "date_time": 30,
 }
 
 
@@ -146,9 +169,7 @@ def _parse_html_raw(text: str) -> tuple[str, list[Entity]]:
                 raise EntityParseError(f'Unsupported start tag "{tag}" at byte offset {byte_offset(begin)}')
             argument, date, i = _parse_attributes(text, tag, begin, i, byte_offset)
             if tag == "span" and argument != "spoiler":
-                raise EntityParseError(
-                    f'Tag "span" must have class "tg-spoiler" at byte offset {byte_offset(begin)}'
-                )
+                raise EntityParseError(f'Tag "span" must have class "tg-spoiler" at byte offset {byte_offset(begin)}')
             stack.append((tag, argument, date, utf16, len(out)))
         else:
             if not stack:
@@ -163,8 +184,7 @@ def _parse_html_raw(text: str) -> tuple[str, list[Entity]]:
             tag, argument, date, offset, out_begin = stack[-1]
             if end_tag and end_tag != tag:
                 raise EntityParseError(
-                    f'Unmatched end tag at byte offset {byte_offset(begin)}, expected "</{tag}>", '
-                    f'found "</{end_tag}>"'
+                    f'Unmatched end tag at byte offset {byte_offset(begin)}, expected "</{tag}>", found "</{end_tag}>"'
                 )
             if utf16 > offset:
                 inner = "".join(out[out_begin:])
@@ -266,8 +286,9 @@ def _to_int(text: str) -> int:
     return int(match.group()) if match else 0
 
 
-def _close_entity(entities: list[Entity], tag: str, argument: str, date: int, offset: int, length: int,
-                  inner: str) -> None:
+def _close_entity(
+    entities: list[Entity], tag: str, argument: str, date: int, offset: int, length: int, inner: str
+) -> None:
     last = entities[-1] if entities else None
     same_span = last is not None and last["offset"] == offset and last["length"] == length
     if tag in _SIMPLE_TAGS or tag == "span":
@@ -275,8 +296,9 @@ def _close_entity(entities: list[Entity], tag: str, argument: str, date: int, of
     elif tag == "tg-emoji":
         if not re.fullmatch(r"-?\d+", argument) or int(argument) == 0:
             raise EntityParseError("Invalid custom emoji identifier specified")
-        entities.append({"type": "custom_emoji", "offset": offset, "length": length,
-                         "custom_emoji_id": str(int(argument))})
+        entities.append(
+            {"type": "custom_emoji", "offset": offset, "length": length, "custom_emoji_id": str(int(argument))}
+        )
     elif tag == "tg-time":
         if date > 0:
             entity = {"type": "date_time", "offset": offset, "length": length, "unix_time": date}
@@ -306,8 +328,9 @@ def _close_entity(entities: list[Entity], tag: str, argument: str, date: int, of
                 entity["language"] = argument  # kept only if an enclosing pre claims it
             entities.append(entity)
     elif tag == "blockquote":
-        entities.append({"type": "expandable_blockquote" if argument else "blockquote",
-                         "offset": offset, "length": length})
+        entities.append(
+            {"type": "expandable_blockquote" if argument else "blockquote", "offset": offset, "length": length}
+        )
 
 
 def link_user_id(url: str) -> int | None:
@@ -466,6 +489,7 @@ def auto_entities(text: str) -> list[Entity]:
 
 # --- display -----------------------------------------------------------------
 
+
 def entities_to_html(text: str, entities: list[Entity]) -> str:
     """Safe HTML for showing a message in a web chat; every character of the text is escaped."""
     units = text.encode("utf-16-le", "surrogatepass")
@@ -476,8 +500,9 @@ def entities_to_html(text: str, entities: list[Entity]) -> str:
 
     usable = [e for e in entities if e.get("length", 0) > 0 and 0 <= e.get("offset", -1) < total]
     usable.sort(key=sort_key)
-    bounds = sorted({0, total} | {e["offset"] for e in usable}
-                    | {min(e["offset"] + e["length"], total) for e in usable})
+    bounds = sorted(
+        {0, total} | {e["offset"] for e in usable} | {min(e["offset"] + e["length"], total) for e in usable}
+    )
     stack: list[int] = []
     parts: list[str] = []
     for start, end in zip(bounds, bounds[1:]):
@@ -497,9 +522,17 @@ def entities_to_html(text: str, entities: list[Entity]) -> str:
 
 
 _DISPLAY = {
-    "bold": "b", "italic": "i", "underline": "u", "strikethrough": "s", "code": "code",
-    "blockquote": "blockquote", "expandable_blockquote": "blockquote", "spoiler": "span",
-    "text_link": "a", "url": "a", "pre": "pre",
+    "bold": "b",
+    "italic": "i",
+    "underline": "u",
+    "strikethrough": "s",
+    "code": "code",
+    "blockquote": "blockquote",
+    "expandable_blockquote": "blockquote",
+    "spoiler": "span",
+    "text_link": "a",
+    "url": "a",
+    "pre": "pre",
 }
 
 

@@ -36,8 +36,9 @@ def test_help_lists_the_commands(tmp_path: Path) -> None:
 
 
 def test_module_entry_point_works_too(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "db", "--help"], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "db", "--help"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0 and "upgrade" in result.stdout
 
 
@@ -57,43 +58,64 @@ def test_default_database_is_a_sqlite_file_in_the_working_directory(tmp_path: Pa
 
 
 def test_commands_migrate_embedded_sqlite_by_themselves(tmp_path: Path) -> None:
-    result = aftersales("stores", "add", "Berlin Gadgets", "--country", "DE", "--timezone", "Europe/Berlin", cwd=tmp_path)
+    result = aftersales(
+        "stores", "add", "Berlin Gadgets", "--country", "DE", "--timezone", "Europe/Berlin", cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "store #1 'Berlin Gadgets' created"
 
 
 @pytest.fixture
 def store(database_url: str, tmp_path: Path) -> str:
-    result = aftersales("stores", "add", "Berlin Gadgets", "--country", "de", "--timezone", "Europe/Berlin",
-                        cwd=tmp_path, database_url=database_url)
+    result = aftersales(
+        "stores",
+        "add",
+        "Berlin Gadgets",
+        "--country",
+        "de",
+        "--timezone",
+        "Europe/Berlin",
+        cwd=tmp_path,
+        database_url=database_url,
+    )
     assert result.returncode == 0, result.stderr
     return "Berlin Gadgets"
 
 
 def test_orders_import_good_file(database_url: str, store: str, tmp_path: Path) -> None:
-    result = aftersales("orders", "import", store, str(DATA / "orders_good.csv"), cwd=tmp_path, database_url=database_url)
+    result = aftersales(
+        "orders", "import", store, str(DATA / "orders_good.csv"), cwd=tmp_path, database_url=database_url
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "imported 3 orders (3 new, 0 updated)"
     again = aftersales("orders", "import", "1", str(DATA / "orders_good.csv"), cwd=tmp_path, database_url=database_url)
     assert again.stdout.strip() == "imported 3 orders (0 new, 3 updated)"
 
 
-def test_orders_import_bad_file_names_the_line_and_imports_nothing(database_url: str, store: str, tmp_path: Path) -> None:
+def test_orders_import_bad_file_names_the_line_and_imports_nothing(
+    database_url: str, store: str, tmp_path: Path
+) -> None:
     bad = DATA / "orders_bad_quantity.csv"
     result = aftersales("orders", "import", store, str(bad), cwd=tmp_path, database_url=database_url)
     assert result.returncode == 1
     assert result.stderr.strip() == f"{bad} line 4: quantity must be positive, got 0"
     assert result.stdout == ""
     # Lines 2 and 3 were fine, yet nothing of the file is in the store.
-    good = aftersales("orders", "import", store, str(DATA / "orders_good.json"), cwd=tmp_path, database_url=database_url)
+    good = aftersales(
+        "orders", "import", store, str(DATA / "orders_good.json"), cwd=tmp_path, database_url=database_url
+    )
     assert good.stdout.strip() == "imported 2 orders (2 new, 0 updated)"
 
 
 def test_unknown_store_and_missing_file_are_one_line_errors(database_url: str, tmp_path: Path) -> None:
-    result = aftersales("orders", "import", "Nowhere", str(DATA / "orders_good.csv"), cwd=tmp_path, database_url=database_url)
+    result = aftersales(
+        "orders", "import", "Nowhere", str(DATA / "orders_good.csv"), cwd=tmp_path, database_url=database_url
+    )
     assert result.returncode == 1
     assert result.stderr.strip() == "error: no store named 'Nowhere' (see `aftersales stores list`)"
-    missing = aftersales("orders", "import", "Nowhere", str(tmp_path / "nope.csv"), cwd=tmp_path, database_url=database_url)
+    missing = aftersales(
+        "orders", "import", "Nowhere", str(tmp_path / "nope.csv"), cwd=tmp_path, database_url=database_url
+    )
     assert missing.returncode == 1 and missing.stderr.count("\n") == 1 and "Traceback" not in missing.stderr
 
 
@@ -156,8 +178,15 @@ async def test_deadlines_lists_the_parked_ones_and_retry_makes_them_due_again(
     assert (empty.returncode, empty.stdout.strip()) == (0, "no parked deadlines"), empty.stderr
     async with uow_factory() as uow:
         ids = [
-            (await uow.deadlines.schedule(DeadlineKind.AUTO_CLOSE, "ticket", ticket_id,
-                                          due_at=clock.now() - timedelta(hours=1), at=clock.now())).id
+            (
+                await uow.deadlines.schedule(
+                    DeadlineKind.AUTO_CLOSE,
+                    "ticket",
+                    ticket_id,
+                    due_at=clock.now() - timedelta(hours=1),
+                    at=clock.now(),
+                )
+            ).id
             for ticket_id in (7, 8, 9)
         ]
         await uow.commit()

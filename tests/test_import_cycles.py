@@ -55,7 +55,8 @@ def _graph() -> dict[str, set[str]]:
     for path in paths:
         name = _module_name(path)
         graph[name] = {
-            target for target in _imports(ast.parse(path.read_text(encoding="utf-8")), known)
+            target
+            for target in _imports(ast.parse(path.read_text(encoding="utf-8")), known)
             # A module's own packages load before it whatever it imports: no edge of its making.
             if target != name and not name.startswith(target + ".")
         }

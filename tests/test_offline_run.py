@@ -34,8 +34,14 @@ async def start_offline(
     env["AFTERSALES_SANDBOX_PORT"] = str(port)
     env.update(extra_env or {})
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "run",
-        cwd=workdir, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        cwd=workdir,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     seen = []
     async with asyncio.timeout(60):

@@ -25,8 +25,18 @@ REPO = Path(__file__).resolve().parents[1]
 PACKAGES = ("bot", "domain", "sandbox")
 # What a build never needs; the copy stays small and carries no stale build output.
 NOT_SOURCES = shutil.ignore_patterns(
-    ".git", ".venv", "venv", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis",
-    "sandbox-files", "*.sqlite3", "*.whl",
+    ".git",
+    ".venv",
+    "venv",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".pytest_cache",
+    ".hypothesis",
+    "sandbox-files",
+    "*.sqlite3",
+    "*.whl",
 )
 
 # Run by the fresh venv's python, from a directory outside the checkout.
@@ -58,8 +68,11 @@ print(json.dumps({
 
 def run(*command: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run `command` with no PYTHONPATH and no bot settings from the caller's environment."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "PYTHONHOME", "TELEGRAM_BOT_TOKEN") and not k.startswith("AFTERSALES_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("PYTHONPATH", "PYTHONHOME", "TELEGRAM_BOT_TOKEN") and not k.startswith("AFTERSALES_")
+    }
     result = subprocess.run([str(c) for c in command], cwd=cwd, env=env, capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, f"{command}\n{result.stdout}\n{result.stderr}"
     return result
@@ -73,8 +86,21 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = tmp_path_factory.mktemp("source") / "aftersales"
     shutil.copytree(REPO, source, symlinks=True, ignore=NOT_SOURCES)
     dist = tmp_path_factory.mktemp("dist")
-    run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
-        "--disable-pip-version-check", "--quiet", "--wheel-dir", dist, source, cwd=dist)
+    run(
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "--no-deps",
+        "--no-build-isolation",
+        "--no-index",
+        "--disable-pip-version-check",
+        "--quiet",
+        "--wheel-dir",
+        dist,
+        source,
+        cwd=dist,
+    )
     (built,) = dist.glob("*.whl")
     return built
 
@@ -92,10 +118,23 @@ def fresh_venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     venv = tmp_path_factory.mktemp("venv") / "fresh"
     run(sys.executable, "-m", "venv", "--without-pip", venv, cwd=venv.parent)
     python = venv / "bin" / "python"
-    where = json.loads(run(python, "-c", "import json, sysconfig; print(json.dumps(sysconfig.get_paths()))",
-                           cwd=venv).stdout)
-    run(sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--no-index",
-        "--disable-pip-version-check", "--quiet", wheel, cwd=venv)
+    where = json.loads(
+        run(python, "-c", "import json, sysconfig; print(json.dumps(sysconfig.get_paths()))", cwd=venv).stdout
+    )
+    run(
+        sys.executable,
+        "-m",
+        "pip",
+        "--python",
+        python,
+        "install",
+        "--no-deps",
+        "--no-index",
+        "--disable-pip-version-check",
+        "--quiet",
+        wheel,
+        cwd=venv,
+    )
     lent = dict.fromkeys(sysconfig.get_paths()[key] for key in ("purelib", "platlib"))
     Path(where["purelib"], "_test_venv_dependencies.pth").write_text("\n".join(lent) + "\n", encoding="utf-8")
     return {"root": venv, "python": python, "scripts": Path(where["scripts"])}
@@ -103,14 +142,19 @@ def fresh_venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[st
 
 def runtime_files() -> set[str]:
     """Every file of our packages and every message text, named as the wheel must name them."""
-    names = {f"bot/templates/{p.relative_to(REPO / 'templates').as_posix()}"
-             for p in (REPO / "templates").rglob("*") if p.is_file()}
+    names = {
+        f"bot/templates/{p.relative_to(REPO / 'templates').as_posix()}"
+        for p in (REPO / "templates").rglob("*")
+        if p.is_file()
+    }
     for package in PACKAGES:
         for directory, subdirectories, files in os.walk(REPO / package):
             subdirectories[:] = [d for d in subdirectories if d != "__pycache__" and not d.startswith(".")]
             relative = Path(directory).relative_to(REPO)
             # Docs (sandbox/CONTROL_API.md) are for readers of the repository, not for the bot.
-            names |= {(relative / f).as_posix() for f in files if not f.endswith((".pyc", ".md")) and not f.startswith(".")}
+            names |= {
+                (relative / f).as_posix() for f in files if not f.endswith((".pyc", ".md")) and not f.startswith(".")
+            }
     return names
 
 
@@ -118,8 +162,12 @@ def test_wheel_carries_every_runtime_file(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         shipped = set(archive.namelist())
     expected = runtime_files()
-    assert {"bot/templates/en/common/error.txt", "domain/storage/migrations/env.py",
-            "sandbox/botapi_spec.json", "sandbox/webchat/static/app.js"} <= expected
+    assert {
+        "bot/templates/en/common/error.txt",
+        "domain/storage/migrations/env.py",
+        "sandbox/botapi_spec.json",
+        "sandbox/webchat/static/app.js",
+    } <= expected
     assert sorted(expected - shipped) == []
 
 

@@ -97,46 +97,73 @@ def test_unknown_override_is_a_programming_error():
 @pytest.mark.parametrize(
     "env_var, value, expected",
     [
-        ("AFTERSALES_LOG_LEVEL", "LOUD",
-         "AFTERSALES_LOG_LEVEL: must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL (got 'LOUD')"),
-        ("AFTERSALES_DEFAULT_TIMEZONE", "Mars/Olympus",
-         "AFTERSALES_DEFAULT_TIMEZONE: unknown time zone 'Mars/Olympus'"),
-        ("AFTERSALES_MODE", "carrier-pigeon",
-         "AFTERSALES_MODE: must be one of polling, webhook (got 'carrier-pigeon')"),
-        ("TELEGRAM_BOT_TOKEN", "not-a-token",
-         "TELEGRAM_BOT_TOKEN: must look like <digits>:<letters, digits, _ or -> as @BotFather gives it"),
-        ("AFTERSALES_DATABASE_URL", "mysql://shop:pw@db/shop",
-         "AFTERSALES_DATABASE_URL: must be a sqlite+aiosqlite://, postgresql+asyncpg:// or "
-         "postgresql:// URL (got 'mysql')"),
-        ("AFTERSALES_DATABASE_URL", "aftersales.sqlite3",
-         "AFTERSALES_DATABASE_URL: must be a sqlite+aiosqlite://, postgresql+asyncpg:// or "
-         "postgresql:// URL"),
-        ("AFTERSALES_TELEGRAM_API_URL", "http://127.0.0.1:8081/",
-         "AFTERSALES_TELEGRAM_API_URL: must end in /bot, e.g. https://api.telegram.org/bot or "
-         "http://127.0.0.1:8081/bot"),
-        ("AFTERSALES_TELEGRAM_API_URL", "api.telegram.org/bot",
-         "AFTERSALES_TELEGRAM_API_URL: must be an http:// or https:// URL such as "
-         "https://api.telegram.org/bot"),
-        ("AFTERSALES_WEBHOOK_URL", "bot.example.com/hook",
-         "AFTERSALES_WEBHOOK_URL: must be an https:// URL (got 'bot.example.com/hook')"),
-        ("AFTERSALES_WEBHOOK_SECRET", "has spaces",
-         "AFTERSALES_WEBHOOK_SECRET: must be 1-256 characters of A-Z, a-z, 0-9, _ and - "
-         "(Telegram's rule)"),
-        ("AFTERSALES_WEBHOOK_SECRET", "x" * 257,
-         "AFTERSALES_WEBHOOK_SECRET: must be 1-256 characters of A-Z, a-z, 0-9, _ and - "
-         "(Telegram's rule)"),
-        ("AFTERSALES_WEBHOOK_PORT", "eighty",
-         "AFTERSALES_WEBHOOK_PORT: must be a whole number (got 'eighty')"),
-        ("AFTERSALES_SANDBOX_PORT", "70000",
-         "AFTERSALES_SANDBOX_PORT: must be at most 65535 (got '70000')"),
-        ("AFTERSALES_MODERATORS_CHAT_ID", "@moderators",
-         "AFTERSALES_MODERATORS_CHAT_ID: must be a whole number (got '@moderators')"),
-        ("AFTERSALES_MAX_IN_FLIGHT_SENDS", "0",
-         "AFTERSALES_MAX_IN_FLIGHT_SENDS: must be at least 1 (got '0')"),
-        ("AFTERSALES_MAX_IN_FLIGHT_SENDS", "101",
-         "AFTERSALES_MAX_IN_FLIGHT_SENDS: must be at most 100 (got '101')"),
-        ("AFTERSALES_CONCURRENT_UPDATES", "257",
-         "AFTERSALES_CONCURRENT_UPDATES: must be at most 256 (got '257')"),
+        (
+            "AFTERSALES_LOG_LEVEL",
+            "LOUD",
+            "AFTERSALES_LOG_LEVEL: must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL (got 'LOUD')",
+        ),
+        (
+            "AFTERSALES_DEFAULT_TIMEZONE",
+            "Mars/Olympus",
+            "AFTERSALES_DEFAULT_TIMEZONE: unknown time zone 'Mars/Olympus'",
+        ),
+        (
+            "AFTERSALES_MODE",
+            "carrier-pigeon",
+            "AFTERSALES_MODE: must be one of polling, webhook (got 'carrier-pigeon')",
+        ),
+        (
+            "TELEGRAM_BOT_TOKEN",
+            "not-a-token",
+            "TELEGRAM_BOT_TOKEN: must look like <digits>:<letters, digits, _ or -> as @BotFather gives it",
+        ),
+        (
+            "AFTERSALES_DATABASE_URL",
+            "mysql://shop:pw@db/shop",
+            "AFTERSALES_DATABASE_URL: must be a sqlite+aiosqlite://, postgresql+asyncpg:// or "
+            "postgresql:// URL (got 'mysql')",
+        ),
+        (
+            "AFTERSALES_DATABASE_URL",
+            "aftersales.sqlite3",
+            "AFTERSALES_DATABASE_URL: must be a sqlite+aiosqlite://, postgresql+asyncpg:// or postgresql:// URL",
+        ),
+        (
+            "AFTERSALES_TELEGRAM_API_URL",
+            "http://127.0.0.1:8081/",
+            "AFTERSALES_TELEGRAM_API_URL: must end in /bot, e.g. https://api.telegram.org/bot or "
+            "http://127.0.0.1:8081/bot",
+        ),
+        (
+            "AFTERSALES_TELEGRAM_API_URL",
+            "api.telegram.org/bot",
+            "AFTERSALES_TELEGRAM_API_URL: must be an http:// or https:// URL such as https://api.telegram.org/bot",
+        ),
+        (
+            "AFTERSALES_WEBHOOK_URL",
+            "bot.example.com/hook",
+            "AFTERSALES_WEBHOOK_URL: must be an https:// URL (got 'bot.example.com/hook')",
+        ),
+        (
+            "AFTERSALES_WEBHOOK_SECRET",
+            "has spaces",
+            "AFTERSALES_WEBHOOK_SECRET: must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)",
+        ),
+        (
+            "AFTERSALES_WEBHOOK_SECRET",
+            "x" * 257,
+            "AFTERSALES_WEBHOOK_SECRET: must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule)",
+        ),
+        ("AFTERSALES_WEBHOOK_PORT", "eighty", "AFTERSALES_WEBHOOK_PORT: must be a whole number (got 'eighty')"),
+        ("AFTERSALES_SANDBOX_PORT", "70000", "AFTERSALES_SANDBOX_PORT: must be at most 65535 (got '70000')"),
+        (
+            "AFTERSALES_MODERATORS_CHAT_ID",
+            "@moderators",
+            "AFTERSALES_MODERATORS_CHAT_ID: must be a whole number (got '@moderators')",
+        ),
+        ("AFTERSALES_MAX_IN_FLIGHT_SENDS", "0", "AFTERSALES_MAX_IN_FLIGHT_SENDS: must be at least 1 (got '0')"),
+        ("AFTERSALES_MAX_IN_FLIGHT_SENDS", "101", "AFTERSALES_MAX_IN_FLIGHT_SENDS: must be at most 100 (got '101')"),
+        ("AFTERSALES_CONCURRENT_UPDATES", "257", "AFTERSALES_CONCURRENT_UPDATES: must be at most 256 (got '257')"),
     ],
 )
 def test_each_bad_value_is_one_line_naming_its_variable(monkeypatch, env_var, value, expected):
@@ -161,12 +188,8 @@ def test_only_the_first_error_is_reported(monkeypatch):
 
 
 def test_bad_override_is_named_by_its_variable_too():
-    assert config_error(concurrent_updates=0) == (
-        "AFTERSALES_CONCURRENT_UPDATES: must be at least 1 (got 0)"
-    )
-    assert config_error(webhook_listen="") == (
-        "AFTERSALES_WEBHOOK_LISTEN: must not be empty (got '')"
-    )
+    assert config_error(concurrent_updates=0) == ("AFTERSALES_CONCURRENT_UPDATES: must be at least 1 (got 0)")
+    assert config_error(webhook_listen="") == ("AFTERSALES_WEBHOOK_LISTEN: must not be empty (got '')")
 
 
 def test_token_whitespace_is_trimmed(monkeypatch):
@@ -230,22 +253,19 @@ class TestWebhookMode:
         monkeypatch.setenv("AFTERSALES_WEBHOOK_SECRET", "S" * 256)
         monkeypatch.setenv("AFTERSALES_WEBHOOK_LISTEN", "0.0.0.0")
         settings = load_settings()
-        assert (settings.mode, settings.webhook_url, settings.webhook_listen) == (
-            "webhook", self.URL, "0.0.0.0"
-        )
+        assert (settings.mode, settings.webhook_url, settings.webhook_listen) == ("webhook", self.URL, "0.0.0.0")
 
     def test_polling_mode_needs_neither(self):
         assert load_settings(mode="polling").webhook_url is None
 
     def test_cloud_telegram_needs_https(self):
-        assert config_error(
-            mode="webhook", webhook_url="http://bot.example.com/hook", webhook_secret="abc"
-        ) == "AFTERSALES_WEBHOOK_URL: must be an https:// URL for Telegram's cloud"
+        assert (
+            config_error(mode="webhook", webhook_url="http://bot.example.com/hook", webhook_secret="abc")
+            == "AFTERSALES_WEBHOOK_URL: must be an https:// URL for Telegram's cloud"
+        )
 
     def test_cloud_telegram_calls_only_its_ports(self):
-        assert config_error(
-            mode="webhook", webhook_url="https://bot.example.com:9000/hook", webhook_secret="abc"
-        ) == (
+        assert config_error(mode="webhook", webhook_url="https://bot.example.com:9000/hook", webhook_secret="abc") == (
             "AFTERSALES_WEBHOOK_URL: Telegram's cloud only calls ports 443, 80, 88, 8443 (got 9000)"
         )
         for port in (443, 80, 88, 8443):

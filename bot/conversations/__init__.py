@@ -11,4 +11,7 @@ def buyer_conversations(*, leaving: Leaving, persistent: bool = False) -> list:
 
     `persistent`: the application has `bot.persistence.DraftPersistence` to restore them at start-up.
     """
-    return [*ticket_flow.build_all(leaving=leaving, persistent=persistent), claim.build(leaving=leaving, persistent=persistent)]
+    return [
+        *ticket_flow.build_all(leaving=leaving, persistent=persistent),
+        claim.build(leaving=leaving, persistent=persistent),
+    ]

@@ -28,7 +28,9 @@ async def ask_number(update: Update, context: AftersalesContext) -> int:
     lang = await views.buyer_language(update, context)
     if context.args:  # "/claim W-1001" skips the first question
         return await _keep_number(update, context, context.args[0], lang)
-    await context.outbox.send_message(update.effective_chat.id, context.render("buyer/claim_ask_number.html", lang), parse_mode="HTML")
+    await context.outbox.send_message(
+        update.effective_chat.id, context.render("buyer/claim_ask_number.html", lang), parse_mode="HTML"
+    )
     return ClaimStep.ASK_NUMBER
 
 
@@ -40,7 +42,9 @@ async def take_number(update: Update, context: AftersalesContext) -> int:
 async def _keep_number(update: Update, context: AftersalesContext, number: str, lang: str) -> int:
     number = number.strip().lstrip("#")
     if not number or len(number) > MAX_NUMBER or any(ch.isspace() for ch in number):
-        await context.outbox.send_message(update.effective_chat.id, context.render("buyer/claim_bad_number.html", lang), parse_mode="HTML")
+        await context.outbox.send_message(
+            update.effective_chat.id, context.render("buyer/claim_bad_number.html", lang), parse_mode="HTML"
+        )
         return ClaimStep.ASK_NUMBER
     context.chat_data[NUMBER_KEY] = number
     await context.outbox.send_message(
@@ -58,24 +62,37 @@ async def take_contact(update: Update, context: AftersalesContext) -> int:
         return await ask_number(update, context)
     try:
         result = await claim_order(
-            context.uow, context.deps.clock, user.id, number, update.effective_message.text,
-            name=user.full_name, language=lang,
+            context.uow,
+            context.deps.clock,
+            user.id,
+            number,
+            update.effective_message.text,
+            name=user.full_name,
+            language=lang,
         )
     except InvalidInput:  # not a phone number or e-mail at all: no guess, not counted
-        await context.outbox.send_message(chat_id, context.render("buyer/claim_bad_contact.html", lang), parse_mode="HTML")
+        await context.outbox.send_message(
+            chat_id, context.render("buyer/claim_bad_contact.html", lang), parse_mode="HTML"
+        )
         return ClaimStep.ASK_CONTACT
     if result.outcome == "no_match":
         await context.outbox.send_message(
-            chat_id, context.render("buyer/claim_no_match.html", lang, attempts_left=result.attempts_left), parse_mode="HTML"
+            chat_id,
+            context.render("buyer/claim_no_match.html", lang, attempts_left=result.attempts_left),
+            parse_mode="HTML",
         )
         if result.attempts_left > 0:
             return ClaimStep.ASK_NUMBER
     elif result.outcome == "rate_limited":
         await context.outbox.send_message(
-            chat_id, context.render("buyer/claim_rate_limited.html", lang, retry_after=result.retry_after), parse_mode="HTML"
+            chat_id,
+            context.render("buyer/claim_rate_limited.html", lang, retry_after=result.retry_after),
+            parse_mode="HTML",
         )
     else:
-        await context.outbox.send_message(chat_id, context.render("buyer/claim_bound.html", lang, number=number), parse_mode="HTML")
+        await context.outbox.send_message(
+            chat_id, context.render("buyer/claim_bound.html", lang, number=number), parse_mode="HTML"
+        )
         await views.send_orders(update, context, lang)
     context.chat_data.pop(NUMBER_KEY, None)
     return ConversationHandler.END
@@ -83,13 +100,17 @@ async def take_contact(update: Update, context: AftersalesContext) -> int:
 
 async def want_text(update: Update, context: AftersalesContext) -> None:
     lang = await views.buyer_language(update, context)
-    await context.outbox.send_message(update.effective_chat.id, context.render("flows/want_text.html", lang), parse_mode="HTML")
+    await context.outbox.send_message(
+        update.effective_chat.id, context.render("flows/want_text.html", lang), parse_mode="HTML"
+    )
 
 
 async def leave(update: Update, context: AftersalesContext) -> int:
     lang = await views.buyer_language(update, context)
     context.chat_data.pop(NUMBER_KEY, None)
-    await context.outbox.send_message(update.effective_chat.id, context.render("flows/left.html", lang), parse_mode="HTML")
+    await context.outbox.send_message(
+        update.effective_chat.id, context.render("flows/left.html", lang), parse_mode="HTML"
+    )
     return ConversationHandler.END
 
 
@@ -101,7 +122,11 @@ def build(*, leaving: Leaving, persistent: bool = False) -> ConversationHandler:
             ClaimStep.ASK_NUMBER: [MessageHandler(words, take_number), MessageHandler(~filters.COMMAND, want_text)],
             ClaimStep.ASK_CONTACT: [MessageHandler(words, take_contact), MessageHandler(~filters.COMMAND, want_text)],
         },
-        fallbacks=[CommandHandler("cancel", leave), *leaving_commands(leaving), MessageHandler(filters.COMMAND, other_command)],
+        fallbacks=[
+            CommandHandler("cancel", leave),
+            *leaving_commands(leaving),
+            MessageHandler(filters.COMMAND, other_command),
+        ],
         name=NAME,
         allow_reentry=True,
         persistent=persistent,

@@ -43,7 +43,9 @@ IDLE_RECHECK = timedelta(seconds=30)  # an idle end put off for the buyer's wait
 
 async def _row(context: AftersalesContext, name: str, chat_id: int, user_id: int) -> ConversationDraft | None:
     query = select(ConversationDraft).where(
-        ConversationDraft.conversation == name, ConversationDraft.chat_id == chat_id, ConversationDraft.user_id == user_id
+        ConversationDraft.conversation == name,
+        ConversationDraft.chat_id == chat_id,
+        ConversationDraft.user_id == user_id,
     )
     return (await context.uow.session.execute(query)).scalar_one_or_none()
 
@@ -66,8 +68,9 @@ def durable(name: str, data_key: str, step: Step) -> Step:
             return state
         data = {"value": copy.deepcopy(context.chat_data.get(data_key))}
         if row is None:
-            row = ConversationDraft(conversation=name, chat_id=chat_id, user_id=user_id, state=int(state), data=data,
-                                    updated_at=now)
+            row = ConversationDraft(
+                conversation=name, chat_id=chat_id, user_id=user_id, state=int(state), data=data, updated_at=now
+            )
             context.uow.session.add(row)
             await context.uow.flush()  # the idle deadline names the row
         else:
@@ -89,7 +92,11 @@ def make_durable(name: str, data_key: str, handlers: Iterable) -> None:
 
 
 def all_handlers(conversation: ConversationHandler) -> list:
-    return [*conversation.entry_points, *(h for hs in conversation.states.values() for h in hs), *conversation.fallbacks]
+    return [
+        *conversation.entry_points,
+        *(h for hs in conversation.states.values() for h in hs),
+        *conversation.fallbacks,
+    ]
 
 
 def durable_conversations(application: Application) -> list[tuple[ConversationHandler, str, str]]:
@@ -132,7 +139,9 @@ async def restore_after_rollback(application: Application, uow_factory: Any, upd
     if key is None:
         return
     async with uow_factory.reading() as uow:
-        query = select(ConversationDraft).where(ConversationDraft.chat_id == key[0], ConversationDraft.user_id == key[1])
+        query = select(ConversationDraft).where(
+            ConversationDraft.chat_id == key[0], ConversationDraft.user_id == key[1]
+        )
         committed = {row.conversation: row.state for row in (await uow.session.scalars(query)).all()}
     chat_data = application.chat_data.get(key[0])
     for handler, name, data_key in durable_conversations(application):

@@ -47,7 +47,9 @@ def leave_and_run(command: Command):
 async def other_command(update: Update, context: AftersalesContext) -> None:
     """An unknown command mid-flow: say how to go on or leave; the step stays."""
     lang = await views.buyer_language(update, context)
-    await context.outbox.send_message(update.effective_chat.id, context.render("flows/unknown_command.html", lang), parse_mode="HTML")
+    await context.outbox.send_message(
+        update.effective_chat.id, context.render("flows/unknown_command.html", lang), parse_mode="HTML"
+    )
 
 
 Command = Callable[[Update, AftersalesContext], Awaitable[None]]
@@ -69,8 +71,10 @@ async def end_other_flows(update: Update, context: AftersalesContext, keep: str)
     """
     key = (update.effective_chat.id, update.effective_user.id)
     query = select(ConversationDraft).where(
-        ConversationDraft.chat_id == key[0], ConversationDraft.user_id == key[1],
-        ConversationDraft.conversation != keep, ConversationDraft.conversation.startswith(NAME_PREFIX),
+        ConversationDraft.chat_id == key[0],
+        ConversationDraft.user_id == key[1],
+        ConversationDraft.conversation != keep,
+        ConversationDraft.conversation.startswith(NAME_PREFIX),
     )
     now = context.deps.clock.now()
     for row in (await context.uow.session.scalars(query)).all():
@@ -86,7 +90,9 @@ def _state_handlers(step: Step, with_specs: Callable) -> list[BaseHandler]:
     words = filters.TEXT & ~filters.COMMAND
     media = filters.PHOTO | filters.VIDEO | filters.Document.ALL
     return {
-        Step.PICK_CANCEL_REASON: [CallbackQueryHandler(with_specs(steps.pick_cancel_reason), pattern=rf"^{steps.FLOW_PREFIX}:why:")],
+        Step.PICK_CANCEL_REASON: [
+            CallbackQueryHandler(with_specs(steps.pick_cancel_reason), pattern=rf"^{steps.FLOW_PREFIX}:why:")
+        ],
         Step.DESCRIBE: [
             MessageHandler(words, with_specs(steps.take_description)),
             MessageHandler(~filters.COMMAND, steps.want_text),
@@ -103,7 +109,9 @@ def _state_handlers(step: Step, with_specs: Callable) -> list[BaseHandler]:
     }[step]
 
 
-def flow_conversation(spec: FlowSpec, states: type[IntEnum], *, leaving: Leaving, persistent: bool = False) -> ConversationHandler:
+def flow_conversation(
+    spec: FlowSpec, states: type[IntEnum], *, leaving: Leaving, persistent: bool = False
+) -> ConversationHandler:
     """The flow's ConversationHandler: its reason button starts it; `states` names the shared steps it goes through."""
     name = name_of(spec)
     flow_specs = {str(spec.reason): spec}

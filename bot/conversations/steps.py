@@ -63,7 +63,9 @@ def _flow_button(context: AftersalesContext, lang: str, label: str, action: str,
 
 
 def _button(context: AftersalesContext, lang: str, template: str, action: str, *args: object) -> InlineKeyboardButton:
-    return InlineKeyboardButton(context.render(template, lang), callback_data=callbacks.encode(FLOW_PREFIX, action, *args))
+    return InlineKeyboardButton(
+        context.render(template, lang), callback_data=callbacks.encode(FLOW_PREFIX, action, *args)
+    )
 
 
 def draft(context: AftersalesContext) -> dict:
@@ -118,7 +120,9 @@ async def begin(update: Update, context: AftersalesContext, specs: dict[str, Flo
     )
     if spec.picks_cancel_reason:
         rows = [[_flow_button(context, lang, f"why_{why}", "why", why)] for why in spec.cancel_reasons]
-        await ask_with_buttons(context, chat_id, context.render("flows/pick_cancel_reason.html", lang), InlineKeyboardMarkup(rows))
+        await ask_with_buttons(
+            context, chat_id, context.render("flows/pick_cancel_reason.html", lang), InlineKeyboardMarkup(rows)
+        )
         return Step.PICK_CANCEL_REASON
     return Step.DESCRIBE
 
@@ -168,14 +172,23 @@ async def take_description(update: Update, context: AftersalesContext, specs: di
     if problem:
         await context.outbox.send_message(
             message.chat.id,
-            context.render("flows/description_invalid.html", lang, problem=problem, reason=spec.reason.value,
-                           min_length=spec.min_length, max_length=MAX_DESCRIPTION, length=len(text)),
+            context.render(
+                "flows/description_invalid.html",
+                lang,
+                problem=problem,
+                reason=spec.reason.value,
+                min_length=spec.min_length,
+                max_length=MAX_DESCRIPTION,
+                length=len(text),
+            ),
             parse_mode="HTML",
         )
         return Step.DESCRIBE
     why = draft(context).get("cancel_reason")
     # The reason as the buyer picked it, in words: the buyer confirms this text and the seller reads it.
-    draft(context)["text"] = text if why is None else f"{context.render(f'flows/button_why_{why}.txt', lang).strip()}: {text}"
+    draft(context)["text"] = (
+        text if why is None else f"{context.render(f'flows/button_why_{why}.txt', lang).strip()}: {text}"
+    )
     if spec.takes_media:
         await ask_for_media(context, message.chat.id, lang)
         return Step.MEDIA
@@ -204,7 +217,9 @@ def rest_of_a_long_text(context: AftersalesContext, message: Message) -> bool:
 async def want_text(update: Update, context: AftersalesContext) -> int:
     """A sticker, photo or anything else where words are wanted."""
     lang = await views.buyer_language(update, context)
-    await context.outbox.send_message(update.effective_chat.id, context.render("flows/want_text.html", lang), parse_mode="HTML")
+    await context.outbox.send_message(
+        update.effective_chat.id, context.render("flows/want_text.html", lang), parse_mode="HTML"
+    )
     return Step.DESCRIBE
 
 
@@ -213,7 +228,9 @@ def _done_button(context: AftersalesContext, lang: str) -> InlineKeyboardMarkup:
 
 
 async def ask_for_media(context: AftersalesContext, chat_id: int, lang: str) -> None:
-    await ask_with_buttons(context, chat_id, context.render("flows/ask_media.html", lang, max_files=MAX_FILES), _done_button(context, lang))
+    await ask_with_buttons(
+        context, chat_id, context.render("flows/ask_media.html", lang, max_files=MAX_FILES), _done_button(context, lang)
+    )
 
 
 async def take_media(update: Update, context: AftersalesContext) -> int:
@@ -222,18 +239,25 @@ async def take_media(update: Update, context: AftersalesContext) -> int:
     files = draft(context).setdefault("files", [])
     incoming = incoming_files(message)
     if len(files) + len(incoming) > MAX_FILES:
-        await context.outbox.send_message(message.chat.id, context.render("flows/too_many_files.html", lang, max_files=MAX_FILES), parse_mode="HTML")
+        await context.outbox.send_message(
+            message.chat.id, context.render("flows/too_many_files.html", lang, max_files=MAX_FILES), parse_mode="HTML"
+        )
         return Step.MEDIA
     files.extend([str(f.kind), f.file_id, f.file_unique_id] for f in incoming)  # JSON-friendly: the draft may be stored
     await ask_with_buttons(
-        context, message.chat.id, context.render("flows/media_received.html", lang, count=len(files)), _done_button(context, lang)
+        context,
+        message.chat.id,
+        context.render("flows/media_received.html", lang, count=len(files)),
+        _done_button(context, lang),
     )
     return Step.MEDIA
 
 
 async def want_media(update: Update, context: AftersalesContext) -> int:
     lang = await views.buyer_language(update, context)
-    await ask_with_buttons(context, update.effective_chat.id, context.render("flows/want_media.html", lang), _done_button(context, lang))
+    await ask_with_buttons(
+        context, update.effective_chat.id, context.render("flows/want_media.html", lang), _done_button(context, lang)
+    )
     return Step.MEDIA
 
 
@@ -252,8 +276,12 @@ async def ask_to_confirm(context: AftersalesContext, spec: FlowSpec, chat_id: in
     await ask_with_buttons(
         context,
         chat_id,
-        context.render("flows/confirm.html", lang, reason=current["reason"], text=current["text"], files=len(current["files"])),
-        InlineKeyboardMarkup([[_button(context, lang, wording.send, "send"), _button(context, lang, wording.quit, "quit")]]),
+        context.render(
+            "flows/confirm.html", lang, reason=current["reason"], text=current["text"], files=len(current["files"])
+        ),
+        InlineKeyboardMarkup(
+            [[_button(context, lang, wording.send, "send"), _button(context, lang, wording.quit, "quit")]]
+        ),
     )
     return Step.CONFIRM
 
@@ -261,7 +289,9 @@ async def ask_to_confirm(context: AftersalesContext, spec: FlowSpec, chat_id: in
 async def want_button(update: Update, context: AftersalesContext, specs: dict[str, FlowSpec]) -> int:
     lang = await views.buyer_language(update, context)
     wording = spec.wording if (spec := _spec(context, specs)) else ConfirmWording()
-    await context.outbox.send_message(update.effective_chat.id, context.render(wording.reminder, lang), parse_mode="HTML")
+    await context.outbox.send_message(
+        update.effective_chat.id, context.render(wording.reminder, lang), parse_mode="HTML"
+    )
     return Step.CONFIRM
 
 
@@ -277,7 +307,14 @@ async def submit(update: Update, context: AftersalesContext) -> int:
     await close_choice(context, query, lang, current)
     files = tuple(IncomingFile(AttachmentKind(kind), file_id, unique) for kind, file_id, unique in current["files"])
     await views.open_and_announce(
-        context, query.message.chat.id, query.from_user.id, current["order_id"], current["reason"], lang, current["text"], files
+        context,
+        query.message.chat.id,
+        query.from_user.id,
+        current["order_id"],
+        current["reason"],
+        lang,
+        current["text"],
+        files,
     )
     return ConversationHandler.END
 

@@ -15,7 +15,15 @@ from bot.conversations import (
 )
 from bot.conversations.flow_builder import Leaving
 
-FLOW_MODULES = (contact_seller, change_address, change_size_colour, remove_product, cancel_order, return_refund, report_problem)
+FLOW_MODULES = (
+    contact_seller,
+    change_address,
+    change_size_colour,
+    remove_product,
+    cancel_order,
+    return_refund,
+    report_problem,
+)
 
 
 def build_all(*, leaving: Leaving, persistent: bool = False) -> list[ConversationHandler]:

@@ -31,11 +31,11 @@ async def join_as_agent(update: Update, context: AftersalesContext, code: str) -
     """`/start a_<code>`: the user becomes an agent of the code's store."""
     user, lang = update.effective_user, language_of(update)
     try:
-        agent = await redeem_agent_invite(
-            context.uow, context.deps.clock, code, user.id, user.full_name, language=lang
-        )
+        agent = await redeem_agent_invite(context.uow, context.deps.clock, code, user.id, user.full_name, language=lang)
     except InvalidCode:
-        await context.outbox.send_message(update.effective_chat.id, context.render("seller/agent_bad_code.html", lang), parse_mode="HTML")
+        await context.outbox.send_message(
+            update.effective_chat.id, context.render("seller/agent_bad_code.html", lang), parse_mode="HTML"
+        )
         return
     store = await context.uow.stores.get(agent.store_id)
     await context.outbox.send_message(
@@ -55,7 +55,9 @@ async def show_private_queue(update: Update, context: AftersalesContext) -> None
     user = await context.uow.users.by_telegram_id(update.effective_user.id)
     stores = await context.uow.stores.stores_of_agent(user.id) if user else []
     if not stores:
-        await context.outbox.send_message(update.effective_chat.id, context.render("seller/not_agent.html", lang), parse_mode="HTML")
+        await context.outbox.send_message(
+            update.effective_chat.id, context.render("seller/not_agent.html", lang), parse_mode="HTML"
+        )
         return
     for store in stores:
         text = await queue_text(Desk.of(context), store.id, update.effective_user.id, lang)
@@ -100,7 +102,9 @@ async def press_rating(update: Update, context: AftersalesContext) -> None:
         await answer_query(query, context.render("common/stale_button.txt", lang), show_alert=True)
         return
     try:
-        rated = await rate_ticket(context.uow, context.deps.clock, int(decoded.args[0]), query.from_user.id, int(decoded.action))
+        rated = await rate_ticket(
+            context.uow, context.deps.clock, int(decoded.args[0]), query.from_user.id, int(decoded.action)
+        )
     except Refused as refusal:
         await answer_query(query, context.render("seller/rating_refused.txt", lang, why=refusal.why), show_alert=True)
         return
@@ -122,7 +126,10 @@ async def press_rating(update: Update, context: AftersalesContext) -> None:
 
 def early_handlers() -> list:
     return [
-        MessageHandler(filters.ChatType.PRIVATE & filters.REPLY & filters.UpdateType.MESSAGE & ~filters.COMMAND, reply_to_ticket_copy),
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.REPLY & filters.UpdateType.MESSAGE & ~filters.COMMAND,
+            reply_to_ticket_copy,
+        ),
         MessageHandler(filters.UpdateType.EDITED_MESSAGE, follow_edit),
     ]
 

@@ -50,7 +50,9 @@ async def bind_from_link(update: Update, context: AftersalesContext, token: str,
     secret = context.deps.settings.link_secret
     if secret is None:
         log.warning("an order link arrived but no link_secret is configured; refusing it")
-        await context.outbox.send_message(chat_id, context.render("buyer/link_unavailable.html", lang), parse_mode="HTML")
+        await context.outbox.send_message(
+            chat_id, context.render("buyer/link_unavailable.html", lang), parse_mode="HTML"
+        )
         return
     try:
         bound = await bind_by_token(
@@ -69,7 +71,10 @@ async def bind_from_link(update: Update, context: AftersalesContext, token: str,
 
 
 async def _order_button(
-    update: Update, context: AftersalesContext, *, actions: Container[str] | None = None,
+    update: Update,
+    context: AftersalesContext,
+    *,
+    actions: Container[str] | None = None,
     reason_from: Literal["card", "answer"] | None = None,
 ):
     """(language, decoded button, order) of a pressed order button, the press answered; a stale one gets
@@ -84,7 +89,9 @@ async def _order_button(
     if reason_from is not None:
         verdict = views.reason_verdict(order, decoded.action)
         if not verdict.allowed:
-            await views.refuse_reason(context, query, order, decoded.action, verdict.why, lang, on_card=reason_from == "card")
+            await views.refuse_reason(
+                context, query, order, decoded.action, verdict.why, lang, on_card=reason_from == "card"
+            )
             return lang, decoded, None
     await answer_query(query)
     return lang, decoded, order
@@ -111,7 +118,11 @@ async def answer_status_or_eta(update: Update, context: AftersalesContext) -> No
         return
     reason, chat_id = decoded.action, query.message.chat.id
     today = context.deps.clock.now().date()
-    answer = order_status_answer(order, today=today) if reason == TicketReason.ORDER_STATUS else eta_answer(order, today=today)
+    answer = (
+        order_status_answer(order, today=today)
+        if reason == TicketReason.ORDER_STATUS
+        else eta_answer(order, today=today)
+    )
     await context.outbox.send_message(
         chat_id,
         context.render("buyer/order_answer.html", lang, answer=answer, reason=reason),
@@ -154,7 +165,10 @@ async def press_help_button(update: Update, context: AftersalesContext) -> None:
 
 async def send_help(context: AftersalesContext, chat_id: int, lang: str) -> None:
     await context.outbox.send_message(
-        chat_id, context.render("buyer/help.html", lang), parse_mode="HTML", reply_markup=views.help_keyboard(context, lang)
+        chat_id,
+        context.render("buyer/help.html", lang),
+        parse_mode="HTML",
+        reply_markup=views.help_keyboard(context, lang),
     )
 
 
@@ -180,7 +194,11 @@ async def press_language(update: Update, context: AftersalesContext) -> None:
     decoded = callbacks.decode(query.data or "")
     chosen = decoded.args[0] if decoded and decoded.args else ""
     if chosen not in ("en", "zh"):
-        await answer_query(query, context.render("common/stale_button.txt", await views.buyer_language(update, context)), show_alert=True)
+        await answer_query(
+            query,
+            context.render("common/stale_button.txt", await views.buyer_language(update, context)),
+            show_alert=True,
+        )
         return
     user = query.from_user
     row = await context.uow.users.get_or_create(
@@ -189,13 +207,17 @@ async def press_language(update: Update, context: AftersalesContext) -> None:
     row.language = chosen  # a preference, no business rule: the next text is rendered in it
     await answer_query(query)
     await keyboards.close_keyboard(context, query, chosen)
-    await context.outbox.send_message(query.message.chat.id, context.render("buyer/language_set.html", chosen), parse_mode="HTML")
+    await context.outbox.send_message(
+        query.message.chat.id, context.render("buyer/language_set.html", chosen), parse_mode="HTML"
+    )
 
 
 async def nothing_to_cancel(update: Update, context: AftersalesContext) -> None:
     """/cancel outside any flow (inside one, the flow's own fallback answers it first)."""
     lang = await views.buyer_language(update, context)
-    await context.outbox.send_message(update.effective_chat.id, context.render("buyer/nothing_to_cancel.html", lang), parse_mode="HTML")
+    await context.outbox.send_message(
+        update.effective_chat.id, context.render("buyer/nothing_to_cancel.html", lang), parse_mode="HTML"
+    )
 
 
 def command_handlers() -> list:
@@ -219,11 +241,17 @@ def command_handlers() -> list:
 def handlers(*, persistent: bool = False) -> list:
     """Every buyer handler in matching order: conversations, commands and buttons, then free text."""
     leaving = {
-        "start": start, "orders": show_orders, "tickets": tickets.list_tickets, "help": help_command, "language": choose_language,
+        "start": start,
+        "orders": show_orders,
+        "tickets": tickets.list_tickets,
+        "help": help_command,
+        "language": choose_language,
     }
     return [
         *buyer_conversations(leaving=leaving, persistent=persistent),
-        *command_handlers(), *tickets.handlers(), *tickets.free_text_handlers(),
+        *command_handlers(),
+        *tickets.handlers(),
+        *tickets.free_text_handlers(),
     ]
 
 

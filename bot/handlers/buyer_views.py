@@ -25,7 +25,16 @@ REASON_PREFIX = "rsn"  # rsn:<reason>:<order id>
 ASK_PREFIX = "ask"  # ask:<reason>:<order id> — "Ask the seller" after an automatic answer
 HELP_PREFIX = "hlp"  # hlp:<topic>
 LANGUAGE_PREFIX = "lng"  # lng:set:<language>
-SELF_SERVICE_TOPICS = ("defect", "no_changes", "refund_time", "missing_parts", "get_help", "returns", "checkout", "case_order")
+SELF_SERVICE_TOPICS = (
+    "defect",
+    "no_changes",
+    "refund_time",
+    "missing_parts",
+    "get_help",
+    "returns",
+    "checkout",
+    "case_order",
+)
 
 
 async def buyer_language(update: Update, context: AftersalesContext) -> str:
@@ -72,7 +81,9 @@ async def bound_order(context: AftersalesContext, telegram_user_id: int, order_i
     return order
 
 
-async def order_of_button(context: AftersalesContext, query: CallbackQuery) -> tuple[callbacks.Callback | None, Order | None]:
+async def order_of_button(
+    context: AftersalesContext, query: CallbackQuery
+) -> tuple[callbacks.Callback | None, Order | None]:
     """The pressed button's decoded data and its order, if that order is the presser's."""
     decoded = callbacks.decode(query.data or "")
     return decoded, await bound_order(context, query.from_user.id, callbacks.first_id(decoded))
@@ -84,7 +95,14 @@ async def order_card(context: AftersalesContext, order: Order, lang: str) -> tup
     store = await context.uow.stores.get(order.store_id)
     menu = order_menu(order.status, international=order.international)
     rows = [
-        [_button(context.render("buyer/reason_button.txt", lang, reason=reason.value), REASON_PREFIX, reason.value, order.id)]
+        [
+            _button(
+                context.render("buyer/reason_button.txt", lang, reason=reason.value),
+                REASON_PREFIX,
+                reason.value,
+                order.id,
+            )
+        ]
         for reason in menu.offered
     ]
     text = context.render("buyer/order_menu.html", lang, order=order, store_name=store.name if store else "", menu=menu)
@@ -102,7 +120,14 @@ def reason_verdict(order: Order, reason: str) -> Verdict:
 
 
 async def refuse_reason(
-    context: AftersalesContext, query: CallbackQuery, order: Order, reason: str, why: str | None, lang: str, *, on_card: bool
+    context: AftersalesContext,
+    query: CallbackQuery,
+    order: Order,
+    reason: str,
+    why: str | None,
+    lang: str,
+    *,
+    on_card: bool,
 ) -> None:
     """A reason pressed that no longer fits the order: an alert saying why, and (`on_card`, the press came
     from the order's card) the card brought up to date, so its buttons are the ones that still apply."""
@@ -115,23 +140,39 @@ async def refuse_reason(
     text, keyboard = await order_card(context, order, lang)
     await context.outbox.call(
         "editMessageText",
-        {"chat_id": message.chat.id, "message_id": message.message_id, "text": text, "parse_mode": "HTML", "reply_markup": keyboard},
+        {
+            "chat_id": message.chat.id,
+            "message_id": message.message_id,
+            "text": text,
+            "parse_mode": "HTML",
+            "reply_markup": keyboard,
+        },
     )
 
 
 def ask_seller_keyboard(context: AftersalesContext, lang: str, reason: str, order_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[_button(context.render("buyer/button_ask_seller.txt", lang), ASK_PREFIX, reason, order_id)]])
+    return InlineKeyboardMarkup(
+        [[_button(context.render("buyer/button_ask_seller.txt", lang), ASK_PREFIX, reason, order_id)]]
+    )
 
 
 def help_keyboard(context: AftersalesContext, lang: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
-        [[_button(context.render("buyer/help_topic_button.txt", lang, topic=topic), HELP_PREFIX, topic)] for topic in SELF_SERVICE_TOPICS]
+        [
+            [_button(context.render("buyer/help_topic_button.txt", lang, topic=topic), HELP_PREFIX, topic)]
+            for topic in SELF_SERVICE_TOPICS
+        ]
     )
 
 
 def language_keyboard(context: AftersalesContext, lang: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
-        [[_button(context.render("buyer/language_button.txt", lang, code=code), LANGUAGE_PREFIX, "set", code) for code in ("en", "zh")]]
+        [
+            [
+                _button(context.render("buyer/language_button.txt", lang, code=code), LANGUAGE_PREFIX, "set", code)
+                for code in ("en", "zh")
+            ]
+        ]
     )
 
 
@@ -147,7 +188,9 @@ async def open_and_announce(
 ) -> bool:
     """Open the ticket, hand it to the seller side, tell the buyer; False (and a polite no) when refused."""
     try:
-        opened = await open_ticket(context.uow, context.deps.clock, telegram_user_id, order_id, reason, text, attachments)
+        opened = await open_ticket(
+            context.uow, context.deps.clock, telegram_user_id, order_id, reason, text, attachments
+        )
     except Refused as refusal:
         await context.outbox.send_message(
             chat_id, context.render("buyer/refused.html", lang, why=refusal.why), parse_mode="HTML"

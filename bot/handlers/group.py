@@ -55,7 +55,9 @@ async def link_group(update: Update, context: AftersalesContext) -> None:
         await answer_in_place(context, message, context.render("seller/link_other_store.html", lang))
         return
     store = await context.uow.stores.get(group.store_id)
-    await answer_in_place(context, message, context.render("seller/group_linked.html", lang, store_name=store.name if store else ""))
+    await answer_in_place(
+        context, message, context.render("seller/group_linked.html", lang, store_name=store.name if store else "")
+    )
 
 
 async def _bot_manages_topics(context: AftersalesContext, chat_id: int) -> bool:
@@ -88,8 +90,11 @@ async def close_in_topic(update: Update, context: AftersalesContext) -> None:
         ticket = None
     if ticket is None:
         await answer_in_place(
-            context, message,
-            context.render("seller/close_where.html", language_of(update), number=context.args[0] if context.args else None),
+            context,
+            message,
+            context.render(
+                "seller/close_where.html", language_of(update), number=context.args[0] if context.args else None
+            ),
         )
         return
     await _close(update, context, ticket.id)
@@ -153,8 +158,11 @@ async def show_group_queue(update: Update, context: AftersalesContext) -> None:
 
 _IN_GROUP = filters.ChatType.SUPERGROUP | filters.ChatType.GROUP
 _TOPIC_TALK = (
-    filters.ChatType.SUPERGROUP & filters.IS_TOPIC_MESSAGE & filters.UpdateType.MESSAGE
-    & ~filters.COMMAND & ~filters.StatusUpdate.ALL
+    filters.ChatType.SUPERGROUP
+    & filters.IS_TOPIC_MESSAGE
+    & filters.UpdateType.MESSAGE
+    & ~filters.COMMAND
+    & ~filters.StatusUpdate.ALL
 )
 
 

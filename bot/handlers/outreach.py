@@ -50,7 +50,10 @@ async def _find(context: AftersalesContext, message: Message, order_number: str,
 
 def _refusal_text(context: AftersalesContext, lang: str, refusal: Refused, order_number: str) -> str:
     return context.render(
-        "seller/outreach_refused.html", lang, why=refusal.why, order_number=order_number,
+        "seller/outreach_refused.html",
+        lang,
+        why=refusal.why,
+        order_number=order_number,
         stores=refusal.details.get("stores", []),
     )
 
@@ -87,14 +90,20 @@ def _excerpt(text: str) -> str:
     return text[: cut if cut > NOTIFY_COPY_MAX // 2 else NOTIFY_COPY_MAX].rstrip() + "…"
 
 
-async def _send(context: AftersalesContext, message: Message, ticket: Ticket, opened: OpenedTicket, text: str, lang: str) -> None:
+async def _send(
+    context: AftersalesContext, message: Message, ticket: Ticket, opened: OpenedTicket, text: str, lang: str
+) -> None:
     # The command's own entities, moved to where the text starts (Telegram counts UTF-16 units).
     start = utf16_len(message.text) - utf16_len(text)
     entities = [
-        {**e.to_dict(), "offset": e.offset - start} for e in message.entities if e.offset >= start and e.type != "bot_command"
+        {**e.to_dict(), "offset": e.offset - start}
+        for e in message.entities
+        if e.offset >= start and e.type != "bot_command"
     ]
     try:
-        recorded = await record_agent_message(context.uow, context.deps.clock, ticket.id, message.from_user.id, text, entities)
+        recorded = await record_agent_message(
+            context.uow, context.deps.clock, ticket.id, message.from_user.id, text, entities
+        )
     except Refused as refusal:
         await answer_in_place(context, message, context.render("seller/refused.html", lang, why=refusal.why))
         return
@@ -107,7 +116,9 @@ async def _send(context: AftersalesContext, message: Message, ticket: Ticket, op
     await answer_in_place(context, message, context.render("seller/notify_sent.html", lang, number=ticket.number))
     if not opened.created and ticket.topic_id is not None and message.message_thread_id != ticket.topic_id:
         # Colleagues in the ticket's topic see what was sent from elsewhere.
-        await tell_store(desk, ticket, "seller/notify_copy.html", agent=message.from_user.first_name, text=_excerpt(text))
+        await tell_store(
+            desk, ticket, "seller/notify_copy.html", agent=message.from_user.first_name, text=_excerpt(text)
+        )
 
 
 async def show_order(update: Update, context: AftersalesContext) -> None:
@@ -124,7 +135,8 @@ async def show_order(update: Update, context: AftersalesContext) -> None:
     if found is None:
         return
     button = InlineKeyboardButton(
-        context.render("seller/button_message_buyer.txt", lang), callback_data=callbacks.encode(OUTREACH_PREFIX, "msg", found.order_id)
+        context.render("seller/button_message_buyer.txt", lang),
+        callback_data=callbacks.encode(OUTREACH_PREFIX, "msg", found.order_id),
     )
     await context.outbox.send_message(
         message.chat_id,

@@ -46,8 +46,14 @@ async def list_tickets(update: Update, context: AftersalesContext) -> None:
     lang = await buyer_language(update, context)
     tickets = await buyer_tickets(context.uow, update.effective_user.id)
     several = several_stores(tickets)
-    rows = [[_button(context.render("buyer/ticket_button.txt", lang, ticket=t, several_stores=several), "view", t.ticket_id)]
-            for t in tickets]
+    rows = [
+        [
+            _button(
+                context.render("buyer/ticket_button.txt", lang, ticket=t, several_stores=several), "view", t.ticket_id
+            )
+        ]
+        for t in tickets
+    ]
     await context.outbox.send_message(
         update.effective_chat.id,
         context.render("buyer/tickets.html", lang, tickets=tickets, several_stores=several),
@@ -96,8 +102,11 @@ async def show_timeline(context: AftersalesContext, chat_id: int, buyer_id: int,
         chat_id,
         context.render("buyer/ticket_timeline.html", lang, ticket=timeline.ticket, entries=entries),
         parse_mode="HTML",
-        reply_markup=InlineKeyboardMarkup([[_button(context.render("buyer/button_close_ticket.txt", lang), "close", ticket_id)]])
-        if closable else None,
+        reply_markup=InlineKeyboardMarkup(
+            [[_button(context.render("buyer/button_close_ticket.txt", lang), "close", ticket_id)]]
+        )
+        if closable
+        else None,
     )
 
 
@@ -116,7 +125,12 @@ async def pass_on(context: AftersalesContext, ticket_id: int, message, lang: str
     # Its formatting too: the topic gets it again as text under the buyer's name (bot.relay.buyer_copies).
     entities = [e.to_dict() for e in (message.entities if message.text is not None else message.caption_entities)]
     recorded = await record_buyer_message(
-        context.uow, context.deps.clock, ticket_id, text, entities, incoming_files(message),
+        context.uow,
+        context.deps.clock,
+        ticket_id,
+        text,
+        entities,
+        incoming_files(message),
         buyer_telegram_id=message.chat.id,
     )
     await relay_buyer_message(context, ticket_id, recorded, message)
@@ -125,8 +139,15 @@ async def pass_on(context: AftersalesContext, ticket_id: int, message, lang: str
 async def pass_on_album_part(context: AftersalesContext, ticket_id: int, message) -> None:
     """One part of an album: kept with its album, which the timer sweeper passes on whole (`albums`)."""
     part = await record_buyer_album_part(
-        context.uow, context.deps.clock, ticket_id, message.media_group_id, message.chat.id, message.message_id,
-        message.caption, [e.to_dict() for e in message.caption_entities], incoming_files(message),
+        context.uow,
+        context.deps.clock,
+        ticket_id,
+        message.media_group_id,
+        message.chat.id,
+        message.message_id,
+        message.caption,
+        [e.to_dict() for e in message.caption_entities],
+        incoming_files(message),
         buyer_telegram_id=message.chat.id,
     )
     if not part.late:
@@ -169,15 +190,19 @@ async def take_free_text(update: Update, context: AftersalesContext) -> None:
     if route.kind == "none":
         if message.media_group_id is None or context.chat_data.get(ANSWERED_ALBUM) != message.media_group_id:
             context.chat_data[ANSWERED_ALBUM] = message.media_group_id  # one answer per album, not per photo
-            await context.outbox.send_message(message.chat.id, context.render("buyer/no_open_ticket.html", lang), parse_mode="HTML")
+            await context.outbox.send_message(
+                message.chat.id, context.render("buyer/no_open_ticket.html", lang), parse_mode="HTML"
+            )
         return
     if message.media_group_id is not None and not await hold_for_routing(
         context.uow, context.deps.clock, message.chat.id, message.media_group_id, message.message_id, message.to_dict()
     ):
         return  # one question per album: its first part's
     several = several_stores(route.choices)
-    rows = [[_button(context.render("buyer/ticket_button.txt", lang, ticket=t, several_stores=several), "to", t.ticket_id)]
-            for t in route.choices]
+    rows = [
+        [_button(context.render("buyer/ticket_button.txt", lang, ticket=t, several_stores=several), "to", t.ticket_id)]
+        for t in route.choices
+    ]
     # A reply to the buyer's message, so the pressed button finds what to pass on.
     await context.outbox.call(
         "sendMessage",
@@ -208,14 +233,23 @@ async def refuse_unsupported(update: Update, context: AftersalesContext) -> None
 
 # What a buyer can send to the store: what Telegram can copy and the store can read.
 RELAYABLE = (
-    filters.TEXT | filters.PHOTO | filters.VIDEO | filters.Document.ALL | filters.ANIMATION | filters.AUDIO
-    | filters.VOICE | filters.VIDEO_NOTE | filters.Sticker.ALL
+    filters.TEXT
+    | filters.PHOTO
+    | filters.VIDEO
+    | filters.Document.ALL
+    | filters.ANIMATION
+    | filters.AUDIO
+    | filters.VOICE
+    | filters.VIDEO_NOTE
+    | filters.Sticker.ALL
 )
 
 
 def free_text_handlers() -> list:
     """Last among the buyer's handlers: whatever no flow or command took."""
-    private_message = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND & ~filters.StatusUpdate.ALL
+    private_message = (
+        filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND & ~filters.StatusUpdate.ALL
+    )
     return [
         MessageHandler(private_message & RELAYABLE, take_free_text),
         MessageHandler(private_message, refuse_unsupported),

@@ -48,7 +48,9 @@ def staff_text(context: AftersalesContext, roles: Roles, lang: str, *, first_nam
     """One message for all of an agent's or moderator's roles; `first_name` greets (on /start)."""
     parts = [context.render("common/hello.html", lang, first_name=first_name)] if first_name is not None else []
     if roles.agent:
-        parts.append(context.render("seller/agent_help.html", lang, where="private", stores=roles.stores, store_name=None))
+        parts.append(
+            context.render("seller/agent_help.html", lang, where="private", stores=roles.stores, store_name=None)
+        )
     if roles.moderator:
         parts.append(context.render("moderator/help.html", lang, where="private"))
     parts.append(context.render("buyer/also_buyer.html", lang, orders=roles.orders))
@@ -78,7 +80,9 @@ async def help_in_group(update: Update, context: AftersalesContext) -> None:
         return
     group = await context.uow.stores.group_by_chat(message.chat_id)
     store = await context.uow.stores.get(group.store_id) if group is not None and group.active else None
-    text = context.render("seller/agent_help.html", lang, where="group", stores=(), store_name=store.name if store else None)
+    text = context.render(
+        "seller/agent_help.html", lang, where="group", stores=(), store_name=store.name if store else None
+    )
     await answer_in_place(context, message, text)
 
 

@@ -54,8 +54,13 @@ async def store_updates(
         # A second copy within one batch is a redelivery of the first: the first is kept.
         rows.setdefault(
             payload["update_id"],
-            {"update_id": payload["update_id"], "payload": payload, "conversation_key": key, "status": status,
-             "last_error": error},
+            {
+                "update_id": payload["update_id"],
+                "payload": payload,
+                "conversation_key": key,
+                "status": status,
+                "last_error": error,
+            },
         )
     async with uow_factory() as uow:
         inbox = InboxRepository(uow.session)
@@ -63,10 +68,21 @@ async def store_updates(
         stored = await inbox.store_many(list(rows.values()), at=now)
         for update_id, row in rows.items():
             if update_id not in stored and await inbox.replace_reused_id(
-                update_id, row["payload"], row["conversation_key"], at=now, status=row["status"], error=row["last_error"]
+                update_id,
+                row["payload"],
+                row["conversation_key"],
+                at=now,
+                status=row["status"],
+                error=row["last_error"],
             ):
                 stored.add(update_id)
         if offer is not None:
-            offer({update_id: (now, rows[update_id]["payload"]) for update_id in stored if rows[update_id]["status"] == PENDING})
+            offer(
+                {
+                    update_id: (now, rows[update_id]["payload"])
+                    for update_id in stored
+                    if rows[update_id]["status"] == PENDING
+                }
+            )
         await uow.commit()
     return len(stored)

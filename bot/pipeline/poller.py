@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.", category=PTBUserWarning)
 
 
-
 class UpdatePoller:
     def __init__(
         self,

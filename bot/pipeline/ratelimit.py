@@ -164,9 +164,7 @@ class SendLimiter:
         finally:
             state.callers -= 1
 
-    def retry_after(
-        self, chat_id: int, seconds: float | dt.timedelta, *, global_: bool = False
-    ) -> None:
+    def retry_after(self, chat_id: int, seconds: float | dt.timedelta, *, global_: bool = False) -> None:
         """Telegram answered 429 with ``retry_after=seconds``: send nothing to
         ``chat_id`` (or, with ``global_``, to anyone) until then.
 
@@ -174,11 +172,7 @@ class SendLimiter:
         may give one."""
         if isinstance(seconds, dt.timedelta):
             seconds = seconds.total_seconds()
-        if (
-            isinstance(seconds, bool)
-            or not isinstance(seconds, int | float)
-            or not 0 <= seconds < math.inf
-        ):
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds < math.inf:
             raise ValueError(f"retry_after needs a non-negative number of seconds, got {seconds!r}")
         until = self._time() + seconds
         if global_:

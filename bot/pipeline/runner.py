@@ -156,7 +156,9 @@ class UpdateRunner(TableFeeder):
             async with self._uow_factory() as uow:
                 await InboxRepository(uow.session).record_failure(update_id, _describe(error), park=park)
                 if park and attempt.apology is not None and attempt.apology.chat_id is not None:
-                    await Outbox(uow, self._clock, update_id).send_message(attempt.apology.chat_id, attempt.apology.text)
+                    await Outbox(uow, self._clock, update_id).send_message(
+                        attempt.apology.chat_id, attempt.apology.text
+                    )
                 await uow.commit()
             if park:
                 log.error("update %s parked after %d attempts: %s", update_id, attempts, _describe(error))

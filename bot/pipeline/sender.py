@@ -280,8 +280,11 @@ class OutboxSender(TableFeeder):
 
 
 _INPUT_MEDIA: dict[str, type[InputMedia]] = {
-    "photo": InputMediaPhoto, "video": InputMediaVideo, "document": InputMediaDocument,
-    "audio": InputMediaAudio, "animation": InputMediaAnimation,
+    "photo": InputMediaPhoto,
+    "video": InputMediaVideo,
+    "document": InputMediaDocument,
+    "audio": InputMediaAudio,
+    "animation": InputMediaAnimation,
 }
 
 
@@ -298,7 +301,8 @@ def _api_kwargs(payload: dict[str, Any]) -> dict[str, Any]:
             _INPUT_MEDIA[item["type"]](
                 media=item["media"],
                 caption=item.get("caption"),
-                caption_entities=[MessageEntity.de_json(entity, None) for entity in item.get("caption_entities") or ()] or None,
+                caption_entities=[MessageEntity.de_json(entity, None) for entity in item.get("caption_entities") or ()]
+                or None,
             )
             for item in media
         ]

@@ -1,12 +1,12 @@
 """The durable update path assembled: poller → inbox → runner → outbox → sender.
 
-    async with application:            # built with .updater(None)
-        await application.start()
-        pipeline = UpdatePipeline(application, uow_factory, clock, settings=...)
-        await pipeline.start()
-        ...
-        await pipeline.stop()
-        await application.stop()
+async with application:            # built with .updater(None)
+    await application.start()
+    pipeline = UpdatePipeline(application, uow_factory, clock, settings=...)
+    await pipeline.start()
+    ...
+    await pipeline.stop()
+    await application.stop()
 """
 
 from __future__ import annotations
@@ -83,7 +83,14 @@ class UpdatePipeline:
         )
         # Updates come either from our own getUpdates loop or from Telegram's webhook deliveries.
         self.poller = (
-            UpdatePoller(application.bot, uow_factory, clock, on_stored=self.runner.wake, offer=self.runner.offer, timeout=poll_timeout)
+            UpdatePoller(
+                application.bot,
+                uow_factory,
+                clock,
+                on_stored=self.runner.wake,
+                offer=self.runner.offer,
+                timeout=poll_timeout,
+            )
             if webhook is None
             else None
         )
@@ -96,7 +103,9 @@ class UpdatePipeline:
         )
         # Without handlers no sweeper runs: deadlines of kinds nobody handles stay live.
         self.timers = (
-            TimerSweeper(uow_factory, clock, deadline_handlers, poll_interval=timer_interval, on_committed=self._timer_committed)
+            TimerSweeper(
+                uow_factory, clock, deadline_handlers, poll_interval=timer_interval, on_committed=self._timer_committed
+            )
             if deadline_handlers
             else None
         )

@@ -151,7 +151,10 @@ class TimerSweeper:
         description = _describe(error)
         async with self._uow_factory() as uow:
             counted = await uow.deadlines.record_failure(
-                deadline.id, description, attempts_before=deadline.attempts, retry_at=now + pause,
+                deadline.id,
+                description,
+                attempts_before=deadline.attempts,
+                retry_at=now + pause,
                 parked_at=now if park else None,
             )
             await uow.commit()
@@ -160,13 +163,24 @@ class TimerSweeper:
         if park:
             log.error(
                 "deadline %s (%s of %s %s) parked after %d attempts: %s; `aftersales deadlines retry %s` tries again",
-                deadline.id, deadline.kind, deadline.subject_type, deadline.subject_id, attempts, description,
-                deadline.id, exc_info=error,
+                deadline.id,
+                deadline.kind,
+                deadline.subject_type,
+                deadline.subject_id,
+                attempts,
+                description,
+                deadline.id,
+                exc_info=error,
             )
         else:
             log.warning(
                 "deadline %s (%s) failed (attempt %d of %d), next try in %s: %s",
-                deadline.id, deadline.kind, attempts, self._max_attempts, pause, description,
+                deadline.id,
+                deadline.kind,
+                attempts,
+                self._max_attempts,
+                pause,
+                description,
             )
 
 

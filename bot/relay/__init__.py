@@ -29,5 +29,7 @@ from domain.results import Notice
 __all__ = ["Desk", "deliver_ticket_notices", "relay_buyer_message"]
 
 
-async def deliver_ticket_notices(context: Any, notices: Iterable[Notice], *, to: tuple[str, ...] = ("buyer", "store")) -> None:
+async def deliver_ticket_notices(
+    context: Any, notices: Iterable[Notice], *, to: tuple[str, ...] = ("buyer", "store")
+) -> None:
     await deliver_notices(Desk.of(context), notices, to=to)

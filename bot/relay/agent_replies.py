@@ -21,7 +21,10 @@ async def pass_on_agent_message(desk: Desk, message: Message, ticket_id: int) ->
     lang = pick_language(message.from_user.language_code if message.from_user else None)
     try:
         recorded = await record_agent_message(
-            desk.uow, desk.clock, ticket_id, message.from_user.id,
+            desk.uow,
+            desk.clock,
+            ticket_id,
+            message.from_user.id,
             message.text if message.text is not None else message.caption,
             [e.to_dict() for e in (message.entities if message.text is not None else message.caption_entities)],
             incoming_files(message),
@@ -34,8 +37,15 @@ async def pass_on_agent_message(desk: Desk, message: Message, ticket_id: int) ->
     except DomainError:
         await answer_in_place(desk, message, desk.render("seller/unsendable.html", lang))
         return True
-    await record_copy(desk.uow, desk.clock, recorded.message_id, message.chat_id, message.message_id,
-                      role=CopyRole.ORIGINAL, thread_id=message.message_thread_id if message.is_topic_message else None)
+    await record_copy(
+        desk.uow,
+        desk.clock,
+        recorded.message_id,
+        message.chat_id,
+        message.message_id,
+        role=CopyRole.ORIGINAL,
+        thread_id=message.message_thread_id if message.is_topic_message else None,
+    )
     if recorded.internal:
         await mark_note(desk, message.chat_id, message.message_id)  # a note looks like a reply: ✍ says it stayed
         return True  # an agents' note: kept on the ticket, never sent

@@ -16,4 +16,7 @@ class AgentChat:
 
 async def agent_chats(desk: Desk, store_id: int) -> list[AgentChat]:
     """Every active agent of the store, found in one query: where a private card or line goes, and in what language."""
-    return [AgentChat(user.telegram_id, pick_language(user.language)) for user in await desk.uow.stores.agent_users(store_id)]
+    return [
+        AgentChat(user.telegram_id, pick_language(user.language))
+        for user in await desk.uow.stores.agent_users(store_id)
+    ]

@@ -25,8 +25,14 @@ from domain.services.relay import CopyRef
 
 NO_CAPTION = frozenset({"video_note", "sticker"})  # Telegram gives these no caption
 SEND_FILE = {
-    "photo": "sendPhoto", "video": "sendVideo", "document": "sendDocument", "animation": "sendAnimation",
-    "audio": "sendAudio", "voice": "sendVoice", "video_note": "sendVideoNote", "sticker": "sendSticker",
+    "photo": "sendPhoto",
+    "video": "sendVideo",
+    "document": "sendDocument",
+    "animation": "sendAnimation",
+    "audio": "sendAudio",
+    "voice": "sendVoice",
+    "video_note": "sendVideoNote",
+    "sticker": "sendSticker",
 }
 
 
@@ -93,7 +99,13 @@ async def send_files_into_topic(desk: Desk, message: TicketMessage, chat_id: int
 
 
 async def _file(
-    into: Into, header: Header, kind: str, method: str, params: dict[str, Any], text: str | None, entities: list[dict[str, Any]]
+    into: Into,
+    header: Header,
+    kind: str,
+    method: str,
+    params: dict[str, Any],
+    text: str | None,
+    entities: list[dict[str, Any]],
 ) -> None:
     if kind in NO_CAPTION:
         line = await into.texts([with_header(header(1, 1), "")])
@@ -129,19 +141,33 @@ class Into:
 
     async def call(self, method: str, params: dict[str, Any], *, after: OutboxMessage | None = None) -> OutboxMessage:
         return await self.desk.outbox.call(
-            method, {"chat_id": self.chat_id, "message_thread_id": self.thread_id, **params},
-            after=after, on_result="copy_sent", on_result_args=self.args,
+            method,
+            {"chat_id": self.chat_id, "message_thread_id": self.thread_id, **params},
+            after=after,
+            on_result="copy_sent",
+            on_result_args=self.args,
         )
 
-    async def texts(self, parts: list[Part], *, after: OutboxMessage | None = None, **params: Any) -> OutboxMessage | None:
+    async def texts(
+        self, parts: list[Part], *, after: OutboxMessage | None = None, **params: Any
+    ) -> OutboxMessage | None:
         for part in parts:
-            after = await self.call("sendMessage", {"text": part.text, "entities": part.entities or None, **params}, after=after)
+            after = await self.call(
+                "sendMessage", {"text": part.text, "entities": part.entities or None, **params}, after=after
+            )
         return after
 
 
 async def edit_named_copies(
-    desk: Desk, ticket_id: int, ticket_message_id: int, copies: list[CopyRef], text: str | None,
-    entities: list[dict[str, Any]], *, is_text: bool, text_before: str | None,
+    desk: Desk,
+    ticket_id: int,
+    ticket_message_id: int,
+    copies: list[CopyRef],
+    text: str | None,
+    entities: list[dict[str, Any]],
+    *,
+    is_text: bool,
+    text_before: str | None,
 ) -> None:
     """The buyer edited a message: its copies in one topic (its parts, in order) edited to the new text, name line kept.
 
@@ -155,7 +181,9 @@ async def edit_named_copies(
     header = await buyer_header(desk, ticket)
     first_limit = TEXT_LIMIT if is_text else CAPTION_LIMIT
     new = headed_parts(header, text, entities, first_limit=first_limit)
-    removed = with_header(header(1, 1), desk.render("seller/store_part_removed.txt", await topics.agents_language(desk, ticket.store_id)))
+    removed = with_header(
+        header(1, 1), desk.render("seller/store_part_removed.txt", await topics.agents_language(desk, ticket.store_id))
+    )
     old = headed_parts(header, text_before, (), first_limit=first_limit) if text_before is not None else None
     only_formatting = text_before == text  # then any part may have changed: all are edited
     for index, copy in enumerate(copies):
@@ -168,7 +196,12 @@ async def edit_named_copies(
         if is_text or index > 0:
             await desk.outbox.call("editMessageText", {**where, "text": part.text, "entities": part.entities or None})
         else:
-            await desk.outbox.call("editMessageCaption", {**where, "caption": part.text, "caption_entities": part.entities or None})
+            await desk.outbox.call(
+                "editMessageCaption", {**where, "caption": part.text, "caption_entities": part.entities or None}
+            )
     if len(new) > len(copies) and copies[-1].thread_id is not None:
         into = Into(desk, ticket_message_id, copies[-1].chat_id, copies[-1].thread_id)
-        await into.texts(new[len(copies):], reply_parameters={"message_id": copies[-1].message_id, "allow_sending_without_reply": True})
+        await into.texts(
+            new[len(copies) :],
+            reply_parameters={"message_id": copies[-1].message_id, "allow_sending_without_reply": True},
+        )

@@ -61,7 +61,10 @@ class SellerHooks:
         args = row.on_result_args or {}
         desk = self._desk(uow)
         made = await topics.on_topic_created(
-            desk, args["ticket_id"], result["message_thread_id"], result.get("name", ""),
+            desk,
+            args["ticket_id"],
+            result["message_thread_id"],
+            result.get("name", ""),
             recreated=bool(args.get("recreated")),
         )
         if made is not None:  # then the buyer's messages that came meanwhile (or made it be made again)
@@ -79,8 +82,13 @@ class SellerHooks:
         for message_id in _message_ids(result):
             try:
                 await record_copy(
-                    uow, self._clock, args["ticket_message_id"], row.chat_id, message_id,
-                    role=role, thread_id=row.payload.get("message_thread_id"),
+                    uow,
+                    self._clock,
+                    args["ticket_message_id"],
+                    row.chat_id,
+                    message_id,
+                    role=role,
+                    thread_id=row.payload.get("message_thread_id"),
                 )
             except InvalidInput:
                 log.warning("copy %s/%s not recorded: the ticket message is gone", row.chat_id, message_id)
@@ -125,7 +133,9 @@ class SellerHooks:
         for message in await desk.uow.tickets.messages(ticket.id):
             originals = [c for c in message.copies if c.role == CopyRole.ORIGINAL]
             if message.author_role == AuthorRole.BUYER and originals and len(message.copies) == len(originals):
-                await copy_to_agents_by_ids(desk, ticket, message.id, originals[0].chat_id, [c.telegram_message_id for c in originals])
+                await copy_to_agents_by_ids(
+                    desk, ticket, message.id, originals[0].chat_id, [c.telegram_message_id for c in originals]
+                )
 
     async def _report_undelivered(self, desk: Desk, row: OutboxMessage, args: Mapping[str, Any], error: str) -> None:
         message = await desk.uow.tickets.get_message(args["ticket_message_id"])

@@ -28,7 +28,9 @@ TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 
 # Entities whose text is what they mean: a piece of one is wrong, so a cut avoids them.
-_WHOLE = frozenset({"mention", "hashtag", "cashtag", "bot_command", "url", "email", "phone_number", "custom_emoji", "date_time"})
+_WHOLE = frozenset(
+    {"mention", "hashtag", "cashtag", "bot_command", "url", "email", "phone_number", "custom_emoji", "date_time"}
+)
 _SENTENCE_ENDS = frozenset(".?!…。！？")
 _CLAUSE_ENDS = frozenset(",:;，；：、")
 _STANDALONE_ENDS = frozenset("。！？，；：、")  # CJK punctuation ends a sentence or clause with no space after it
@@ -56,7 +58,12 @@ def with_header(header: str, text: str | None, entities: Sequence[Mapping[str, A
 
 
 def headed_parts(
-    header: Header, text: str | None, entities: Sequence[Mapping[str, Any]], *, first_limit: int, limit: int = TEXT_LIMIT
+    header: Header,
+    text: str | None,
+    entities: Sequence[Mapping[str, Any]],
+    *,
+    first_limit: int,
+    limit: int = TEXT_LIMIT,
 ) -> list[Part]:
     """`text` under `header(part, parts)`: one part if it fits under `header(1, 1)`, else as many as needed.
 

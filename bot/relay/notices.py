@@ -19,7 +19,12 @@ RATE_PREFIX = "rate"  # callback data: rate:<stars>:<ticket id>
 
 def rating_keyboard(ticket_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton("⭐" * stars, callback_data=callbacks.encode(RATE_PREFIX, str(stars), ticket_id)) for stars in range(1, 6)]]
+        [
+            [
+                InlineKeyboardButton("⭐" * stars, callback_data=callbacks.encode(RATE_PREFIX, str(stars), ticket_id))
+                for stars in range(1, 6)
+            ]
+        ]
     )
 
 
@@ -55,7 +60,11 @@ async def deliver_notices(desk: Desk, notices: Iterable[Notice], *, to: tuple[st
             if notice.kind == "ticket_closed":
                 await topics.close_topic(desk, ticket)
                 await tell_store(
-                    desk, ticket, "seller/closed_store.html", number=number, closed_by=data.get("closed_by"),
+                    desk,
+                    ticket,
+                    "seller/closed_store.html",
+                    number=number,
+                    closed_by=data.get("closed_by"),
                     reason=data.get("reason"),
                 )
             elif notice.kind in ("first_response_reminder", "first_response_overdue"):
@@ -73,8 +82,13 @@ async def deliver_notices(desk: Desk, notices: Iterable[Notice], *, to: tuple[st
             store = await desk.uow.stores.get(ticket.store_id)
             await desk.outbox.send_message(
                 notice.buyer_telegram_id,
-                desk.render("seller/closed_buyer.html", lang, number=number, store_name=store.name if store else "",
-                            closed_by=data.get("closed_by")),
+                desk.render(
+                    "seller/closed_buyer.html",
+                    lang,
+                    number=number,
+                    store_name=store.name if store else "",
+                    closed_by=data.get("closed_by"),
+                ),
                 parse_mode="HTML",
             )
         elif notice.kind == "rating_request":

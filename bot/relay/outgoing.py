@@ -26,7 +26,9 @@ from domain.services.albums import album_pending
 from domain.services.relay import CopyRef, EditResult, RecordedMessage, record_copy
 
 
-async def relay_buyer_message(context: Any, ticket_id: int, recorded: RecordedMessage, message: Message | Sequence[Message]) -> None:
+async def relay_buyer_message(
+    context: Any, ticket_id: int, recorded: RecordedMessage, message: Message | Sequence[Message]
+) -> None:
     """Copy what the buyer sent (one message, or an album's messages) to the store's side of the ticket."""
     messages = [message] if isinstance(message, Message) else list(message)
     await relay_buyer_messages(Desk.of(context), ticket_id, recorded.message_id, messages)
@@ -37,7 +39,9 @@ async def relay_buyer_messages(desk: Desk, ticket_id: int, ticket_message_id: in
     if ticket is None or not messages:
         return
     for sent in messages:
-        await record_copy(desk.uow, desk.clock, ticket_message_id, sent.chat_id, sent.message_id, role=CopyRole.ORIGINAL)
+        await record_copy(
+            desk.uow, desk.clock, ticket_message_id, sent.chat_id, sent.message_id, role=CopyRole.ORIGINAL
+        )
     await forward_to_store(desk, ticket, ticket_message_id, messages[0].chat_id, [m.message_id for m in messages])
 
 
@@ -57,12 +61,16 @@ async def forward_to_store(desk: Desk, ticket: Ticket, ticket_message_id: int, f
     await topics.refresh_topic(desk, ticket)
 
 
-async def copy_to_agents_by_ids(desk: Desk, ticket: Ticket, ticket_message_id: int, from_chat: int, ids: list[int]) -> None:
+async def copy_to_agents_by_ids(
+    desk: Desk, ticket: Ticket, ticket_message_id: int, from_chat: int, ids: list[int]
+) -> None:
     """Private mode: each active agent gets the buyer's message; replying to it answers the buyer."""
     name, _ = await buyer_name(desk, ticket)
     for agent in await agent_chats(desk, ticket.store_id):
         await desk.outbox.send_message(
-            agent.chat_id, desk.render("seller/private_from_buyer.html", agent.lang, number=ticket.number, name=name), parse_mode="HTML"
+            agent.chat_id,
+            desk.render("seller/private_from_buyer.html", agent.lang, number=ticket.number, name=name),
+            parse_mode="HTML",
         )
         method, params = (
             ("copyMessage", {"message_id": ids[0]}) if len(ids) == 1 else ("copyMessages", {"message_ids": sorted(ids)})
@@ -148,7 +156,13 @@ async def send_agent_reply(
     }
     if text_only is not None or source.text is not None:
         body, body_entities = text_only or (source.text, [e.to_dict() for e in source.entities])
-        await send_parts(desk, buyer_chat, headed_parts(header, body, body_entities, first_limit=TEXT_LIMIT), report_to, mark_last=True)
+        await send_parts(
+            desk,
+            buyer_chat,
+            headed_parts(header, body, body_entities, first_limit=TEXT_LIMIT),
+            report_to,
+            mark_last=True,
+        )
         return
     if source.sticker is not None or source.video_note is not None:
         # These carry no caption in Telegram; the store's name is the chat the buyer is in.
@@ -159,7 +173,9 @@ async def send_agent_reply(
             on_result_args={**report_to, MARK_WHEN_SENT: True},
         )
         return
-    parts = headed_parts(header, source.caption, [e.to_dict() for e in source.caption_entities], first_limit=CAPTION_LIMIT)
+    parts = headed_parts(
+        header, source.caption, [e.to_dict() for e in source.caption_entities], first_limit=CAPTION_LIMIT
+    )
     copied = await desk.outbox.call(
         "copyMessage",
         {
@@ -176,8 +192,14 @@ async def send_agent_reply(
 
 
 async def send_parts(
-    desk: Desk, chat_id: int, parts: Sequence[Part], report_to: dict[str, Any], *, after: OutboxMessage | None = None,
-    mark_last: bool = False, **params: Any,
+    desk: Desk,
+    chat_id: int,
+    parts: Sequence[Part],
+    report_to: dict[str, Any],
+    *,
+    after: OutboxMessage | None = None,
+    mark_last: bool = False,
+    **params: Any,
 ) -> OutboxMessage | None:
     """Each part a message to the buyer, in order, each recorded as a copy (a reply to any part routes).
 
@@ -217,8 +239,14 @@ async def carry_edit(desk: Desk, edit: EditResult, edited: Message, store_name: 
         known, text_before = await _text_before(desk, edit)
         for copies in in_topics.values():
             await edit_named_copies(
-                desk, edit.ticket_id, edit.ticket_message_id, sorted(copies, key=lambda c: c.message_id), edit.text,
-                raw_entities, is_text=is_text, text_before=text_before if known else None,
+                desk,
+                edit.ticket_id,
+                edit.ticket_message_id,
+                sorted(copies, key=lambda c: c.message_id),
+                edit.text,
+                raw_entities,
+                is_text=is_text,
+                text_before=text_before if known else None,
             )
     for copies in at_buyer.values():
         await _edit_parts(desk, edit, edited, sorted(copies, key=lambda c: c.message_id), raw_entities, store_name)
@@ -227,12 +255,21 @@ async def carry_edit(desk: Desk, edit: EditResult, edited: Message, store_name: 
 async def _edit_copy(desk: Desk, copy: CopyRef, part: Part, *, as_text: bool) -> OutboxMessage:
     where = {"chat_id": copy.chat_id, "message_id": copy.message_id}
     if as_text:
-        return await desk.outbox.call("editMessageText", {**where, "text": part.text, "entities": part.entities or None})
-    return await desk.outbox.call("editMessageCaption", {**where, "caption": part.text, "caption_entities": part.entities or None})
+        return await desk.outbox.call(
+            "editMessageText", {**where, "text": part.text, "entities": part.entities or None}
+        )
+    return await desk.outbox.call(
+        "editMessageCaption", {**where, "caption": part.text, "caption_entities": part.entities or None}
+    )
 
 
 async def _edit_parts(
-    desk: Desk, edit: EditResult, edited: Message, copies: list[CopyRef], entities: list[dict[str, Any]], store_name: str
+    desk: Desk,
+    edit: EditResult,
+    edited: Message,
+    copies: list[CopyRef],
+    entities: list[dict[str, Any]],
+    store_name: str,
 ) -> None:
     """The buyer's copies of an agent's message (its parts, in order) edited to the new text's parts.
 
@@ -265,7 +302,11 @@ async def _edit_parts(
         "report_reply_to": edited.message_id,
     }
     await send_parts(
-        desk, buyer_chat, new[len(copies):], report_to, after=last_edit,
+        desk,
+        buyer_chat,
+        new[len(copies) :],
+        report_to,
+        after=last_edit,
         reply_parameters={"message_id": copies[-1].message_id, "allow_sending_without_reply": True},
     )
 
@@ -273,6 +314,9 @@ async def _edit_parts(
 async def _text_before(desk: Desk, edit: EditResult) -> tuple[bool, str | None]:
     """The message's text before this edit, from the audit event `record_edit` just wrote; (False, None) if none."""
     for event in reversed(await desk.uow.audit.for_subject("ticket", edit.ticket_id)):
-        if event.event_type == "ticket_message.edited" and (event.data or {}).get("message_id") == edit.ticket_message_id:
+        if (
+            event.event_type == "ticket_message.edited"
+            and (event.data or {}).get("message_id") == edit.ticket_message_id
+        ):
             return True, event.data.get("old_text")
     return False, None

@@ -23,7 +23,8 @@ MARK_WHEN_SENT = "mark_delivered"
 
 async def react(desk: Desk, chat_id: int, message_id: int, emoji: str) -> None:
     await desk.outbox.call(
-        "setMessageReaction", {"chat_id": chat_id, "message_id": message_id, "reaction": [{"type": "emoji", "emoji": emoji}]}
+        "setMessageReaction",
+        {"chat_id": chat_id, "message_id": message_id, "reaction": [{"type": "emoji", "emoji": emoji}]},
     )
 
 

@@ -63,7 +63,12 @@ def topic_link(chat_id: int, thread_id: int) -> str | None:
 async def topic_title(desk: Desk, ticket: Ticket, store: Store, lang: str) -> str:
     due = local_time(await next_deadline(desk, ticket), store)
     title = desk.render(
-        "seller/topic_title.txt", lang, status=str(ticket.status), number=ticket.number, reason=str(ticket.reason), due=due
+        "seller/topic_title.txt",
+        lang,
+        status=str(ticket.status),
+        number=ticket.number,
+        reason=str(ticket.reason),
+        due=due,
     )
     return title[:MAX_TOPIC_NAME]
 
@@ -72,7 +77,14 @@ def card_keyboard(desk: Desk, lang: str, ticket: Ticket) -> InlineKeyboardMarkup
     if ticket.status == TicketStatus.CLOSED:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(desk.render("seller/button_close.txt", lang), callback_data=callbacks.encode(CLOSE_PREFIX, "close", ticket.id))]]
+        [
+            [
+                InlineKeyboardButton(
+                    desk.render("seller/button_close.txt", lang),
+                    callback_data=callbacks.encode(CLOSE_PREFIX, "close", ticket.id),
+                )
+            ]
+        ]
     )
 
 
@@ -139,7 +151,9 @@ async def on_topic_created(
     )
     if recreated or await _store_wrote_first(desk, ticket):
         await desk.outbox.send_message(
-            group.chat_id, await history_text(desk, ticket, lang, recreated=recreated, chat_id=group.chat_id), parse_mode="HTML",
+            group.chat_id,
+            await history_text(desk, ticket, lang, recreated=recreated, chat_id=group.chat_id),
+            parse_mode="HTML",
             message_thread_id=thread_id,
         )
     await desk.uow.flush()
@@ -208,7 +222,9 @@ async def send_private_cards(desk: Desk, ticket: Ticket) -> None:
             parse_mode="HTML",
             reply_markup=card_keyboard(desk, agent.lang, ticket),
             on_result="copy_sent" if first_message is not None else None,
-            on_result_args={"ticket_message_id": first_message.id, "role": str(CopyRole.CARD)} if first_message else None,
+            on_result_args={"ticket_message_id": first_message.id, "role": str(CopyRole.CARD)}
+            if first_message
+            else None,
         )
 
 
@@ -233,7 +249,9 @@ async def close_topic(desk: Desk, ticket: Ticket) -> None:
     """A closed ticket's topic: final title, card without buttons, topic closed; in private mode its cards lose their buttons."""
     for card in await desk.uow.tickets.copies_of_ticket(ticket.id, CopyRole.CARD):
         # Cards in agents' chats keep their text (a reply to one still reaches the ticket's notes).
-        await desk.outbox.call("editMessageReplyMarkup", {"chat_id": card.chat_id, "message_id": card.telegram_message_id})
+        await desk.outbox.call(
+            "editMessageReplyMarkup", {"chat_id": card.chat_id, "message_id": card.telegram_message_id}
+        )
     if ticket.topic_id is None or ticket.support_group_id is None:
         return
     await refresh_topic(desk, ticket)

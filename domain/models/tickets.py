@@ -111,7 +111,9 @@ class MessageAttachment(Base):
     message_id: Mapped[int] = mapped_column(ForeignKey("ticket_messages.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     kind: Mapped[AttachmentKind] = mapped_column(enum_column(AttachmentKind))
-    purpose: Mapped[AttachmentPurpose] = mapped_column(enum_column(AttachmentPurpose), default=AttachmentPurpose.GENERAL)
+    purpose: Mapped[AttachmentPurpose] = mapped_column(
+        enum_column(AttachmentPurpose), default=AttachmentPurpose.GENERAL
+    )
     file_id: Mapped[str] = mapped_column(String(255))  # Telegram file_id, reusable by this bot
     file_unique_id: Mapped[str | None] = mapped_column(String(64))
     caption: Mapped[str | None] = mapped_column(Text)

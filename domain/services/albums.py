@@ -72,7 +72,10 @@ async def record_buyer_album_part(
 
 
 def _join(
-    message: TicketMessage, caption: str | None, entities: Sequence[Mapping[str, Any]] | None, attachments: Sequence[IncomingFile]
+    message: TicketMessage,
+    caption: str | None,
+    entities: Sequence[Mapping[str, Any]] | None,
+    attachments: Sequence[IncomingFile],
 ) -> None:
     """One album, one text: the first caption any part carries (Telegram shows it under the album)."""
     if caption and caption.strip() and not message.text:
@@ -82,8 +85,12 @@ def _join(
     for offset, file in enumerate(attachments):
         message.attachments.append(
             MessageAttachment(
-                position=start + offset, kind=file.kind, purpose=file.purpose, file_id=file.file_id,
-                file_unique_id=file.file_unique_id, caption=file.caption,
+                position=start + offset,
+                kind=file.kind,
+                purpose=file.purpose,
+                file_id=file.file_id,
+                file_unique_id=file.file_unique_id,
+                caption=file.caption,
             )
         )
 
@@ -124,4 +131,3 @@ async def release_for_routing(uow: UnitOfWork, chat_id: int, media_group_id: str
     parts = [part.message for part in await uow.tickets.held_album(chat_id, media_group_id)]
     await uow.tickets.release_album(chat_id, media_group_id)
     return parts
-

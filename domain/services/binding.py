@@ -51,9 +51,7 @@ def _check_secret(secret: bytes) -> None:
         raise ValueError(f"the link secret must be at least {MIN_SECRET_BYTES} bytes")
 
 
-def make_order_link_token(
-    secret: bytes, store_id: int, order_id: int, *, expires_at: datetime | None = None
-) -> str:
+def make_order_link_token(secret: bytes, store_id: int, order_id: int, *, expires_at: datetime | None = None) -> str:
     """The `/start` payload (with its "o_" prefix) that binds whoever opens it to the order."""
     _check_secret(secret)
     for name, value in (("store_id", store_id), ("order_id", order_id)):
@@ -78,10 +76,10 @@ def verify_order_link_token(secret: bytes, token: str, *, now: datetime | None =
     if not _TOKEN_SHAPE.fullmatch(token):
         raise InvalidCode("not an order link")
     try:
-        raw = base64.urlsafe_b64decode(token[len(ORDER_LINK_PREFIX):])
+        raw = base64.urlsafe_b64decode(token[len(ORDER_LINK_PREFIX) :])
     except (binascii.Error, ValueError):
         raise InvalidCode("not an order link") from None
-    body, mac = raw[: _LAYOUT.size], raw[_LAYOUT.size:]
+    body, mac = raw[: _LAYOUT.size], raw[_LAYOUT.size :]
     if len(mac) != _MAC_BYTES or not hmac.compare_digest(mac, _mac(secret, body)):
         raise InvalidCode("this order link is not genuine")
     version, store_id, order_id, expiry = _LAYOUT.unpack(body)
@@ -127,9 +125,7 @@ class OrderSummary:
     placed_at: datetime | None
 
 
-async def _buyer(
-    uow: UnitOfWork, clock: Clock, telegram_user_id: int, name: str | None, language: str | None
-) -> User:
+async def _buyer(uow: UnitOfWork, clock: Clock, telegram_user_id: int, name: str | None, language: str | None) -> User:
     return await uow.users.get_or_create(telegram_user_id, at=clock.now(), display_name=name, language=language)
 
 
@@ -152,7 +148,11 @@ async def bind_by_token(
     newly_bound = await uow.users.bind_order(user.id, order.id, source=BindingSource.DEEP_LINK, at=now)
     if newly_bound:
         uow.audit.record(
-            "order.bound", subject_type="order", subject_id=order.id, actor=f"buyer:{user.id}", at=now,
+            "order.bound",
+            subject_type="order",
+            subject_id=order.id,
+            actor=f"buyer:{user.id}",
+            at=now,
             data={"user_id": user.id, "source": BindingSource.DEEP_LINK.value},
         )
     return BindResult(order.id, order.store_id, order.external_number, newly_bound)
@@ -199,14 +199,22 @@ async def claim_order(
     orders = await uow.orders.find_by_contact(number, phone=phone, email=email)
     if not orders:
         uow.audit.record(
-            _CLAIM_FAILED_EVENT, subject_type="user", subject_id=user.id, actor=f"buyer:{user.id}", at=now,
+            _CLAIM_FAILED_EVENT,
+            subject_type="user",
+            subject_id=user.id,
+            actor=f"buyer:{user.id}",
+            at=now,
             data={"order_number": number, "by": source.value},
         )
         return ClaimResult("no_match", attempts_left=MAX_FAILED_CLAIMS_PER_HOUR - len(failures) - 1)
     for order in orders:
         if await uow.users.bind_order(user.id, order.id, source=source, at=now):
             uow.audit.record(
-                "order.bound", subject_type="order", subject_id=order.id, actor=f"buyer:{user.id}", at=now,
+                "order.bound",
+                subject_type="order",
+                subject_id=order.id,
+                actor=f"buyer:{user.id}",
+                at=now,
                 data={"user_id": user.id, "source": source.value},
             )
     return ClaimResult(

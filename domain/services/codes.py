@@ -27,5 +27,5 @@ def strip_prefix(code: str, prefix: str) -> str:
     """Accept a code with or without its prefix; a bare code may itself start with "a_", so go by length."""
     code = code.strip()
     if len(code) == _CODE_LENGTH + len(prefix) and code.startswith(prefix):
-        return code[len(prefix):]
+        return code[len(prefix) :]
     return code

@@ -83,10 +83,28 @@ def _berlin_orders(today: date) -> list[OrderRow]:
         _row("BG-1003", ANNA, "EUR", OrderStatus.IN_TRANSIT, (cable,), today=today, tracking="DHL", eta=1),
         _row("BG-1004", ANNA, "EUR", OrderStatus.DELIVERED, (lamp,), today=today, tracking="DHL", delivered=2),
         _row("BG-1005", ANNA, "EUR", OrderStatus.CANCELLED, (charger,), today=today),
-        _row("BG-1006", SOPHIE, "EUR", OrderStatus.IN_TRANSIT, (lamp, charger), today=today,
-             tracking="UPS", eta=4, international=True),
-        _row("BG-1007", SOPHIE, "EUR", OrderStatus.DELIVERED, (cable,), today=today,
-             tracking="UPS", delivered=1, international=True),
+        _row(
+            "BG-1006",
+            SOPHIE,
+            "EUR",
+            OrderStatus.IN_TRANSIT,
+            (lamp, charger),
+            today=today,
+            tracking="UPS",
+            eta=4,
+            international=True,
+        ),
+        _row(
+            "BG-1007",
+            SOPHIE,
+            "EUR",
+            OrderStatus.DELIVERED,
+            (cable,),
+            today=today,
+            tracking="UPS",
+            delivered=1,
+            international=True,
+        ),
     ]
 
 
@@ -98,13 +116,39 @@ def _shanghai_orders(today: date) -> list[OrderRow]:
         _row("SS-2001", LI_WEI, "CNY", OrderStatus.CONFIRMED, (robe,), today=today),
         _row("SS-2002", LI_WEI, "CNY", OrderStatus.SHIPPED, (scarf,), today=today, tracking="SF Express", eta=2),
         _row("SS-2003", LI_WEI, "CNY", OrderStatus.IN_TRANSIT, (pillow,), today=today, tracking="SF Express", eta=1),
-        _row("SS-2004", LI_WEI, "CNY", OrderStatus.DELIVERED, (scarf, pillow), today=today,
-             tracking="SF Express", delivered=3),
+        _row(
+            "SS-2004",
+            LI_WEI,
+            "CNY",
+            OrderStatus.DELIVERED,
+            (scarf, pillow),
+            today=today,
+            tracking="SF Express",
+            delivered=3,
+        ),
         _row("SS-2005", LI_WEI, "CNY", OrderStatus.CANCELLED, (robe,), today=today),
-        _row("SS-2006", ANNA, "CNY", OrderStatus.SHIPPED, (robe, scarf), today=today,
-             tracking="China Post EMS", eta=12, international=True),
-        _row("SS-2007", ANNA, "CNY", OrderStatus.DELIVERED, (pillow,), today=today,
-             tracking="China Post EMS", delivered=5, international=True),
+        _row(
+            "SS-2006",
+            ANNA,
+            "CNY",
+            OrderStatus.SHIPPED,
+            (robe, scarf),
+            today=today,
+            tracking="China Post EMS",
+            eta=12,
+            international=True,
+        ),
+        _row(
+            "SS-2007",
+            ANNA,
+            "CNY",
+            OrderStatus.DELIVERED,
+            (pillow,),
+            today=today,
+            tracking="China Post EMS",
+            delivered=5,
+            international=True,
+        ),
     ]
 
 
@@ -146,7 +190,9 @@ async def seed_demo(uow: UnitOfWork, clock: Clock) -> DemoSeed:
     for (name, timezone, country, currency), rows in zip(_STORES, (_berlin_orders(today), _shanghai_orders(today))):
         store = await uow.stores.by_name(name)
         if store is None:
-            store = await add_store(uow, clock, name=name, timezone=timezone, country=country, currency=currency, actor="demo")
+            store = await add_store(
+                uow, clock, name=name, timezone=timezone, country=country, currency=currency, actor="demo"
+            )
         await import_orders(uow, clock, store.id, rows, actor="demo")
         stores.append(
             DemoStore(

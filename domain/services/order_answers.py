@@ -82,7 +82,9 @@ class OrderAnswer:
 def _answer(order: Order, missing: list[str], today: date | None) -> OrderAnswer:
     status = OrderStatus(order.status)
     late = bool(
-        today and order.estimated_delivery and status in _ON_THE_WAY | {OrderStatus.CONFIRMED}
+        today
+        and order.estimated_delivery
+        and status in _ON_THE_WAY | {OrderStatus.CONFIRMED}
         and order.estimated_delivery < today
     )
     return OrderAnswer(

@@ -94,6 +94,7 @@ def _line_of(data: bytes, offset: int) -> int:
 
 # CSV
 
+
 def parse_csv(text: str) -> list[OrderRow]:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -127,9 +128,7 @@ def parse_csv(text: str) -> list[OrderRow]:
         first_line, first, items = orders[number]
         for name in ORDER_FIELDS:
             if cells.get(name) and cells[name] != first.get(name, ""):
-                raise OrderFileError(
-                    start, f"{name} {cells[name]!r} differs from line {first_line} of order {number}"
-                )
+                raise OrderFileError(start, f"{name} {cells[name]!r} differs from line {first_line} of order {number}")
         items.append(item)
     if not orders:
         raise OrderFileError(1, "no orders in the file")
@@ -144,6 +143,7 @@ def _records(reader: Any) -> Iterator[list[str]]:
 
 
 # JSON
+
 
 def parse_json(text: str) -> list[OrderRow]:
     try:
@@ -206,6 +206,7 @@ def _json_text(line: int, name: str, value: Any) -> str:
 
 
 # Shared validation
+
 
 @dataclass(frozen=True)
 class _RawItem:

@@ -36,7 +36,11 @@ def _changes(why: str) -> dict[TicketReason, str]:
     return dict.fromkeys(sorted(ORDER_CHANGE_REASONS), why)
 
 
-_ON_THE_WAY_REFUSED = {**_changes("already_shipped"), R.AFTER_SALES: "not_delivered_yet", R.RETURN_REFUND: "not_delivered_yet"}
+_ON_THE_WAY_REFUSED = {
+    **_changes("already_shipped"),
+    R.AFTER_SALES: "not_delivered_yet",
+    R.RETURN_REFUND: "not_delivered_yet",
+}
 
 # Per status, the reasons that do not apply and why; every reason not listed is offered.
 NOT_OFFERED: dict[OrderStatus, dict[TicketReason, str]] = {
@@ -46,7 +50,11 @@ NOT_OFFERED: dict[OrderStatus, dict[TicketReason, str]] = {
     S.IN_TRANSIT: _ON_THE_WAY_REFUSED,
     # Delivered: a cancellation is a return instead; the status answer gives the delivery date and
     # tracking, so "delivery estimate" has nothing more to say.
-    S.DELIVERED: {**_changes("already_delivered"), R.CANCEL_ORDER: "already_delivered", R.SHIPPING_ETA: "already_delivered"},
+    S.DELIVERED: {
+        **_changes("already_delivered"),
+        R.CANCEL_ORDER: "already_delivered",
+        R.SHIPPING_ETA: "already_delivered",
+    },
     # Closed: its status can still be asked, and the seller can always be written to.
     S.CANCELLED: {reason: "order_cancelled" for reason in R if reason not in (R.ORDER_STATUS, R.CONTACT_SELLER)},
 }

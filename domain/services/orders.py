@@ -46,11 +46,17 @@ async def import_orders(
     for row in rows:
         order = existing.get(row.number)
         if order is None:
-            order = uow.orders.add(Order(store_id=store_id, external_number=row.number, status=row.status, created_at=now))
+            order = uow.orders.add(
+                Order(store_id=store_id, external_number=row.number, status=row.status, created_at=now)
+            )
             _apply(order, row, now)
             await uow.flush()
             uow.audit.record(
-                "order.imported", subject_type="order", subject_id=order.id, actor=actor, at=now,
+                "order.imported",
+                subject_type="order",
+                subject_id=order.id,
+                actor=actor,
+                at=now,
                 data={"number": row.number, "status": row.status.value},
             )
             existing[row.number] = order

@@ -58,7 +58,9 @@ async def find_order(
         raise Refused("no_order", f"no order {number!r} in your stores")
     if len(found) > 1:
         # Order numbers are the marketplace's per store: guessing could write to another store's buyer.
-        raise Refused("ambiguous_order", f"order {number!r} is in several of your stores", stores=[s.name for s, _ in found])
+        raise Refused(
+            "ambiguous_order", f"order {number!r} is in several of your stores", stores=[s.name for s, _ in found]
+        )
     return await _view(uow, *found[0])
 
 
@@ -100,8 +102,12 @@ async def reach_buyer(uow: UnitOfWork, clock: Clock, agent_telegram_id: int, ord
     # reply to a card routes to this ticket before anyone has written in it.
     uow.tickets.add_message(
         TicketMessage(
-            ticket_id=ticket.id, author_role=AuthorRole.SYSTEM, author_user_id=agent_user.id, text=None,
-            internal=True, created_at=now,
+            ticket_id=ticket.id,
+            author_role=AuthorRole.SYSTEM,
+            author_user_id=agent_user.id,
+            text=None,
+            internal=True,
+            created_at=now,
         )
     )
     # Closed quietly if nobody writes in it (`ticket_timers`); the first message restarts this clock.

@@ -70,7 +70,8 @@ async def store_queue(uow: UnitOfWork, clock: Clock, store_id: int, *, limit: in
                 due_at=due_at,
                 overdue=waiting_for == "seller_first_response" and due_at is not None and due_at <= now,
                 topic=(group_chats[ticket.support_group_id], ticket.topic_id)
-                if ticket.support_group_id in group_chats and ticket.topic_id is not None else None,
+                if ticket.support_group_id in group_chats and ticket.topic_id is not None
+                else None,
             )
         )
     # Sorted here, not in SQL: "overdue" depends on now, and a store's open tickets are few.

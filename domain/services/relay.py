@@ -163,11 +163,20 @@ async def record_buyer_message(
     ticket.last_buyer_message_at = now
     ticket.updated_at = now
     if ticket.status != TicketStatus.WAITING_SELLER:
-        await transition(uow, ticket, TicketStatus.WAITING_SELLER, actor=f"buyer:{ticket.buyer_id}", reason="buyer_message", at=now)
+        await transition(
+            uow, ticket, TicketStatus.WAITING_SELLER, actor=f"buyer:{ticket.buyer_id}", reason="buyer_message", at=now
+        )
     await ticket_deadlines.stop_auto_close(uow, ticket, now)
     await uow.flush()
     return _recorded(
-        ticket, store, buyer, message, AuthorRole.BUYER, text, entities, attachments,
+        ticket,
+        store,
+        buyer,
+        message,
+        AuthorRole.BUYER,
+        text,
+        entities,
+        attachments,
         notices=(Notice("buyer_message", "store", ticket.id, store.id, data={"message_id": message.id}),),
     )
 
@@ -215,15 +224,32 @@ async def record_agent_message(
             )
         await ticket_deadlines.start_auto_close(uow, ticket, store, now)
     await uow.flush()
-    notices = () if internal else (
-        Notice(
-            "agent_reply", "buyer", ticket.id, store.id, buyer.telegram_id if buyer else None,
-            data={"message_id": message.id, "store_name": store.name},
-        ),
+    notices = (
+        ()
+        if internal
+        else (
+            Notice(
+                "agent_reply",
+                "buyer",
+                ticket.id,
+                store.id,
+                buyer.telegram_id if buyer else None,
+                data={"message_id": message.id, "store_name": store.name},
+            ),
+        )
     )
     return _recorded(
-        ticket, store, buyer, message, AuthorRole.AGENT, text, entities, attachments,
-        notices=notices, internal=internal, first_response=first_response,
+        ticket,
+        store,
+        buyer,
+        message,
+        AuthorRole.AGENT,
+        text,
+        entities,
+        attachments,
+        notices=notices,
+        internal=internal,
+        first_response=first_response,
         ticket_tag=None if internal else await ticket_tag_for_buyer(uow, ticket),
     )
 
@@ -354,8 +380,11 @@ async def record_edit(
     message = await uow.tickets.get_message(copy.message_id)
     assert message is not None
     uow.audit.record(
-        "ticket_message.edited", subject_type="ticket", subject_id=message.ticket_id,
-        actor=f"{message.author_role}:{message.author_user_id}", at=now,
+        "ticket_message.edited",
+        subject_type="ticket",
+        subject_id=message.ticket_id,
+        actor=f"{message.author_role}:{message.author_user_id}",
+        at=now,
         data={"message_id": message.id, "old_text": message.text, "new_text": new_text},
     )
     message.text = new_text
@@ -363,7 +392,9 @@ async def record_edit(
     message.edited_at = now
     await uow.flush()
     targets = []
-    for other in _copies_of_the_same_part(copy, await uow.tickets.copies(message.id), album=message.media_group_id is not None):
+    for other in _copies_of_the_same_part(
+        copy, await uow.tickets.copies(message.id), album=message.media_group_id is not None
+    ):
         targets.append(await _ref(uow, other))
     return EditResult(
         ticket_message_id=message.id,

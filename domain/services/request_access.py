@@ -53,7 +53,7 @@ async def load_case(uow: UnitOfWork, request_id: int) -> RequestCase:
 
 
 async def agent_actor(uow: UnitOfWork, case: RequestCase, telegram_id: int) -> str:
-    """"agent:<user id>" for an active agent of the request's store; Forbidden for anyone else."""
+    """ "agent:<user id>" for an active agent of the request's store; Forbidden for anyone else."""
     user, _agent = await require_agent_of(uow, case.store.id, telegram_id)
     return f"agent:{user.id}"
 

@@ -30,8 +30,11 @@ from domain.storage.uow import UnitOfWork
 REQUEST = "request"
 OFFER = "offer"
 RESHIPMENT = "reshipment"
-SUBJECTS = {DeadlineKind.SELLER_ANSWER: REQUEST, DeadlineKind.OFFER_RESPONSE: OFFER,
-            DeadlineKind.RESHIPMENT_SHIP_BY: RESHIPMENT}
+SUBJECTS = {
+    DeadlineKind.SELLER_ANSWER: REQUEST,
+    DeadlineKind.OFFER_RESPONSE: OFFER,
+    DeadlineKind.RESHIPMENT_SHIP_BY: RESHIPMENT,
+}
 SECOND_REMINDER_BEFORE = timedelta(hours=2)
 
 # docs/business-rules.md#deadlines: a setting of 0 falls back to the default.
@@ -113,7 +116,10 @@ def ship_by(store: Store, approved_at: datetime) -> datetime:
 async def start_reshipment(uow: UnitOfWork, request: AfterSalesRequest, store: Store, now: datetime) -> Reshipment:
     reshipment = uow.requests.add_reshipment(
         Reshipment(
-            request_id=request.id, status=ReshipmentStatus.AWAITING_SHIPMENT, ship_by=ship_by(store, now), created_at=now
+            request_id=request.id,
+            status=ReshipmentStatus.AWAITING_SHIPMENT,
+            ship_by=ship_by(store, now),
+            created_at=now,
         )
     )
     await uow.flush()

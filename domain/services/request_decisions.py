@@ -83,7 +83,12 @@ async def approve(
     request = case.request
     refund = request.affected_amount_minor if resolution in REFUNDING else None
     await transition(
-        uow, request, RequestStatus.APPROVED, actor=actor, reason=reason, at=now,
+        uow,
+        request,
+        RequestStatus.APPROVED,
+        actor=actor,
+        reason=reason,
+        at=now,
         data={"resolution": resolution.value, "refund_amount_minor": refund},
     )
     request.resolution, request.refund_amount_minor = resolution, refund
@@ -93,13 +98,21 @@ async def approve(
         _answered(case, now)
         await ticket_deadlines.stop_first_response_clock(uow, case.ticket, now)
     data: dict[str, Any] = {
-        "resolution": resolution.value, "refund_amount_minor": refund, "currency": request.currency,
-        "decided_by": side_of(actor), "auto": actor == "system", "ship_by": None,
+        "resolution": resolution.value,
+        "refund_amount_minor": refund,
+        "currency": request.currency,
+        "decided_by": side_of(actor),
+        "auto": actor == "system",
+        "ship_by": None,
     }
     if resolution == Resolution.RESHIPMENT:
         reshipment = await request_clock.start_reshipment(uow, request, case.store, now)
         uow.audit.record(
-            "reshipment.created", subject_type="reshipment", subject_id=reshipment.id, actor=actor, at=now,
+            "reshipment.created",
+            subject_type="reshipment",
+            subject_id=reshipment.id,
+            actor=actor,
+            at=now,
             data={"request_id": request.id, "ship_by": reshipment.ship_by.isoformat()},
         )
         data["ship_by"] = reshipment.ship_by
@@ -129,8 +142,13 @@ async def propose_refund_only(uow: UnitOfWork, clock: Clock, request_id: int, ag
 
 
 async def reject_request(
-    uow: UnitOfWork, clock: Clock, request_id: int, agent_telegram_id: int, reason_code: RejectReason | str,
-    note: str | None = None, evidence: Sequence[IncomingFile] = (),
+    uow: UnitOfWork,
+    clock: Clock,
+    request_id: int,
+    agent_telegram_id: int,
+    reason_code: RejectReason | str,
+    note: str | None = None,
+    evidence: Sequence[IncomingFile] = (),
 ) -> Decision:
     """The agent rejects with a reason the buyer sees, and the evidence the reason needs."""
     now = clock.now()
@@ -143,24 +161,44 @@ async def reject_request(
         raise Refused(verdict.why or "not_allowed", reason=str(reason_code))
     reason, note = RejectReason(reason_code), _note(note)
     await transition(
-        uow, request, RequestStatus.REJECTED, actor=actor, reason="rejected", at=now,
+        uow,
+        request,
+        RequestStatus.REJECTED,
+        actor=actor,
+        reason="rejected",
+        at=now,
         data={"reject_reason": reason.value, "note": note, "evidence": len(evidence)},
     )
     request.reject_reason, request.decision_reason = reason, note
     request.decided_by, request.decided_at = actor, now
     for file in with_purpose(evidence, AttachmentPurpose.SELLER_EVIDENCE):
         request.files.append(
-            RequestFile(side="seller", purpose=file.purpose, kind=file.kind, file_id=file.file_id,
-                        file_unique_id=file.file_unique_id, caption=file.caption, created_at=now)
+            RequestFile(
+                side="seller",
+                purpose=file.purpose,
+                kind=file.kind,
+                file_id=file.file_id,
+                file_unique_id=file.file_unique_id,
+                caption=file.caption,
+                created_at=now,
+            )
         )
     await request_clock.stop_seller_clock(uow, request, now)
     _answered(case, now)
     await ticket_deadlines.stop_first_response_clock(uow, case.ticket, now)
     await uow.flush()
-    return _decision(case, case.notices(
-        "request_rejected", "buyer", "store", reject_reason=reason.value, note=note, evidence=len(evidence),
-        escalate_until=now + ESCALATION_WINDOW,
-    ))
+    return _decision(
+        case,
+        case.notices(
+            "request_rejected",
+            "buyer",
+            "store",
+            reject_reason=reason.value,
+            note=note,
+            evidence=len(evidence),
+            escalate_until=now + ESCALATION_WINDOW,
+        ),
+    )
 
 
 async def propose_partial_refund(
@@ -177,25 +215,57 @@ async def propose_partial_refund(
         raise Refused(verdict.why or "not_allowed", cap_minor=request.affected_amount_minor)
     left = await request_clock.pause_seller_clock(uow, request, now)
     offer = uow.requests.add_offer(
-        Offer(request_id=request.id, resolution=Resolution.PARTIAL_REFUND, amount_minor=amount_minor,
-              currency=request.currency, status=OfferStatus.PENDING, proposed_by=actor, created_at=now,
-              respond_by=request_clock.offer_respond_by(case.store, now))
+        Offer(
+            request_id=request.id,
+            resolution=Resolution.PARTIAL_REFUND,
+            amount_minor=amount_minor,
+            currency=request.currency,
+            status=OfferStatus.PENDING,
+            proposed_by=actor,
+            created_at=now,
+            respond_by=request_clock.offer_respond_by(case.store, now),
+        )
     )
     await uow.flush()  # the one-pending-offer index speaks here, should the status guard be bypassed
     await transition(
-        uow, request, RequestStatus.OFFER_PENDING, actor=actor, reason="offer_proposed", at=now,
-        data={"offer_id": offer.id, "amount_minor": amount_minor, "respond_by": offer.respond_by.isoformat(),
-              "seller_seconds_left": left},
+        uow,
+        request,
+        RequestStatus.OFFER_PENDING,
+        actor=actor,
+        reason="offer_proposed",
+        at=now,
+        data={
+            "offer_id": offer.id,
+            "amount_minor": amount_minor,
+            "respond_by": offer.respond_by.isoformat(),
+            "seller_seconds_left": left,
+        },
     )
-    uow.audit.record("offer.proposed", subject_type="offer", subject_id=offer.id, actor=actor, at=now,
-                     data={"request_id": request.id, "amount_minor": amount_minor, "currency": offer.currency})
+    uow.audit.record(
+        "offer.proposed",
+        subject_type="offer",
+        subject_id=offer.id,
+        actor=actor,
+        at=now,
+        data={"request_id": request.id, "amount_minor": amount_minor, "currency": offer.currency},
+    )
     await request_clock.start_offer_clock(uow, offer, now)
     _answered(case, now)
     await ticket_deadlines.stop_first_response_clock(uow, case.ticket, now)
-    return _decision(case, case.notices(
-        "offer_proposed", "buyer", "store", offer_id=offer.id, amount_minor=amount_minor, currency=offer.currency,
-        respond_by=offer.respond_by, seller_seconds_left=left,
-    ), offer.id)
+    return _decision(
+        case,
+        case.notices(
+            "offer_proposed",
+            "buyer",
+            "store",
+            offer_id=offer.id,
+            amount_minor=amount_minor,
+            currency=offer.currency,
+            respond_by=offer.respond_by,
+            seller_seconds_left=left,
+        ),
+        offer.id,
+    )
 
 
 async def end_offer(
@@ -211,8 +281,15 @@ async def end_offer(
     if status == OfferStatus.REJECTED:
         offer.answered_at = now
     await request_clock.stop_offer_clock(uow, offer, now)
-    await transition(uow, case.request, RequestStatus.AWAITING_SELLER, actor=actor, reason=f"offer_{status.value}",
-                     at=now, data={"offer_id": offer.id})
+    await transition(
+        uow,
+        case.request,
+        RequestStatus.AWAITING_SELLER,
+        actor=actor,
+        reason=f"offer_{status.value}",
+        at=now,
+        data={"offer_id": offer.id},
+    )
     due_at = await request_clock.resume_seller_clock(uow, case.request, case.store, now)
     return case.notices(f"offer_{status.value}", "buyer", "store", offer_id=offer.id, seller_due_at=due_at)
 
@@ -255,15 +332,22 @@ async def escalate_rejection(
     if request.decided_at is not None and now >= request.decided_at + ESCALATION_WINDOW:
         raise Refused("escalation_window_passed", "a rejection is escalated within 7 days")
     note = _note(note)
-    await transition(uow, request, RequestStatus.ESCALATED, actor=actor, reason="escalated", at=now,
-                     data={"note": note})
+    await transition(
+        uow, request, RequestStatus.ESCALATED, actor=actor, reason="escalated", at=now, data={"note": note}
+    )
     request.escalated_at, request.escalation_note = now, note
     return _decision(case, case.notices("request_escalated", "moderators", "store", "buyer", note=note))
 
 
 async def moderator_decide(
-    uow: UnitOfWork, clock: Clock, request_id: int, moderator_telegram_id: int, outcome: EscalationOutcome | str,
-    note: str | None = None, *, in_moderators_group: bool = False,
+    uow: UnitOfWork,
+    clock: Clock,
+    request_id: int,
+    moderator_telegram_id: int,
+    outcome: EscalationOutcome | str,
+    note: str | None = None,
+    *,
+    in_moderators_group: bool = False,
 ) -> Decision:
     """Uphold the rejection, or overturn it: the request is approved with what the buyer asked for."""
     now = clock.now()
@@ -279,11 +363,13 @@ async def moderator_decide(
     note = _note(note)
     data: dict[str, Any] = {"outcome": outcome.value, "note": note}
     if outcome == EscalationOutcome.UPHELD:
-        await transition(uow, request, RequestStatus.REJECTED, actor=actor, reason="upheld", at=now,
-                         data={"note": note})
+        await transition(
+            uow, request, RequestStatus.REJECTED, actor=actor, reason="upheld", at=now, data={"note": note}
+        )
     else:
-        data |= await approve(uow, case, Resolution(request.resolution_wanted), actor=actor, reason="overturned",
-                              now=now)
+        data |= await approve(
+            uow, case, Resolution(request.resolution_wanted), actor=actor, reason="overturned", now=now
+        )
     request.escalation_outcome, request.escalation_decision_note = outcome, note
     request.escalation_decided_by, request.escalation_decided_at = actor, now
     return _decision(case, case.notices("escalation_decided", "buyer", "store", "moderators", **data))
@@ -303,7 +389,12 @@ def _clean(value: str | None, what: str, *, limit: int, required: bool = True) -
 
 
 async def mark_reshipped(
-    uow: UnitOfWork, clock: Clock, request_id: int, agent_telegram_id: int, carrier: str, tracking_number: str,
+    uow: UnitOfWork,
+    clock: Clock,
+    request_id: int,
+    agent_telegram_id: int,
+    carrier: str,
+    tracking_number: str,
     tracking_url: str | None = None,
 ) -> Decision:
     """The agent enters the replacement's carrier and tracking number (also after the ship-by was missed)."""
@@ -320,13 +411,32 @@ async def mark_reshipped(
     tracking_url = _clean(tracking_url, "tracking_url", limit=512, required=False)
     if tracking_url is not None and not tracking_url.startswith(("https://", "http://")):
         raise Refused("tracking_url_invalid")
-    await transition(uow, reshipment, ReshipmentStatus.SHIPPED, actor=actor, reason="reshipped", at=now,
-                     data={"request_id": case.request.id, "carrier": carrier, "tracking_number": tracking_number,
-                           "tracking_url": tracking_url})
+    await transition(
+        uow,
+        reshipment,
+        ReshipmentStatus.SHIPPED,
+        actor=actor,
+        reason="reshipped",
+        at=now,
+        data={
+            "request_id": case.request.id,
+            "carrier": carrier,
+            "tracking_number": tracking_number,
+            "tracking_url": tracking_url,
+        },
+    )
     reshipment.carrier, reshipment.tracking_number, reshipment.tracking_url = carrier, tracking_number, tracking_url
     reshipment.shipped_at = now
     await request_clock.stop_reshipment_clock(uow, reshipment, now)
-    return _decision(case, case.notices(
-        "reshipment_shipped", "buyer", "store", carrier=carrier, tracking_number=tracking_number,
-        tracking_url=tracking_url, late=reshipment.escalated_at is not None,
-    ))
+    return _decision(
+        case,
+        case.notices(
+            "reshipment_shipped",
+            "buyer",
+            "store",
+            carrier=carrier,
+            tracking_number=tracking_number,
+            tracking_url=tracking_url,
+            late=reshipment.escalated_at is not None,
+        ),
+    )

@@ -34,7 +34,12 @@ OK = Verdict(True)
 # exchanged (or returned) rather than reshipped: the wrong one has to go back first. Missing items
 # are sent (reshipment) or refunded; there is nothing to return or exchange.
 RESOLUTIONS_BY_TYPE: Mapping[RequestType, tuple[Resolution, ...]] = {
-    RequestType.DEFECTIVE: (Resolution.RESHIPMENT, Resolution.EXCHANGE, Resolution.RETURN_REFUND, Resolution.REFUND_ONLY),
+    RequestType.DEFECTIVE: (
+        Resolution.RESHIPMENT,
+        Resolution.EXCHANGE,
+        Resolution.RETURN_REFUND,
+        Resolution.REFUND_ONLY,
+    ),
     RequestType.DAMAGED: (Resolution.RESHIPMENT, Resolution.EXCHANGE, Resolution.RETURN_REFUND, Resolution.REFUND_ONLY),
     RequestType.WRONG_ITEM: (Resolution.EXCHANGE, Resolution.RETURN_REFUND, Resolution.REFUND_ONLY),
     RequestType.MISSING_ITEMS: (Resolution.RESHIPMENT, Resolution.REFUND_ONLY),
@@ -68,8 +73,39 @@ _VAGUE_WORDS = frozenset(
     please help fix refund return replace replacement want need now arrived came received got
     """.split()
 )
-_VAGUE_CJK = ("坏了", "坏掉", "坏的", "损坏", "不能用", "不好用", "不工作", "没用", "有问题", "问题", "质量差", "质量不好",
-              "不行", "坏", "差", "错", "缺", "请", "帮忙", "退款", "退货", "换货", "了", "的", "是", "很", "非常", "太", "都", "这个", "东西")
+_VAGUE_CJK = (
+    "坏了",
+    "坏掉",
+    "坏的",
+    "损坏",
+    "不能用",
+    "不好用",
+    "不工作",
+    "没用",
+    "有问题",
+    "问题",
+    "质量差",
+    "质量不好",
+    "不行",
+    "坏",
+    "差",
+    "错",
+    "缺",
+    "请",
+    "帮忙",
+    "退款",
+    "退货",
+    "换货",
+    "了",
+    "的",
+    "是",
+    "很",
+    "非常",
+    "太",
+    "都",
+    "这个",
+    "东西",
+)
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
 
@@ -168,9 +204,7 @@ def check_files(
 
 def with_purpose(files: Iterable[IncomingFile], purpose: AttachmentPurpose) -> tuple[IncomingFile, ...]:
     """The files as evidence of `purpose`: the step of the form they came in says why they were sent."""
-    return tuple(
-        IncomingFile(file.kind, file.file_id, file.file_unique_id, file.caption, purpose) for file in files
-    )
+    return tuple(IncomingFile(file.kind, file.file_id, file.file_unique_id, file.caption, purpose) for file in files)
 
 
 @dataclass(frozen=True)
@@ -245,8 +279,9 @@ class RequestDraft:
 
     def evidence(self) -> tuple[IncomingFile, ...]:
         """Every file of the draft with its purpose: the shipping status, the fault, the barcode."""
-        files = with_purpose([self.shipping_screenshot] if self.shipping_screenshot else [],
-                             AttachmentPurpose.SHIPPING_STATUS)
+        files = with_purpose(
+            [self.shipping_screenshot] if self.shipping_screenshot else [], AttachmentPurpose.SHIPPING_STATUS
+        )
         files += with_purpose(self.fault_files, AttachmentPurpose.FAULT_EVIDENCE)
         files += with_purpose([self.barcode] if self.barcode else [], AttachmentPurpose.BARCODE)
         return files
@@ -302,21 +337,34 @@ def check_draft(
 
 _REJECT_BY_TYPE: Mapping[RequestType, tuple[RejectReason, ...]] = {
     RequestType.DEFECTIVE: (
-        RejectReason.PHOTOS_DO_NOT_SHOW_FAULT, RejectReason.BUYER_DAMAGE, RejectReason.OUTSIDE_RETURN_WINDOW,
-        RejectReason.BARCODE_MISMATCH, RejectReason.NO_BARCODE, RejectReason.OTHER,
+        RejectReason.PHOTOS_DO_NOT_SHOW_FAULT,
+        RejectReason.BUYER_DAMAGE,
+        RejectReason.OUTSIDE_RETURN_WINDOW,
+        RejectReason.BARCODE_MISMATCH,
+        RejectReason.NO_BARCODE,
+        RejectReason.OTHER,
     ),
     RequestType.DAMAGED: (
-        RejectReason.PHOTOS_DO_NOT_SHOW_FAULT, RejectReason.BUYER_DAMAGE, RejectReason.OUTSIDE_RETURN_WINDOW,
-        RejectReason.BARCODE_MISMATCH, RejectReason.NO_BARCODE, RejectReason.OTHER,
+        RejectReason.PHOTOS_DO_NOT_SHOW_FAULT,
+        RejectReason.BUYER_DAMAGE,
+        RejectReason.OUTSIDE_RETURN_WINDOW,
+        RejectReason.BARCODE_MISMATCH,
+        RejectReason.NO_BARCODE,
+        RejectReason.OTHER,
     ),
     # A buyer cannot have damaged an item into being the wrong one.
     RequestType.WRONG_ITEM: (
-        RejectReason.PHOTOS_DO_NOT_SHOW_FAULT, RejectReason.OUTSIDE_RETURN_WINDOW,
-        RejectReason.BARCODE_MISMATCH, RejectReason.NO_BARCODE, RejectReason.OTHER,
+        RejectReason.PHOTOS_DO_NOT_SHOW_FAULT,
+        RejectReason.OUTSIDE_RETURN_WINDOW,
+        RejectReason.BARCODE_MISMATCH,
+        RejectReason.NO_BARCODE,
+        RejectReason.OTHER,
     ),
     # Nothing to photograph or scan of what did not come; the seller shows what left the warehouse.
     RequestType.MISSING_ITEMS: (
-        RejectReason.SHIPPED_COMPLETE, RejectReason.OUTSIDE_RETURN_WINDOW, RejectReason.OTHER,
+        RejectReason.SHIPPED_COMPLETE,
+        RejectReason.OUTSIDE_RETURN_WINDOW,
+        RejectReason.OTHER,
     ),
 }
 # Reasons the buyer cannot check without the seller's proof: the barcode that was shipped, the
@@ -343,7 +391,10 @@ def needs_seller_evidence(reason: RejectReason | str) -> bool:
 
 
 def check_rejection(
-    request_type: RequestType | str, barcode_given: bool, reason: RejectReason | str, note: str | None,
+    request_type: RequestType | str,
+    barcode_given: bool,
+    reason: RejectReason | str,
+    note: str | None,
     evidence: Sequence[IncomingFile],
 ) -> Verdict:
     """Why codes: reason_not_offered, note_missing, note_too_long, evidence_missing, too_many_files,

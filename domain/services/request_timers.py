@@ -72,10 +72,18 @@ async def _seller_answer(uow: UnitOfWork, request_id: int, clock: Clock) -> list
     if now < due_at:
         stage = request_clock.reminder_stage(now, due_at)
         await request_clock.schedule_next_seller_stage(uow, request, case.store, now)
-        uow.audit.record("request.seller_reminded", subject_type="request", subject_id=request.id, actor=SYSTEM,
-                         at=now, data={"stage": stage, "due_at": due_at.isoformat()})
+        uow.audit.record(
+            "request.seller_reminded",
+            subject_type="request",
+            subject_id=request.id,
+            actor=SYSTEM,
+            at=now,
+            data={"stage": stage, "due_at": due_at.isoformat()},
+        )
         return [case.notice("request_reminder", "store", stage=stage, due_at=due_at)]
-    data = await approve(uow, case, Resolution(request.resolution_wanted), actor=SYSTEM, reason="seller_silent", now=now)
+    data = await approve(
+        uow, case, Resolution(request.resolution_wanted), actor=SYSTEM, reason="seller_silent", now=now
+    )
     return case.notices("request_approved", "buyer", "store", **data)
 
 
@@ -93,7 +101,14 @@ async def _ship_by_missed(uow: UnitOfWork, reshipment_id: int, clock: Clock) -> 
     if reshipment is None or reshipment.status != ReshipmentStatus.AWAITING_SHIPMENT:
         return []
     case = await load_case(uow, reshipment.request_id)
-    await transition(uow, reshipment, ReshipmentStatus.OVERDUE, actor=SYSTEM, reason="ship_by_missed", at=now,
-                     data={"request_id": case.request.id, "ship_by": reshipment.ship_by.isoformat()})
+    await transition(
+        uow,
+        reshipment,
+        ReshipmentStatus.OVERDUE,
+        actor=SYSTEM,
+        reason="ship_by_missed",
+        at=now,
+        data={"request_id": case.request.id, "ship_by": reshipment.ship_by.isoformat()},
+    )
     reshipment.escalated_at = now
     return case.notices("reshipment_overdue", "store", "moderators", ship_by=reshipment.ship_by)

@@ -178,8 +178,11 @@ async def request_view(
     events = list(await uow.audit.for_subject("request", request.id))
     if reshipment is not None:
         events += await uow.audit.for_subject("reshipment", reshipment.id)
-    names = {f"agent:{agent.user_id}": agent.display_name
-             for agent in await uow.stores.agents(store.id, active_only=False)} if staff else {}
+    names = (
+        {f"agent:{agent.user_id}": agent.display_name for agent in await uow.stores.agents(store.id, active_only=False)}
+        if staff
+        else {}
+    )
     timeline = []
     for event in sorted(events, key=lambda e: (e.at, e.id)):
         found = _event(event)
@@ -195,11 +198,18 @@ async def request_view(
         due.append(Due("offer_response", pending.respond_by))
         due.append(Due("seller_answer", None, request.seller_paused_seconds_left))
     escalate_until = request.decided_at + ESCALATION_WINDOW if request.decided_at else None
-    can_escalate = (status == RequestStatus.REJECTED and request.escalated_at is None and escalate_until is not None
-                    and (now is None or now < escalate_until))
+    can_escalate = (
+        status == RequestStatus.REJECTED
+        and request.escalated_at is None
+        and escalate_until is not None
+        and (now is None or now < escalate_until)
+    )
     if can_escalate:
         due.append(Due("escalation_window", escalate_until))
-    ships = reshipment is not None and reshipment.status in (ReshipmentStatus.AWAITING_SHIPMENT, ReshipmentStatus.OVERDUE)
+    ships = reshipment is not None and reshipment.status in (
+        ReshipmentStatus.AWAITING_SHIPMENT,
+        ReshipmentStatus.OVERDUE,
+    )
     if ships:
         due.append(Due("reshipment_ship_by", reshipment.ship_by))
 
@@ -220,31 +230,58 @@ async def request_view(
         actions.add("escalate")
 
     return RequestView(
-        request_id=request.id, ticket_id=case.ticket.id, ticket_number=case.ticket.number, store_id=store.id,
-        store_name=store.name, order_id=request.order_id, order_number=case.order_number,
-        type=RequestType(request.type), status=status, description=request.description,
-        delivered_on=request.delivered_on, not_delivered=request.not_delivered, barcode_given=request.barcode_given,
+        request_id=request.id,
+        ticket_id=case.ticket.id,
+        ticket_number=case.ticket.number,
+        store_id=store.id,
+        store_name=store.name,
+        order_id=request.order_id,
+        order_number=case.order_number,
+        type=RequestType(request.type),
+        status=status,
+        description=request.description,
+        delivered_on=request.delivered_on,
+        not_delivered=request.not_delivered,
+        barcode_given=request.barcode_given,
         resolution_wanted=Resolution(request.resolution_wanted),
         resolution=Resolution(request.resolution) if request.resolution else None,
-        refund_amount_minor=request.refund_amount_minor, affected_amount_minor=request.affected_amount_minor,
+        refund_amount_minor=request.refund_amount_minor,
+        affected_amount_minor=request.affected_amount_minor,
         currency=request.currency,
         reject_reason=RejectReason(request.reject_reason) if request.reject_reason else None,
         decision_note=request.decision_reason,
         escalation_outcome=EscalationOutcome(request.escalation_outcome) if request.escalation_outcome else None,
         created_at=request.created_at,
-        items=tuple(RequestItemView(i.order_item_id, i.sku, i.title, i.quantity, i.unit_price_minor)
-                    for i in request.items),
-        evidence=tuple(EvidenceFile(f.side, AttachmentPurpose(f.purpose), AttachmentKind(f.kind), f.file_id,
-                                    f.file_unique_id, f.caption) for f in request.files),
-        offers=tuple(OfferView(o.id, o.amount_minor, o.currency, OfferStatus(o.status), o.created_at, o.respond_by,
-                               o.answered_at) for o in offers),
-        reshipment=None if reshipment is None else ReshipmentView(
-            ReshipmentStatus(reshipment.status), reshipment.ship_by, reshipment.carrier, reshipment.tracking_number,
-            reshipment.tracking_url, reshipment.shipped_at, reshipment.escalated_at,
+        items=tuple(
+            RequestItemView(i.order_item_id, i.sku, i.title, i.quantity, i.unit_price_minor) for i in request.items
+        ),
+        evidence=tuple(
+            EvidenceFile(
+                f.side, AttachmentPurpose(f.purpose), AttachmentKind(f.kind), f.file_id, f.file_unique_id, f.caption
+            )
+            for f in request.files
+        ),
+        offers=tuple(
+            OfferView(
+                o.id, o.amount_minor, o.currency, OfferStatus(o.status), o.created_at, o.respond_by, o.answered_at
+            )
+            for o in offers
+        ),
+        reshipment=None
+        if reshipment is None
+        else ReshipmentView(
+            ReshipmentStatus(reshipment.status),
+            reshipment.ship_by,
+            reshipment.carrier,
+            reshipment.tracking_number,
+            reshipment.tracking_url,
+            reshipment.shipped_at,
+            reshipment.escalated_at,
         ),
         timeline=tuple(timeline),
         due=tuple(due),
         actions=frozenset(actions),
         suggested_refunds=suggested_refunds(request.affected_amount_minor, store.refund_suggestion_percents)
-        if "partial_refund" in actions else (),
+        if "partial_refund" in actions
+        else (),
     )

@@ -108,7 +108,10 @@ async def submit_request(
     store = await require_store(uow, order.store_id)
     lines = [ItemLine(item.id, item.quantity, item.unit_price_minor) for item in order.items]
     verdict = check_draft(
-        draft, lines, today=store_today(now, store.timezone), earliest=earliest_delivery(order.placed_at, store.timezone)
+        draft,
+        lines,
+        today=store_today(now, store.timezone),
+        earliest=earliest_delivery(order.placed_at, store.timezone),
     )
     if not verdict.allowed:
         raise Refused(verdict.why or "not_allowed")
@@ -136,13 +139,25 @@ async def submit_request(
             created_at=now,
             updated_at=now,
             items=[
-                RequestItem(order_item_id=item_id, sku=by_id[item_id].sku, title=by_id[item_id].title,
-                            quantity=quantity, unit_price_minor=by_id[item_id].unit_price_minor)
+                RequestItem(
+                    order_item_id=item_id,
+                    sku=by_id[item_id].sku,
+                    title=by_id[item_id].title,
+                    quantity=quantity,
+                    unit_price_minor=by_id[item_id].unit_price_minor,
+                )
                 for item_id, quantity in draft.items
             ],
             files=[
-                RequestFile(side="buyer", purpose=file.purpose, kind=file.kind, file_id=file.file_id,
-                            file_unique_id=file.file_unique_id, caption=file.caption, created_at=now)
+                RequestFile(
+                    side="buyer",
+                    purpose=file.purpose,
+                    kind=file.kind,
+                    file_id=file.file_id,
+                    file_unique_id=file.file_unique_id,
+                    caption=file.caption,
+                    created_at=now,
+                )
                 for file in draft.evidence()
             ],
         )
@@ -150,23 +165,42 @@ async def submit_request(
     await uow.flush()
     await request_clock.start_seller_clock(uow, request, store, now)
     uow.audit.record(
-        "request.submitted", subject_type="request", subject_id=request.id, actor=f"buyer:{user.id}", at=now,
-        data={"ticket_id": opened.ticket.ticket_id, "type": request.type.value,
-              "resolution_wanted": request.resolution_wanted.value,
-              "items": [[item_id, quantity] for item_id, quantity in draft.items],
-              "affected_amount_minor": request.affected_amount_minor, "barcode_given": request.barcode_given,
-              "not_delivered": request.not_delivered},
+        "request.submitted",
+        subject_type="request",
+        subject_id=request.id,
+        actor=f"buyer:{user.id}",
+        at=now,
+        data={
+            "ticket_id": opened.ticket.ticket_id,
+            "type": request.type.value,
+            "resolution_wanted": request.resolution_wanted.value,
+            "items": [[item_id, quantity] for item_id, quantity in draft.items],
+            "affected_amount_minor": request.affected_amount_minor,
+            "barcode_given": request.barcode_given,
+            "not_delivered": request.not_delivered,
+        },
     )
     ticket = await uow.tickets.get(opened.ticket.ticket_id)
     assert ticket is not None
     case = RequestCase(request, ticket, store, buyer_telegram_id, order.external_number)
     assert request.seller_due_at is not None
     notices = case.notices(
-        "request_submitted", "buyer", "store", type=request.type.value, resolution_wanted=request.resolution_wanted.value,
-        affected_amount_minor=request.affected_amount_minor, currency=request.currency,
-        barcode_given=request.barcode_given, seller_due_at=request.seller_due_at,
+        "request_submitted",
+        "buyer",
+        "store",
+        type=request.type.value,
+        resolution_wanted=request.resolution_wanted.value,
+        affected_amount_minor=request.affected_amount_minor,
+        currency=request.currency,
+        barcode_given=request.barcode_given,
+        seller_due_at=request.seller_due_at,
     )
     return SubmittedRequest(
-        request.id, opened.ticket, opened, request.seller_due_at, request.affected_amount_minor, request.currency,
+        request.id,
+        opened.ticket,
+        opened,
+        request.seller_due_at,
+        request.affected_amount_minor,
+        request.currency,
         tuple(notices),
     )

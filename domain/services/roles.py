@@ -49,4 +49,3 @@ async def roles_of(uow: UnitOfWork, telegram_id: int, *, in_moderators_group: bo
         moderator=in_moderators_group or user.role == Role.MODERATOR,
         orders=len(await uow.users.bound_orders(user.id)),
     )
-

@@ -119,7 +119,9 @@ async def redeem_agent_invite(
     agent = await uow.stores.agent(invite.store_id, user.id)
     if agent is None:
         agent = uow.stores.add_agent(
-            StoreAgent(store_id=invite.store_id, user_id=user.id, display_name=name or str(telegram_user_id), joined_at=now)
+            StoreAgent(
+                store_id=invite.store_id, user_id=user.id, display_name=name or str(telegram_user_id), joined_at=now
+            )
         )
     else:
         agent.active = True  # a returning agent is reactivated

@@ -41,8 +41,10 @@ async def fire_due_ticket_timers(uow: UnitOfWork, clock: Clock, *, limit: int = 
 
 def _never_used(ticket: Ticket) -> bool:
     return (
-        ticket.opened_by == OpenedBy.AGENT and ticket.status == TicketStatus.OPEN
-        and ticket.last_agent_message_at is None and ticket.last_buyer_message_at is None
+        ticket.opened_by == OpenedBy.AGENT
+        and ticket.status == TicketStatus.OPEN
+        and ticket.last_agent_message_at is None
+        and ticket.last_buyer_message_at is None
     )
 
 
@@ -62,9 +64,7 @@ async def fire_claimed(uow: UnitOfWork, deadline: Deadline, clock: Clock) -> lis
             return [notice for notice in notices if notice.to == "store"]
         if ticket.status != TicketStatus.WAITING_BUYER:
             return []  # the buyer wrote meanwhile; that cancels the timer, this guards a stale one
-        return list(
-            await close(uow, ticket, store, actor="system", closed_by="system", reason="buyer_silent", now=now)
-        )
+        return list(await close(uow, ticket, store, actor="system", closed_by="system", reason="buyer_silent", now=now))
     # First response.
     if ticket.first_responded_at is not None or ticket.first_response_due_at is None:
         return []
@@ -75,7 +75,11 @@ async def fire_claimed(uow: UnitOfWork, deadline: Deadline, clock: Clock) -> lis
         return [Notice("first_response_reminder", "store", ticket.id, store.id, data=data)]
     # Due now, or the half-time reminder came so late (bot down) that the due has passed too: one notice.
     uow.audit.record(
-        "ticket.first_response_overdue", subject_type="ticket", subject_id=ticket.id, actor="system", at=now,
+        "ticket.first_response_overdue",
+        subject_type="ticket",
+        subject_id=ticket.id,
+        actor="system",
+        at=now,
         data={"due_at": due_at.isoformat()},
     )
     return [Notice("first_response_overdue", "store", ticket.id, store.id, data=data)]

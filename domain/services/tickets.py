@@ -103,7 +103,14 @@ async def _one(uow: UnitOfWork, ticket: Ticket) -> TicketSummary:
 
 
 async def create_ticket(
-    uow: UnitOfWork, order: Order, buyer_id: int, reason: TicketReason, opened_by: OpenedBy, *, actor: str, now: datetime
+    uow: UnitOfWork,
+    order: Order,
+    buyer_id: int,
+    reason: TicketReason,
+    opened_by: OpenedBy,
+    *,
+    actor: str,
+    now: datetime,
 ) -> Ticket:
     """A new open ticket on the order, numbered in the store's sequence, its opening audited."""
     priority = priority_for(order, reason)
@@ -123,7 +130,11 @@ async def create_ticket(
     )
     await uow.flush()
     uow.audit.record(
-        "ticket.opened", subject_type="ticket", subject_id=ticket.id, actor=actor, at=now,
+        "ticket.opened",
+        subject_type="ticket",
+        subject_id=ticket.id,
+        actor=actor,
+        at=now,
         data={"number": ticket.number, "order_id": order.id, "reason": reason.value, "priority": int(priority)},
     )
     return ticket
@@ -175,8 +186,14 @@ async def open_ticket(
     await uow.flush()
     data = {"number": ticket.number, "reason": reason.value, "priority": int(priority)}
     notices = (
-        Notice("ticket_opened", "store", ticket.id, store.id, buyer_telegram_id,
-               {**data, "first_response_due_at": ticket.first_response_due_at}),
+        Notice(
+            "ticket_opened",
+            "store",
+            ticket.id,
+            store.id,
+            buyer_telegram_id,
+            {**data, "first_response_due_at": ticket.first_response_due_at},
+        ),
         Notice("ticket_opened", "buyer", ticket.id, store.id, buyer_telegram_id, data),
     )
     return OpenedTicket(await _one(uow, ticket), True, message_id, ticket.first_response_due_at, notices)
@@ -216,7 +233,9 @@ async def close_ticket(
     if ticket.status == TicketStatus.CLOSED:
         raise Refused("already_closed", "this ticket is closed already")
     store = await require_store(uow, ticket.store_id)
-    notices = await close(uow, ticket, store, actor=actor, closed_by=closed_by, reason=f"closed_by_{closed_by}", now=now)
+    notices = await close(
+        uow, ticket, store, actor=actor, closed_by=closed_by, reason=f"closed_by_{closed_by}", now=now
+    )
     await uow.flush()
     return ClosedTicket(await _one(uow, ticket), notices)
 
@@ -234,11 +253,21 @@ async def rate_ticket(uow: UnitOfWork, clock: Clock, ticket_id: int, buyer_teleg
         raise Refused("already_rated", "this ticket has been rated")
     ticket.rating, ticket.rated_at = stars, now  # the UPDATE above bypassed the loaded object
     uow.audit.record(
-        "ticket.rated", subject_type="ticket", subject_id=ticket.id, actor=f"buyer:{user.id}", at=now,
+        "ticket.rated",
+        subject_type="ticket",
+        subject_id=ticket.id,
+        actor=f"buyer:{user.id}",
+        at=now,
         data={"stars": stars},
     )
-    notice = Notice("ticket_rated", "store", ticket.id, ticket.store_id, buyer_telegram_id,
-                    {"number": ticket.number, "stars": stars})
+    notice = Notice(
+        "ticket_rated",
+        "store",
+        ticket.id,
+        ticket.store_id,
+        buyer_telegram_id,
+        {"number": ticket.number, "stars": stars},
+    )
     return RatedTicket(ticket.id, stars, (notice,))
 
 
@@ -280,13 +309,18 @@ async def ticket_timeline(uow: UnitOfWork, ticket_id: int, viewer: Viewer) -> Ti
         elif event.event_type == "ticket.status_changed":
             entries.append(
                 TimelineEntry(
-                    event.at, "status", _by(event.actor),
-                    from_status=TicketStatus(event.data["from"]), to_status=TicketStatus(event.data["to"]),
+                    event.at,
+                    "status",
+                    _by(event.actor),
+                    from_status=TicketStatus(event.data["from"]),
+                    to_status=TicketStatus(event.data["to"]),
                 )
             )
         elif event.event_type == "ticket.rated":
             entries.append(TimelineEntry(event.at, "rated", "buyer", stars=event.data.get("stars")))
-    agent_names = {agent.user_id: agent.display_name for agent in await uow.stores.agents(ticket.store_id, active_only=False)}
+    agent_names = {
+        agent.user_id: agent.display_name for agent in await uow.stores.agents(ticket.store_id, active_only=False)
+    }
     for message in await uow.tickets.messages(ticket.id, include_internal=is_agent):
         if not message.text and not message.attachments:
             continue  # the marker of a ticket the store opened: its "opened" entry says it
@@ -296,7 +330,9 @@ async def ticket_timeline(uow: UnitOfWork, ticket_id: int, viewer: Viewer) -> Ti
         )
         entries.append(
             TimelineEntry(
-                message.created_at, "message", by,
+                message.created_at,
+                "message",
+                by,
                 agent_name=agent_names.get(message.author_user_id) if is_agent and by == "store" else None,
                 text=message.text,
                 internal=message.internal,

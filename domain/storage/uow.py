@@ -135,7 +135,9 @@ class UnitOfWorkFactory:
             engine, expire_on_commit=False, autoflush=True, sync_session_class=_KeepingSession
         )
         self._reading_sessions = async_sessionmaker(
-            engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False, autoflush=True,
+            engine.execution_options(**{READ_ONLY: True}),
+            expire_on_commit=False,
+            autoflush=True,
             sync_session_class=_KeepingSession,
         )
         # PostgreSQL has row locks and a fair queue of its own; only SQLite writers queue here.

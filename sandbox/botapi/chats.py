@@ -31,7 +31,12 @@ async def get_me(call: Call) -> dict[str, Any]:
 
 async def get_chat(call: Call) -> dict[str, Any]:
     chat = call.world.chat_for_bot(call.bot, call.get("chat_id"), reading=True)
-    return {**chat_for_bot(call.world, chat), "accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types": _ALL_GIFTS}
+    return {
+        **chat_for_bot(call.world, chat),
+        "accent_color_id": 0,
+        "max_reaction_count": 11,
+        "accepted_gift_types": _ALL_GIFTS,
+    }
 
 
 async def get_chat_member(call: Call) -> dict[str, Any]:

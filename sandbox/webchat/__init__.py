@@ -74,8 +74,9 @@ def _bot_commands(server: Any):
             person_id = _optional_int(request.query.get("person_id"))
             chat_id = _optional_int(request.query.get("chat_id"))
         except ValueError:
-            return web.json_response({"ok": False, "error": "bot_id, person_id and chat_id must be integers"},
-                                     status=400)
+            return web.json_response(
+                {"ok": False, "error": "bot_id, person_id and chat_id must be integers"}, status=400
+            )
         world = server.world
         bot = world.bots.get(bot_id)
         if bot is None:
@@ -85,8 +86,11 @@ def _bot_commands(server: Any):
         try:
             person = world.person(person_id)
             # Looking must not open a private chat (that would let the bot write first).
-            chat = (world.private_chat(person.id, chat_id) or Chat(kind="private", person_id=person.id, bot_id=chat_id)
-                    if chat_id in world.bots else world.chat_for_person(person, chat_id))
+            chat = (
+                world.private_chat(person.id, chat_id) or Chat(kind="private", person_id=person.id, bot_id=chat_id)
+                if chat_id in world.bots
+                else world.chat_for_person(person, chat_id)
+            )
         except WorldError as error:
             return web.json_response({"ok": False, "error": str(error)}, status=404)
         if bot.id not in chat.bot_ids:

@@ -13,23 +13,44 @@ from sandbox.world.models import FileRecord
 
 # Telegram's file ids start with a type-specific prefix; bots must treat them as opaque.
 _ID_PREFIX = {
-    "photo": "AgACAgIAAxkBAAI", "document": "BQACAgIAAxkBAAI", "video": "BAACAgIAAxkBAAI", "sticker": "CAACAgIAAxkBAAI",
-    "voice": "AwACAgIAAxkBAAI", "audio": "CQACAgIAAxkBAAI", "animation": "CgACAgIAAxkBAAI",
+    "photo": "AgACAgIAAxkBAAI",
+    "document": "BQACAgIAAxkBAAI",
+    "video": "BAACAgIAAxkBAAI",
+    "sticker": "CAACAgIAAxkBAAI",
+    "voice": "AwACAgIAAxkBAAI",
+    "audio": "CQACAgIAAxkBAAI",
+    "animation": "CgACAgIAAxkBAAI",
     "video_note": "DQACAgIAAxkBAAI",
 }
 # td's get_file_type_name: the folder of each kind's file_path.
 _FOLDER = {
-    "photo": "photos", "document": "documents", "video": "videos", "sticker": "stickers", "voice": "voice",
-    "audio": "music", "animation": "animations", "video_note": "video_notes",
+    "photo": "photos",
+    "document": "documents",
+    "video": "videos",
+    "sticker": "stickers",
+    "voice": "voice",
+    "audio": "music",
+    "animation": "animations",
+    "video_note": "video_notes",
 }
 _DEFAULT_MIME = {
-    "photo": "image/jpeg", "video": "video/mp4", "voice": "audio/ogg", "audio": "audio/mpeg", "animation": "video/mp4",
+    "photo": "image/jpeg",
+    "video": "video/mp4",
+    "voice": "audio/ogg",
+    "audio": "audio/mpeg",
+    "animation": "video/mp4",
     "video_note": "video/mp4",
 }
 # td's FileType names, as "can't use file of type Document as Photo" spells them.
 TD_FILE_TYPE = {
-    "photo": "Photo", "document": "Document", "video": "Video", "sticker": "Sticker", "voice": "VoiceNote",
-    "audio": "Audio", "animation": "Animation", "video_note": "VideoNote",
+    "photo": "Photo",
+    "document": "Document",
+    "video": "Video",
+    "sticker": "Sticker",
+    "voice": "VoiceNote",
+    "audio": "Audio",
+    "animation": "Animation",
+    "video_note": "VideoNote",
 }
 # Kinds that are played and so have a duration; kinds Telegram keeps no file name for.
 _TIMED = {"video", "voice", "audio", "animation", "video_note"}
@@ -89,8 +110,14 @@ class FileStore:
         self._count = 0
 
     def add(
-        self, kind: str, data: bytes, file_name: str | None, mime_type: str | None,
-        emoji: str | None = None, set_name: str | None = None, **details: Any,
+        self,
+        kind: str,
+        data: bytes,
+        file_name: str | None,
+        mime_type: str | None,
+        emoji: str | None = None,
+        set_name: str | None = None,
+        **details: Any,
     ) -> FileRecord:
         """A new upload of `kind`; `details` are what the sender said of it (duration, width, height, performer, title)."""
         self._count += 1

@@ -85,8 +85,11 @@ def sticker(file: FileRecord) -> dict[str, Any]:
 
 def voice(file: FileRecord) -> dict[str, Any]:
     return {
-        "file_id": file.file_id, "file_unique_id": file.file_unique_id, "duration": file.duration,
-        "mime_type": file.mime_type, "file_size": file.file_size,
+        "file_id": file.file_id,
+        "file_unique_id": file.file_unique_id,
+        "duration": file.duration,
+        "mime_type": file.mime_type,
+        "file_size": file.file_size,
     }
 
 
@@ -102,15 +105,24 @@ def audio(file: FileRecord) -> dict[str, Any]:
 
 def video_note(file: FileRecord) -> dict[str, Any]:
     return {
-        "file_id": file.file_id, "file_unique_id": file.file_unique_id, "length": file.width,
-        "duration": file.duration, "file_size": file.file_size,
+        "file_id": file.file_id,
+        "file_unique_id": file.file_unique_id,
+        "length": file.width,
+        "duration": file.duration,
+        "file_size": file.file_size,
     }
 
 
 # The Message field each kind of file is shown in, and how; an Animation has a Video's fields.
 _MEDIA_FIELDS = {
-    "photo": photo_sizes, "video": video, "sticker": sticker, "voice": voice, "audio": audio, "animation": video,
-    "video_note": video_note, "document": document,
+    "photo": photo_sizes,
+    "video": video,
+    "sticker": sticker,
+    "voice": voice,
+    "audio": audio,
+    "animation": video,
+    "video_note": video_note,
+    "document": document,
 }
 
 
@@ -172,8 +184,13 @@ def _file_url(file: FileRecord) -> str:
 def _sticker_view(file: FileRecord) -> dict[str, Any]:
     shown = sticker(file)
     return {
-        "file_id": file.file_id, "url": _file_url(file), "emoji": file.emoji, "width": file.width, "height": file.height,
-        "is_animated": shown["is_animated"], "is_video": shown["is_video"],
+        "file_id": file.file_id,
+        "url": _file_url(file),
+        "emoji": file.emoji,
+        "width": file.width,
+        "height": file.height,
+        "is_animated": shown["is_animated"],
+        "is_video": shown["is_video"],
     }
 
 
@@ -194,10 +211,7 @@ def message_view(world: World, chat: Chat, message: Message) -> dict[str, Any]:
     if message.reply_markup and "inline_keyboard" in message.reply_markup:
         markup = {
             "inline_keyboard": [
-                [
-                    {key: button[key] for key in ("text", "callback_data", "url") if key in button}
-                    for button in row
-                ]
+                [{key: button[key] for key in ("text", "callback_data", "url") if key in button} for button in row]
                 for row in message.reply_markup["inline_keyboard"]
             ]
         }
@@ -205,9 +219,7 @@ def message_view(world: World, chat: Chat, message: Message) -> dict[str, Any]:
         "chat_id": view_chat_id(chat),
         "message_id": message.message_id,
         "thread_id": message.thread_id,
-        "from": {
-            key: sender[key] for key in ("id", "first_name", "username", "is_bot") if key in sender
-        },
+        "from": {key: sender[key] for key in ("id", "first_name", "username", "is_bot") if key in sender},
         "date": message.date,
         "edit_date": message.edit_date,
         "text": message.text,

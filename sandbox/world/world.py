@@ -224,9 +224,7 @@ class World:
             "title": title,
             "is_forum": chat.is_forum,
             "last_message": render.message_view(self, chat, last) if last else None,
-            "topics": [
-                render.topic_view(self, chat, topic) for topic in chat.topics.values() if not topic.deleted
-            ],
+            "topics": [render.topic_view(self, chat, topic) for topic in chat.topics.values() if not topic.deleted],
         }
 
     # --- fan-out -----------------------------------------------------------------
@@ -247,20 +245,26 @@ class World:
         message = Message(message_id=chat.allocate_message_id(), sender_id=sender_id, date=self.now(), **fields)
         chat.messages[message.message_id] = message
         view = render.message_view(self, chat, message)
-        self._tell_people(chat, {"type": "message", "chat_id": view["chat_id"], "thread_id": message.thread_id, "message": view})
+        self._tell_people(
+            chat, {"type": "message", "chat_id": view["chat_id"], "thread_id": message.thread_id, "message": view}
+        )
         self._tell_bots(chat, "message", message)
         return message
 
     def edited(self, chat: Chat, message: Message) -> None:
         message.edit_date = self.now()
         view = render.message_view(self, chat, message)
-        self._tell_people(chat, {"type": "edit", "chat_id": view["chat_id"], "thread_id": message.thread_id, "message": view})
+        self._tell_people(
+            chat, {"type": "edit", "chat_id": view["chat_id"], "thread_id": message.thread_id, "message": view}
+        )
         self._tell_bots(chat, "edited_message", message)
 
     def reacted(self, chat: Chat, message: Message) -> None:
         """Its reactions changed: apps redraw it. No bot is told of a bot's reaction (the Bot API says so)."""
         view = render.message_view(self, chat, message)
-        self._tell_people(chat, {"type": "reaction", "chat_id": view["chat_id"], "thread_id": message.thread_id, "message": view})
+        self._tell_people(
+            chat, {"type": "reaction", "chat_id": view["chat_id"], "thread_id": message.thread_id, "message": view}
+        )
 
     def delete(self, chat: Chat, message_ids: list[int]) -> None:
         by_thread: dict[int | None, list[int]] = {}
@@ -271,7 +275,13 @@ class World:
         for thread_id, ids in by_thread.items():
             self._tell_people(
                 chat,
-                {"type": "delete", "chat_id": render.view_chat_id(chat), "thread_id": thread_id, "message": None, "message_ids": ids},
+                {
+                    "type": "delete",
+                    "chat_id": render.view_chat_id(chat),
+                    "thread_id": thread_id,
+                    "message": None,
+                    "message_ids": ids,
+                },
             )
 
     def new_media_group_id(self) -> str:

@@ -67,7 +67,8 @@ def test_each_button_prefix_has_exactly_one_handler():
     assert len(owners) > 5
     # Owners may share a prefix only with narrower patterns (e.g. one reason each), never a catch-all.
     clashes = [
-        prefix for prefix, sets in owners.items()
+        prefix
+        for prefix, sets in owners.items()
         if len(sets) > 1 and any(callbacks.pattern(prefix) in found for found in sets)
     ]
     assert not clashes, owners

@@ -47,9 +47,15 @@ def idle_end(deadline_id: int, draft: ConversationDraft, due_at) -> InternalUpda
 async def test_an_idle_end_put_off_for_a_waiting_message_comes_back_and_ends_the_flow(
     uow_factory, clock, sandbox_server, bot_token, database_url
 ):
-    settings = load_settings(telegram_bot_token=bot_token, telegram_api_url=sandbox_server.bot_api_base_url,
-                             database_url=database_url, _env_file=None)
-    application = build_application(Deps(settings=settings, clock=clock, renderer=default_renderer(), uow_factory=uow_factory))
+    settings = load_settings(
+        telegram_bot_token=bot_token,
+        telegram_api_url=sandbox_server.bot_api_base_url,
+        database_url=database_url,
+        _env_file=None,
+    )
+    application = build_application(
+        Deps(settings=settings, clock=clock, renderer=default_renderer(), uow_factory=uow_factory)
+    )
     async with application:  # initialised against the sandbox; no pipeline: the test plays the runner
         await idle_end_put_off_then_ended(application, uow_factory, clock)
 
@@ -57,14 +63,33 @@ async def test_an_idle_end_put_off_for_a_waiting_message_comes_back_and_ends_the
 async def idle_end_put_off_then_ended(application, uow_factory, clock) -> None:
     due_at = clock.now()
     async with uow_factory() as uow:
-        draft = ConversationDraft(conversation="flow_change_address", chat_id=BUYER, user_id=BUYER, state=2,
-                                  data={"value": {}}, updated_at=clock.now() - timedelta(minutes=31))
+        draft = ConversationDraft(
+            conversation="flow_change_address",
+            chat_id=BUYER,
+            user_id=BUYER,
+            state=2,
+            data={"value": {}},
+            updated_at=clock.now() - timedelta(minutes=31),
+        )
         uow.session.add(draft)
         # The buyer's message, received as the flow fell idle and not handled yet.
-        payload = {"update_id": 7, "message": {"message_id": 1, "date": 0, "chat": {"id": BUYER, "type": "private"},
-                                               "from": {"id": BUYER, "is_bot": False, "first_name": "A"}, "text": "/x"}}
-        row = {"update_id": 7, "payload": payload, "conversation_key": key_text((BUYER, BUYER)), "status": "pending",
-               "last_error": None}
+        payload = {
+            "update_id": 7,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": BUYER, "type": "private"},
+                "from": {"id": BUYER, "is_bot": False, "first_name": "A"},
+                "text": "/x",
+            },
+        }
+        row = {
+            "update_id": 7,
+            "payload": payload,
+            "conversation_key": key_text((BUYER, BUYER)),
+            "status": "pending",
+            "last_error": None,
+        }
         await InboxRepository(uow.session).store_many([row], at=due_at)
         await uow.commit()
 

@@ -39,7 +39,9 @@ def test_one_character_more_makes_two_parts_each_within_the_limit_and_headed():
     assert [p.text.partition("\n")[0] for p in parts] == [f"{SHOP} · 1/2", f"{SHOP} · 2/2"]
     assert all(len(p.text) <= TEXT_LIMIT for p in parts)
     assert " ".join(body(p) for p in parts) == text  # cut at a space, which is dropped
-    assert all(p.entities[0] == {"type": "bold", "offset": 0, "length": utf16_len(p.text.partition("\n")[0])} for p in parts)
+    assert all(
+        p.entities[0] == {"type": "bold", "offset": 0, "length": utf16_len(p.text.partition("\n")[0])} for p in parts
+    )
 
 
 def test_a_full_agents_message_of_4096_goes_in_two_parts():

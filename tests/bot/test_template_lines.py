@@ -27,7 +27,10 @@ ORDER = Obj(
     store_name="Lamp & Co",
     status="delivered",
     items=[("Desk lamp", 1), ("Bulb", 2)],
-    open_tickets=[Obj(number=2, reason="after_sales", status="waiting_seller"), Obj(number=3, reason="cancel_order", status="open")],
+    open_tickets=[
+        Obj(number=2, reason="after_sales", status="waiting_seller"),
+        Obj(number=3, reason="cancel_order", status="open"),
+    ],
     buyer_on_telegram=False,
 )
 TICKET = Obj(number=2, reason="after_sales", status="waiting_seller", order_number="BG-1004", store_name="Lamp & Co")
@@ -46,21 +49,66 @@ HISTORY = [
     Obj(by="system", internal=False, text="closed", files=[]),
 ]
 QUEUE = [
-    Obj(ticket_id=15, overdue=True, priority=10, number=5, reason="after_sales", order_number="BG-1004", waiting_for="seller_first_response", due_at=AT),
-    Obj(ticket_id=16, overdue=False, priority=20, number=6, reason="cancel_order", order_number=None, waiting_for="seller", due_at=None),
-    Obj(ticket_id=17, overdue=False, priority=90, number=7, reason="contact_seller", order_number="BG-1005", waiting_for="buyer", due_at=AT),
+    Obj(
+        ticket_id=15,
+        overdue=True,
+        priority=10,
+        number=5,
+        reason="after_sales",
+        order_number="BG-1004",
+        waiting_for="seller_first_response",
+        due_at=AT,
+    ),
+    Obj(
+        ticket_id=16,
+        overdue=False,
+        priority=20,
+        number=6,
+        reason="cancel_order",
+        order_number=None,
+        waiting_for="seller",
+        due_at=None,
+    ),
+    Obj(
+        ticket_id=17,
+        overdue=False,
+        priority=90,
+        number=7,
+        reason="contact_seller",
+        order_number="BG-1005",
+        waiting_for="buyer",
+        due_at=AT,
+    ),
 ]
 ANSWER = dict(
-    order_number="BG-1004", status="delivered", delivered_on=date(2024, 3, 6), estimated_delivery=date(2024, 3, 5),
-    late=True, carrier="DHL Express", tracking_number="JJD000", tracking_url="https://track.example/JJD000",
-    needs_seller=False, missing=[],
+    order_number="BG-1004",
+    status="delivered",
+    delivered_on=date(2024, 3, 6),
+    estimated_delivery=date(2024, 3, 5),
+    late=True,
+    carrier="DHL Express",
+    tracking_number="JJD000",
+    tracking_url="https://track.example/JJD000",
+    needs_seller=False,
+    missing=[],
 )
+
 
 # The buyer's order card: items with prices, and the menu of every status (one international).
 def CARD_ORDER(status: str) -> Obj:  # noqa: N802 - a sample's factory, named like the samples
-    items = [Obj(title="Desk lamp", quantity=2, unit_price_minor=3499), Obj(title="Bulb <E27>", quantity=1, unit_price_minor=250)]
-    return Obj(external_number="BG-1004", status=status, delivered_on=date(2024, 3, 6), currency="EUR", items=items,
-               total_minor=7248, shipping_address="Torstraße 12\n10119 Berlin")
+    items = [
+        Obj(title="Desk lamp", quantity=2, unit_price_minor=3499),
+        Obj(title="Bulb <E27>", quantity=1, unit_price_minor=250),
+    ]
+    return Obj(
+        external_number="BG-1004",
+        status=status,
+        delivered_on=date(2024, 3, 6),
+        currency="EUR",
+        items=items,
+        total_minor=7248,
+        shipping_address="Torstraße 12\n10119 Berlin",
+    )
 
 
 MENUS = [order_menu(status, international=status == OrderStatus.IN_TRANSIT) for status in OrderStatus]
@@ -73,52 +121,114 @@ SAMPLES: dict[str, list[dict]] = {
     "buyer/claim_bound.html": [{"number": "BG-1004"}],
     "buyer/claim_no_match.html": [{"attempts_left": 2}, {"attempts_left": 1}, {"attempts_left": 0}],
     "buyer/claim_rate_limited.html": [{"retry_after": AT}],
-    "buyer/help_topic_button.txt": [{"topic": t} for t in ("defect", "no_changes", "refund_time", "missing_parts", "get_help", "returns", "checkout", "case_order", "other")],
+    "buyer/help_topic_button.txt": [
+        {"topic": t}
+        for t in (
+            "defect",
+            "no_changes",
+            "refund_time",
+            "missing_parts",
+            "get_help",
+            "returns",
+            "checkout",
+            "case_order",
+            "other",
+        )
+    ],
     "buyer/language_button.txt": [{"code": "en"}, {"code": "zh"}],
     "buyer/link_bound.html": [{"number": "BG-1004"}],
     "buyer/order_answer.html": [
         {"reason": "order_status", "answer": Obj(**ANSWER)},
         {"reason": "shipping_eta", "answer": Obj(**{**ANSWER, "late": False, "tracking_url": None})},
-        {"reason": "order_status", "answer": Obj(**{**ANSWER, "status": "in_transit", "delivered_on": None, "carrier": None,
-                                                     "tracking_number": None, "tracking_url": None, "needs_seller": True,
-                                                     "missing": ["tracking_number", "estimated_delivery", "tracking_url"]})},
-        {"reason": "shipping_eta", "answer": Obj(**{**ANSWER, "estimated_delivery": None, "carrier": "DHL Express", "tracking_number": None,
-                                                    "tracking_url": None, "needs_seller": True, "missing": ["tracking_number"]})},
+        {
+            "reason": "order_status",
+            "answer": Obj(
+                **{
+                    **ANSWER,
+                    "status": "in_transit",
+                    "delivered_on": None,
+                    "carrier": None,
+                    "tracking_number": None,
+                    "tracking_url": None,
+                    "needs_seller": True,
+                    "missing": ["tracking_number", "estimated_delivery", "tracking_url"],
+                }
+            ),
+        },
+        {
+            "reason": "shipping_eta",
+            "answer": Obj(
+                **{
+                    **ANSWER,
+                    "estimated_delivery": None,
+                    "carrier": "DHL Express",
+                    "tracking_number": None,
+                    "tracking_url": None,
+                    "needs_seller": True,
+                    "missing": ["tracking_number"],
+                }
+            ),
+        },
     ],
     "buyer/order_button.txt": [{"order": ORDER}],
     "buyer/menu_line.html": [{"line": line} for menu in MENUS for line in menu.lines],
-    "buyer/order_menu.html": [{"order": CARD_ORDER(status=m.status), "store_name": "Lamp & Co", "menu": m} for m in MENUS],
-    "buyer/reason_gone.txt": [{"reason": "change_address", "why": "already_shipped", "refreshed": True},
-                              {"reason": "order_status", "why": "order_cancelled", "refreshed": False}],
-    "buyer/order_status_name.txt": [{"status": s} for s in ("confirmed", "shipped", "in_transit", "delivered", "cancelled", "lost")],
+    "buyer/order_menu.html": [
+        {"order": CARD_ORDER(status=m.status), "store_name": "Lamp & Co", "menu": m} for m in MENUS
+    ],
+    "buyer/reason_gone.txt": [
+        {"reason": "change_address", "why": "already_shipped", "refreshed": True},
+        {"reason": "order_status", "why": "order_cancelled", "refreshed": False},
+    ],
+    "buyer/order_status_name.txt": [
+        {"status": s} for s in ("confirmed", "shipped", "in_transit", "delivered", "cancelled", "lost")
+    ],
     "buyer/orders.html": [{"count": 1}, {"count": 3}],
     "buyer/reason_name.txt": [{"reason": "after_sales"}, {"reason": "cancel_order"}, {"reason": "other"}],
     "buyer/reason_button.txt": [{"reason": "after_sales"}],
     "buyer/refused.html": [{"why": "already_shipped"}],
-    "buyer/ticket_button.txt": [{"ticket": TICKET, "several_stores": False}, {"ticket": TICKET, "several_stores": True}],
+    "buyer/ticket_button.txt": [
+        {"ticket": TICKET, "several_stores": False},
+        {"ticket": TICKET, "several_stores": True},
+    ],
     "buyer/ticket_opened.html": [{"created": True, "ticket": TICKET}, {"created": False, "ticket": TICKET}],
     "buyer/ticket_refused.txt": [{"why": "already_closed"}],
-    "buyer/ticket_status_name.txt": [{"status": s} for s in ("open", "waiting_seller", "waiting_buyer", "closed", "odd")],
-    "buyer/ticket_timeline.html": [{"ticket": TICKET, "entries": TIMELINE}, {"ticket": TICKET, "entries": TIMELINE[:1]}],
+    "buyer/ticket_status_name.txt": [
+        {"status": s} for s in ("open", "waiting_seller", "waiting_buyer", "closed", "odd")
+    ],
+    "buyer/ticket_timeline.html": [
+        {"ticket": TICKET, "entries": TIMELINE},
+        {"ticket": TICKET, "entries": TIMELINE[:1]},
+    ],
     "buyer/tickets.html": [
-        {"tickets": [TICKET, Obj(number=3, reason="cancel_order", status="closed", order_number="BG-1005")],
-         "several_stores": False},
-        {"tickets": [TICKET, Obj(number=2, reason="other", status="open", order_number="K-9", store_name="Kettles")],
-         "several_stores": True},
+        {
+            "tickets": [TICKET, Obj(number=3, reason="cancel_order", status="closed", order_number="BG-1005")],
+            "several_stores": False,
+        },
+        {
+            "tickets": [TICKET, Obj(number=2, reason="other", status="open", order_number="K-9", store_name="Kettles")],
+            "several_stores": True,
+        },
         {"tickets": [], "several_stores": False},
     ],
     "buyer/welcome.html": [{"first_name": "Bob"}],
     "buyer/why.txt": [{"why": w} for w in ("order_cancelled", "already_delivered", "not_shipped_yet", "other")],
     "commands/description.txt": [
-        {"command": c, "audience": a} for c in ("start", "help", "orders", "order", "link", "other") for a in ("buyer", "agent", "moderator")
+        {"command": c, "audience": a}
+        for c in ("start", "help", "orders", "order", "link", "other")
+        for a in ("buyer", "agent", "moderator")
     ],
     "common/hello.html": [{"first_name": "Bob"}],
     "flows/after_sales_intro.html": [{"order": ORDER}],
     "flows/ask_media.html": [{"max_files": 5}],
-    "flows/cancel_order_intro.html": [{"order": ORDER, "path": p} for p in ("seller_decides", "interception", "not_refundable")],
+    "flows/cancel_order_intro.html": [
+        {"order": ORDER, "path": p} for p in ("seller_decides", "interception", "not_refundable")
+    ],
     "flows/change_address_intro.html": [{"order": ORDER}],
     "flows/change_size_colour_intro.html": [{"order": ORDER}],
-    "flows/confirm.html": [{"reason": "after_sales", "text": "The lamp flickers", "files": 2}, {"reason": "contact_seller", "text": "Hi", "files": 0}],
+    "flows/confirm.html": [
+        {"reason": "after_sales", "text": "The lamp flickers", "files": 2},
+        {"reason": "contact_seller", "text": "Hi", "files": 0},
+    ],
     "flows/contact_seller_intro.html": [{"order": ORDER}],
     "flows/description_invalid.html": [
         {"problem": "too_short", "reason": "change_address", "length": 3, "min_length": 10, "max_length": 900},
@@ -131,7 +241,11 @@ SAMPLES: dict[str, list[dict]] = {
     "flows/too_many_files.html": [{"max_files": 5}],
     "moderator/help.html": [{"where": "private"}, {"where": "group"}],
     "seller/agent_help.html": [
-        {"where": "private", "stores": [Obj(name="Lamp & Co", has_group=True), Obj(name="Bulbs", has_group=False)], "store_name": None},
+        {
+            "where": "private",
+            "stores": [Obj(name="Lamp & Co", has_group=True), Obj(name="Bulbs", has_group=False)],
+            "store_name": None,
+        },
         {"where": "private", "stores": [Obj(name="Bulbs", has_group=False)], "store_name": None},
         {"where": "group", "stores": [], "store_name": "Lamp & Co"},
         {"where": "group", "stores": [], "store_name": None},
@@ -141,11 +255,17 @@ SAMPLES: dict[str, list[dict]] = {
     "seller/buyer_name.txt": [{"name": "Alice"}, {"name": None}],
     "seller/buyer_name_part.txt": [{"name": "Alice", "part": 1, "parts": 2}],
     "seller/closed_buyer.html": [{"number": 4, "store_name": "Lamp & Co", "closed_by": c} for c in ("store", "system")],
-    "seller/closed_store.html": [{"number": 4, "closed_by": c, "reason": r} for c, r in (("buyer", None), ("system", "never_used"), ("system", "silence"), ("store", None))],
+    "seller/closed_store.html": [
+        {"number": 4, "closed_by": c, "reason": r}
+        for c, r in (("buyer", None), ("system", "never_used"), ("system", "silence"), ("store", None))
+    ],
     "seller/first_response_overdue.html": [{"number": 4, "due": AT}],
     "seller/first_response_reminder.html": [{"number": 4, "due": AT}],
     "seller/group_linked.html": [{"store_name": "Lamp & Co"}],
-    "seller/history.html": [{"number": 4, "entries": HISTORY, "recreated": True}, {"number": 4, "entries": HISTORY[:1], "recreated": False}],
+    "seller/history.html": [
+        {"number": 4, "entries": HISTORY, "recreated": True},
+        {"number": 4, "entries": HISTORY[:1], "recreated": False},
+    ],
     "seller/notify_copy.html": [{"agent": "Ann", "text": "Your parcel left"}],
     "seller/notify_sent.html": [{"number": 4}],
     "seller/order_card.html": [
@@ -154,9 +274,12 @@ SAMPLES: dict[str, list[dict]] = {
         {"order": Obj(**{**vars(ORDER), "open_tickets": [], "buyer_on_telegram": False})},
         {"order": Obj(**{**vars(ORDER), "buyer_on_telegram": True})},
     ],
-    "seller/outreach_opened.txt": [{"created": c, "number": 4, "where": w} for c in (True, False) for w in ("topic", "card")],
+    "seller/outreach_opened.txt": [
+        {"created": c, "number": 4, "where": w} for c in (True, False) for w in ("topic", "card")
+    ],
     "seller/outreach_refused.html": [
-        {"why": w, "order_number": "BG-1004", "stores": ["Lamp & Co", "Bulbs"]} for w in ("no_order", "buyer_not_on_telegram", "ambiguous_order", "other")
+        {"why": w, "order_number": "BG-1004", "stores": ["Lamp & Co", "Bulbs"]}
+        for w in ("no_order", "buyer_not_on_telegram", "ambiguous_order", "other")
     ],
     "seller/outreach_refused.txt": [{"why": "no_order"}],
     "seller/private_from_buyer.html": [{"number": 4, "name": "Alice"}, {"number": 4, "name": None}],
@@ -171,18 +294,42 @@ SAMPLES: dict[str, list[dict]] = {
     "seller/refused.html": [{"why": "already_closed"}],
     "seller/refused.txt": [{"why": "already_closed"}, {"why": "ticket_closed"}],
     "seller/close_where.html": [{"number": None}, {"number": "12"}],
-    "seller/store_header.txt": [{"store_name": "Lamp & Co", "tag": None}, {"store_name": "Lamp & Co", "tag": Obj(number=4, order_number="BG-1004")}],
+    "seller/store_header.txt": [
+        {"store_name": "Lamp & Co", "tag": None},
+        {"store_name": "Lamp & Co", "tag": Obj(number=4, order_number="BG-1004")},
+    ],
     "seller/store_header_part.txt": [
         {"store_name": "Lamp & Co", "tag": None, "part": 1, "parts": 2},
         {"store_name": "Lamp & Co", "tag": Obj(number=4, order_number=None), "part": 1, "parts": 2},
     ],
     "seller/ticket_card.html": [
-        {"number": 4, "reason": "after_sales", "status": "open", "order_number": "BG-1004", "items": ORDER.items,
-         "buyer_language": "en", "first_message": "The lamp flickers", "buyer_name": "Alice", "buyer_username": "alice_b"},
-        {"number": 4, "reason": "contact_seller", "status": "waiting_buyer", "order_number": None, "items": [],
-         "buyer_language": "zh", "first_message": None, "buyer_name": None, "buyer_username": None},
+        {
+            "number": 4,
+            "reason": "after_sales",
+            "status": "open",
+            "order_number": "BG-1004",
+            "items": ORDER.items,
+            "buyer_language": "en",
+            "first_message": "The lamp flickers",
+            "buyer_name": "Alice",
+            "buyer_username": "alice_b",
+        },
+        {
+            "number": 4,
+            "reason": "contact_seller",
+            "status": "waiting_buyer",
+            "order_number": None,
+            "items": [],
+            "buyer_language": "zh",
+            "first_message": None,
+            "buyer_name": None,
+            "buyer_username": None,
+        },
     ],
-    "seller/topic_title.txt": [{"number": 4, "reason": "after_sales", "status": "open", "due": AT}, {"number": 4, "reason": "after_sales", "status": "closed", "due": None}],
+    "seller/topic_title.txt": [
+        {"number": 4, "reason": "after_sales", "status": "open", "due": AT},
+        {"number": 4, "reason": "after_sales", "status": "closed", "due": None},
+    ],
     "seller/undelivered.html": [{"blocked": True}, {"blocked": False}],
 }
 

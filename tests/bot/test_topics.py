@@ -38,8 +38,14 @@ def test_a_deadline_in_the_stores_time_says_its_zone():
     assert zone_name(due.astimezone(ZoneInfo("Asia/Kathmandu"))) == "UTC+5:45"
     assert zone_name(due.astimezone(ZoneInfo("America/Sao_Paulo"))) == "UTC-3"
     assert zone_name(due) == "UTC"
-    berlin = Renderer().render("seller/topic_title.txt", "en", status="waiting_seller", number=7, reason="change_address",
-                               due=due.astimezone(ZoneInfo("Europe/Berlin")))
+    berlin = Renderer().render(
+        "seller/topic_title.txt",
+        "en",
+        status="waiting_seller",
+        number=7,
+        reason="change_address",
+        due=due.astimezone(ZoneInfo("Europe/Berlin")),
+    )
     assert berlin.endswith("⏰ 23 Nov 13:00 CET")
 
 
@@ -48,17 +54,27 @@ def test_every_title_fits_telegrams_limit():
     due = datetime(2026, 12, 31, 23, 59, tzinfo=UTC)
     for lang in ("en", "zh"):
         for reason in ("remove_product", "change_size_colour", "contact_seller", "return_refund"):
-            title = renderer.render("seller/topic_title.txt", lang, status="waiting_buyer", number=99999, reason=reason, due=due)
+            title = renderer.render(
+                "seller/topic_title.txt", lang, status="waiting_buyer", number=99999, reason=reason, due=due
+            )
             assert len(title) <= MAX_TOPIC_NAME
 
 
 def test_the_queue_says_what_each_ticket_waits_for():
     renderer = Renderer()
     item = SimpleNamespace(
-        ticket_id=30, overdue=True, priority=10, number=3, reason="after_sales", order_number="W-1",
-        waiting_for="seller_first_response", due_at=datetime(2026, 11, 23, 9, 30, tzinfo=UTC),
+        ticket_id=30,
+        overdue=True,
+        priority=10,
+        number=3,
+        reason="after_sales",
+        order_number="W-1",
+        waiting_for="seller_first_response",
+        due_at=datetime(2026, 11, 23, 9, 30, tzinfo=UTC),
     )
-    text = renderer.render("seller/queue.html", "en", store_name="A & B", items=[item], links={30: "https://t.me/c/5/9"})
+    text = renderer.render(
+        "seller/queue.html", "en", store_name="A & B", items=[item], links={30: "https://t.me/c/5/9"}
+    )
     assert "A &amp; B" in text
     assert "🔴 first answer overdue" in text  # the legend says what the marks mean
     line = '🔴 <a href="https://t.me/c/5/9">#3</a> Problem report · W-1 — waits for a first answer (was due 23 Nov 09:30 UTC)'

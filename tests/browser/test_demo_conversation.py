@@ -47,8 +47,9 @@ async def demo(tmp_path) -> AsyncIterator[StandIn]:
     deps = Deps(settings=stand_in.settings, clock=clock, renderer=default_renderer(), uow_factory=uow_factory)
     application = build_application(deps, token=stand_in.token)
     # No flood limits here: the sandbox runs without them and the test would wait out 20/min per group.
-    unlimited = SendLimiter(overall_per_second=10_000, private_per_second=10_000, private_burst=10_000,
-                            group_per_minute=1_000_000)
+    unlimited = SendLimiter(
+        overall_per_second=10_000, private_per_second=10_000, private_burst=10_000, group_per_minute=1_000_000
+    )
     pipeline = pipeline_for(application, poll_timeout=1, poll_interval=0.2, limiter=unlimited)
     try:
         async with application:

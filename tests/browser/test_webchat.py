@@ -37,8 +37,12 @@ async def test_buyer_starts_the_bot_and_presses_a_button(server, bot, page, scre
         chat_id=alice.id,
         text="Welcome to <b>Aftersales</b>! What can we do for you?",
         parse_mode="HTML",
-        reply_markup={"inline_keyboard": [[{"text": "My orders", "callback_data": "orders"}],
-                                          [{"text": "Help centre", "url": "https://example.com/help"}]]},
+        reply_markup={
+            "inline_keyboard": [
+                [{"text": "My orders", "callback_data": "orders"}],
+                [{"text": "Help centre", "url": "https://example.com/help"}],
+            ]
+        },
     )
 
     reply = page.get_by_test_id("message").filter(has_text="Welcome to Aftersales!")
@@ -56,7 +60,9 @@ async def test_buyer_starts_the_bot_and_presses_a_button(server, bot, page, scre
     await expect(page.get_by_test_id("chat-item")).to_contain_text("Welcome to Aftersales!")
 
     # A URL button opens its page in a new tab (served here, the machine is offline).
-    await page.context.route("https://example.com/**", lambda route: route.fulfill(body="<h1>Help</h1>", content_type="text/html"))
+    await page.context.route(
+        "https://example.com/**", lambda route: route.fulfill(body="<h1>Help</h1>", content_type="text/html")
+    )
     async with page.context.expect_page() as new_tab:
         await reply.get_by_role("button", name="Help centre").click()
     help_tab = await new_tab.value
@@ -73,13 +79,13 @@ async def test_buyer_starts_the_bot_and_presses_a_button(server, bot, page, scre
 
 async def test_agent_sees_a_forum_topic_and_writes_in_it(server, bot, page, screenshot):
     bob = server.world.add_person(first_name="Bob", language_code="en", label="Agent · Bob")
-    group = server.world.add_group(
-        title="Store support", is_forum=True, member_ids=[bob.id], admin_bot_ids=[bot.id]
-    )
+    group = server.world.add_group(title="Store support", is_forum=True, member_ids=[bob.id], admin_bot_ids=[bot.id])
     topic = await bot.call("createForumTopic", chat_id=group.group_id, name="Order #1042 · leaking kettle")
     thread_id = topic["message_thread_id"]
     await bot.call(
-        "sendMessage", chat_id=group.group_id, message_thread_id=thread_id,
+        "sendMessage",
+        chat_id=group.group_id,
+        message_thread_id=thread_id,
         text="New ticket from Alice: the kettle leaks after two days.",
     )
 
@@ -110,8 +116,12 @@ async def test_agent_sees_a_forum_topic_and_writes_in_it(server, bot, page, scre
     assert update["message"]["message_thread_id"] == thread_id
 
     # The bot's answer arrives live, in the topic, from the bot.
-    await bot.call("sendMessage", chat_id=group.group_id, message_thread_id=thread_id,
-                   text="Noted. The seller has 48 hours to answer.")
+    await bot.call(
+        "sendMessage",
+        chat_id=group.group_id,
+        message_thread_id=thread_id,
+        text="Noted. The seller has 48 hours to answer.",
+    )
     live = page.get_by_test_id("message").filter(has_text="The seller has 48 hours")
     await expect(live).to_be_visible()
     await expect(live).to_contain_text("Aftersales")  # the sender's name in a group
@@ -127,16 +137,26 @@ async def test_media_albums_documents_edits_and_uploads(server, bot, page, scree
 
     sent = await bot.call("sendMessage", chat_id=alice.id, text="Your order ships on Monday.")
     await bot.call(
-        "sendMediaGroup", chat_id=alice.id,
-        media=[{"type": "photo", "media": "attach://one", "caption": "The parcel, before and after"},
-               {"type": "photo", "media": "attach://two"}],
-        files={"one": ("one.png", png(320, 240, (230, 120, 90)), "image/png"),
-               "two": ("two.png", png(320, 240, (90, 150, 230)), "image/png")},
+        "sendMediaGroup",
+        chat_id=alice.id,
+        media=[
+            {"type": "photo", "media": "attach://one", "caption": "The parcel, before and after"},
+            {"type": "photo", "media": "attach://two"},
+        ],
+        files={
+            "one": ("one.png", png(320, 240, (230, 120, 90)), "image/png"),
+            "two": ("two.png", png(320, 240, (90, 150, 230)), "image/png"),
+        },
     )
-    await bot.call("sendDocument", chat_id=alice.id, caption="Your invoice",
-                   files={"document": ("invoice-1042.pdf", b"%PDF-1.4 stand-in", "application/pdf")})
-    await bot.call("editMessageText", chat_id=alice.id, message_id=sent["message_id"],
-                   text="Your order ships on Tuesday.")
+    await bot.call(
+        "sendDocument",
+        chat_id=alice.id,
+        caption="Your invoice",
+        files={"document": ("invoice-1042.pdf", b"%PDF-1.4 stand-in", "application/pdf")},
+    )
+    await bot.call(
+        "editMessageText", chat_id=alice.id, message_id=sent["message_id"], text="Your order ships on Tuesday."
+    )
 
     album = page.get_by_test_id("message").filter(has_text="The parcel, before and after")
     await expect(album.get_by_test_id("message-photo")).to_have_count(2)
@@ -204,7 +224,9 @@ async def test_updates_keep_coming_by_long_polling_when_the_socket_is_down(serve
     await page.get_by_test_id("chat-item").filter(has_text="Aftersales").click()
     await page.get_by_test_id("start-button").click()
     await bot.next_update(lambda u: u.get("message", {}).get("text") == "/start")
-    await expect(page.get_by_test_id("connection-status")).to_have_attribute("data-status", re.compile("polling|reconnecting"))
+    await expect(page.get_by_test_id("connection-status")).to_have_attribute(
+        "data-status", re.compile("polling|reconnecting")
+    )
 
     await bot.call("sendMessage", chat_id=alice.id, text="Delivered by long polling")
     await expect(page.get_by_test_id("message").filter(has_text="Delivered by long polling")).to_be_visible()
@@ -245,12 +267,20 @@ async def test_alerts_are_modal_and_other_chats_count_unread(server, bot, page):
     await page.get_by_test_id("chat-item").filter(has_text="Aftersales").click()
     await page.get_by_test_id("start-button").click()
     await bot.next_update(lambda u: "message" in u)
-    await bot.call("sendMessage", chat_id=alice.id, text="Cancel the order?",
-                   reply_markup={"inline_keyboard": [[{"text": "Cancel order", "callback_data": "cancel"}]]})
+    await bot.call(
+        "sendMessage",
+        chat_id=alice.id,
+        text="Cancel the order?",
+        reply_markup={"inline_keyboard": [[{"text": "Cancel order", "callback_data": "cancel"}]]},
+    )
     await page.get_by_role("button", name="Cancel order").click()
     query = (await bot.next_update(lambda u: "callback_query" in u))["callback_query"]
-    await bot.call("answerCallbackQuery", callback_query_id=query["id"],
-                   text="This order has shipped and cannot be cancelled.", show_alert=True)
+    await bot.call(
+        "answerCallbackQuery",
+        callback_query_id=query["id"],
+        text="This order has shipped and cannot be cancelled.",
+        show_alert=True,
+    )
     alert = page.get_by_test_id("alert-dialog")
     await expect(alert).to_be_visible()
     await expect(alert).to_contain_text("cannot be cancelled")
@@ -276,7 +306,9 @@ async def test_names_and_plain_text_are_never_parsed_as_html(server, bot, page):
     await bot.next_update(lambda u: "message" in u)
     await bot.call("sendMessage", chat_id=mallory.id, text="<script>window.pwned = 1</script> plain")
 
-    await expect(page.get_by_test_id("message").filter(has_text="<script>window.pwned = 1</script> plain")).to_be_visible()
+    await expect(
+        page.get_by_test_id("message").filter(has_text="<script>window.pwned = 1</script> plain")
+    ).to_be_visible()
     await expect(page.get_by_test_id("message").filter(has_text="<img src=x onerror=alert(1)> hi")).to_be_visible()
     assert await page.locator("#messages img, #messages script, .me i").count() == 0
     assert await page.evaluate("window.pwned") is None
@@ -291,8 +323,13 @@ async def test_an_unknown_person_in_the_url_gets_the_picker_and_a_reason(server,
 
 async def test_slash_offers_the_bots_commands_and_commands_in_messages_are_clickable(server, bot, page):
     alice = server.world.add_person(first_name="Alice", language_code="en", label="Buyer · Alice")
-    await bot.call("setMyCommands", commands=[{"command": "orders", "description": "Your orders"},
-                                              {"command": "help", "description": "How this works"}])
+    await bot.call(
+        "setMyCommands",
+        commands=[
+            {"command": "orders", "description": "Your orders"},
+            {"command": "help", "description": "How this works"},
+        ],
+    )
     await page.goto(f"{server.url}/?as={alice.id}")
     await page.get_by_test_id("chat-item").filter(has_text="Aftersales").click()
     composer = page.get_by_test_id("composer-input")
@@ -314,12 +351,22 @@ async def test_slash_offers_the_bots_commands_and_commands_in_messages_are_click
 async def test_slash_offers_the_menu_for_the_persons_language_and_chat(server, bot, page):
     li = server.world.add_person(first_name="Li", language_code="zh-hans", label="Agent · Li")
     server.world.add_group(title="Store support", is_forum=False, member_ids=[li.id], admin_bot_ids=[bot.id])
-    await bot.call("setMyCommands", commands=[{"command": "orders", "description": "Your orders"}],
-                   scope={"type": "all_private_chats"})
-    await bot.call("setMyCommands", commands=[{"command": "orders", "description": "我的订单"}],
-                   scope={"type": "all_private_chats"}, language_code="zh")
-    await bot.call("setMyCommands", commands=[{"command": "queue", "description": "Open tickets"}],
-                   scope={"type": "all_group_chats"})
+    await bot.call(
+        "setMyCommands",
+        commands=[{"command": "orders", "description": "Your orders"}],
+        scope={"type": "all_private_chats"},
+    )
+    await bot.call(
+        "setMyCommands",
+        commands=[{"command": "orders", "description": "我的订单"}],
+        scope={"type": "all_private_chats"},
+        language_code="zh",
+    )
+    await bot.call(
+        "setMyCommands",
+        commands=[{"command": "queue", "description": "Open tickets"}],
+        scope={"type": "all_group_chats"},
+    )
     await page.goto(f"{server.url}/?as={li.id}")
     composer = page.get_by_test_id("composer-input")
     suggestions = page.get_by_test_id("command-suggestion")
@@ -359,9 +406,9 @@ async def test_a_sticker_shows_as_a_sticker(server, bot, page):
 async def test_avatars_keep_a_leading_emoji_whole(server, bot, page):
     """An avatar shows the first grapheme of a name: a surrogate pair, a ZWJ
     sequence or a flag is never cut into a lone half ("�")."""
-    coder = "\U0001F469\u200D\U0001F4BB"  # 👩‍💻, one grapheme of five code units
-    flag = "\U0001F1FA\U0001F1E6"  # 🇺🇦, two regional indicators
-    circle = "\U0001F7E1"  # 🟡, a surrogate pair
+    coder = "\U0001f469\u200d\U0001f4bb"  # 👩‍💻, one grapheme of five code units
+    flag = "\U0001f1fa\U0001f1e6"  # 🇺🇦, two regional indicators
+    circle = "\U0001f7e1"  # 🟡, a surrogate pair
     ann = server.world.add_person(first_name=f"{coder} Ann", language_code="en", label="Agent · Ann")
     group = server.world.add_group(
         title=f"{flag} Kettle club", is_forum=True, member_ids=[ann.id], admin_bot_ids=[bot.id]
@@ -381,8 +428,6 @@ async def test_avatars_keep_a_leading_emoji_whole(server, bot, page):
     await expect(page.get_by_test_id("conversation-title")).to_have_text(f"{circle} #1 Question")
     await expect(page.locator("#conversation-avatar")).to_have_text(circle)
 
-    texts = await page.locator(".avatar, .topic-icon").evaluate_all(
-        "nodes => nodes.map((node) => node.textContent)"
-    )
+    texts = await page.locator(".avatar, .topic-icon").evaluate_all("nodes => nodes.map((node) => node.textContent)")
     halves = [text for text in texts if any(c == "\ufffd" or "\ud800" <= c <= "\udfff" for c in text)]
     assert texts and not halves, texts

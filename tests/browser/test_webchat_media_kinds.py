@@ -15,10 +15,19 @@ async def test_voice_audio_gif_and_video_messages_show_as_such(server, bot, page
     await bot.next_update(lambda u: u.get("message", {}).get("text") == "/start")
 
     await bot.call("sendVoice", chat_id=alice.id, duration="67", files={"voice": ("v.ogg", VOICE_OGG, "audio/ogg")})
-    await bot.call("sendAudio", chat_id=alice.id, performer="The Band", title="Tune",
-                   files={"audio": ("tune.mp3", AUDIO_MP3, "audio/mpeg")})
-    await bot.call("sendAnimation", chat_id=alice.id, caption="so happy",
-                   files={"animation": ("happy.mp4", VIDEO_MP4, "video/mp4")})
+    await bot.call(
+        "sendAudio",
+        chat_id=alice.id,
+        performer="The Band",
+        title="Tune",
+        files={"audio": ("tune.mp3", AUDIO_MP3, "audio/mpeg")},
+    )
+    await bot.call(
+        "sendAnimation",
+        chat_id=alice.id,
+        caption="so happy",
+        files={"animation": ("happy.mp4", VIDEO_MP4, "video/mp4")},
+    )
     await bot.call("sendVideoNote", chat_id=alice.id, files={"video_note": ("round.mp4", VIDEO_MP4, "video/mp4")})
 
     voice = page.get_by_test_id("message-voice")

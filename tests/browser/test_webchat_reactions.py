@@ -24,14 +24,17 @@ async def test_a_reaction_shows_under_the_bubble_and_follows_changes(server, bot
 
     row = page.get_by_test_id("message").filter(has_text="call the courier")
     await expect(row.get_by_test_id("reaction")).to_have_count(0)
-    await bot.call("setMessageReaction", chat_id=group.group_id, message_id=note, reaction=[{"type": "emoji", "emoji": "✍"}])
+    await bot.call(
+        "setMessageReaction", chat_id=group.group_id, message_id=note, reaction=[{"type": "emoji", "emoji": "✍"}]
+    )
     await expect(row.get_by_test_id("message-reactions")).to_be_visible()
     await expect(row.get_by_test_id("reaction")).to_have_text("✍1")
     # The pill is under the bubble, not inside it.
     assert await row.locator(".bubble [data-testid=reaction]").count() == 0
 
-    await bot.call("setMessageReaction", chat_id=group.group_id, message_id=note, reaction=[{"type": "emoji", "emoji": "👌"}])
+    await bot.call(
+        "setMessageReaction", chat_id=group.group_id, message_id=note, reaction=[{"type": "emoji", "emoji": "👌"}]
+    )
     await expect(row.get_by_test_id("reaction")).to_have_text("👌1")
     await bot.call("setMessageReaction", chat_id=group.group_id, message_id=note, reaction=[])
     await expect(row.get_by_test_id("reaction")).to_have_count(0)
-

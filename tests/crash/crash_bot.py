@@ -83,7 +83,9 @@ async def main(token: str, api_url: str, database_url: str) -> None:
     engine = create_engine(database_url)
     async with engine.begin() as connection:
         await connection.run_sync(metadata.create_all)
-    deps = Deps(settings=settings, clock=SystemClock(), renderer=default_renderer(), uow_factory=UnitOfWorkFactory(engine))
+    deps = Deps(
+        settings=settings, clock=SystemClock(), renderer=default_renderer(), uow_factory=UnitOfWorkFactory(engine)
+    )
     application = build_application(deps)
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, take_step), group=-1)
     pipeline = pipeline_for(

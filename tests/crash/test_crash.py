@@ -36,8 +36,15 @@ IN_FLIGHT_SENDS = 4  # crash_bot.IN_FLIGHT_SENDS
 async def start_bot(api_url: str, database_url: str, log: Path) -> asyncio.subprocess.Process:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AFTERSALES_", "TELEGRAM_"))}
     process = await asyncio.create_subprocess_exec(
-        sys.executable, str(BOT_SCRIPT), TOKEN, api_url, database_url,
-        cwd=PROJECT_ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=log.open("ab"),
+        sys.executable,
+        str(BOT_SCRIPT),
+        TOKEN,
+        api_url,
+        database_url,
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=log.open("ab"),
     )
     async with asyncio.timeout(30):
         line = await process.stdout.readline()
@@ -77,8 +84,9 @@ async def test_killed_and_restarted_bot_loses_nothing_and_repeats_little(tmp_pat
             await writers
 
             async def answers(buyer) -> list[str]:
-                messages = await client.call("GET", f"/people/{buyer.id}/chats/{buyer.default_chat}/messages",
-                                             params={"limit": 1000})
+                messages = await client.call(
+                    "GET", f"/people/{buyer.id}/chats/{buyer.default_chat}/messages", params={"limit": 1000}
+                )
                 return [m["text"] for m in messages if m["from"]["is_bot"]]
 
             expected = {b.id: [f"step {n % STEPS}: m{n}" for n in range(MESSAGES_EACH)] for b in buyers}
@@ -86,7 +94,9 @@ async def test_killed_and_restarted_bot_loses_nothing_and_repeats_little(tmp_pat
             deadline = loop.time() + 30
             while True:
                 got = {b.id: await answers(b) for b in buyers}
-                missing = {i: sorted(set(expected[i]) - set(got[i])) for i in expected if set(expected[i]) - set(got[i])}
+                missing = {
+                    i: sorted(set(expected[i]) - set(got[i])) for i in expected if set(expected[i]) - set(got[i])
+                }
                 if not missing:
                     break
                 assert loop.time() < deadline, f"unanswered after 30 s: {missing}"

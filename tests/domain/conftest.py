@@ -147,6 +147,7 @@ async def shop(uow_factory: UnitOfWorkFactory, clock: FakeClock) -> Shop:
 
 # After-sales requests -------------------------------------------------------------------------------
 
+
 def photo(name: str, kind: str = "photo"):
     """A file as Telegram names it; its purpose comes from the form's field it is put in."""
     from domain.enums import AttachmentKind

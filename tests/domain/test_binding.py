@@ -45,7 +45,7 @@ def test_tampering_with_any_character_is_refused() -> None:
         for replacement in alphabet:
             if replacement == token[position]:
                 continue
-            forged = token[:position] + replacement + token[position + 1:]
+            forged = token[:position] + replacement + token[position + 1 :]
             with pytest.raises(InvalidCode):
                 verify_order_link_token(SECRET, forged)
 

@@ -67,13 +67,9 @@ def test_event_day_never_counts_even_when_it_is_a_working_day():
 
 
 def test_zero_working_days_ends_at_the_end_of_the_event_day():
-    assert working_days_after(utc(2025, 5, 14, 8, 0), 0, "Europe/Berlin", "DE") == utc(
-        2025, 5, 14, 22, 0
-    )
+    assert working_days_after(utc(2025, 5, 14, 8, 0), 0, "Europe/Berlin", "DE") == utc(2025, 5, 14, 22, 0)
     # Also on a Saturday: zero days is the event's own day, working or not.
-    assert working_days_after(utc(2025, 5, 17, 8, 0), 0, "Europe/Berlin", "DE") == utc(
-        2025, 5, 17, 22, 0
-    )
+    assert working_days_after(utc(2025, 5, 17, 8, 0), 0, "Europe/Berlin", "DE") == utc(2025, 5, 17, 22, 0)
 
 
 @pytest.mark.parametrize(
@@ -92,9 +88,7 @@ def test_events_at_the_weekend_count_from_monday(event):
 
 def test_event_at_local_midnight_belongs_to_the_new_day():
     # 22:00 UTC on Wednesday is 00:00 CEST on Thursday 15 May.
-    assert working_days_after(utc(2025, 5, 14, 22, 0), 0, "Europe/Berlin", "DE") == utc(
-        2025, 5, 15, 22, 0
-    )
+    assert working_days_after(utc(2025, 5, 14, 22, 0), 0, "Europe/Berlin", "DE") == utc(2025, 5, 15, 22, 0)
 
 
 def test_event_late_at_night_utc_is_already_the_next_day_locally():
@@ -122,17 +116,13 @@ def test_result_is_utc():
 def test_german_unity_day_in_the_middle_is_skipped():
     # Wednesday 1 Oct 2025: Thursday 2 counts, Friday 3 Oct is a holiday,
     # Monday 6 is day 2; deadline Tuesday 7 Oct 00:00 CEST.
-    assert working_days_after(utc(2025, 10, 1, 9, 0), 2, "Europe/Berlin", "DE") == utc(
-        2025, 10, 6, 22, 0
-    )
+    assert working_days_after(utc(2025, 10, 1, 9, 0), 2, "Europe/Berlin", "DE") == utc(2025, 10, 6, 22, 0)
 
 
 def test_christmas_holidays_are_skipped():
     # Tuesday 23 Dec 2025: Wed 24 is a working day, 25 and 26 are holidays,
     # Monday 29 is day 2; deadline Tuesday 30 Dec 00:00 CET.
-    assert working_days_after(utc(2025, 12, 23, 9, 0), 2, "Europe/Berlin", "DE") == utc(
-        2025, 12, 29, 23, 0
-    )
+    assert working_days_after(utc(2025, 12, 23, 9, 0), 2, "Europe/Berlin", "DE") == utc(2025, 12, 29, 23, 0)
 
 
 def test_new_year_across_the_year_end():
@@ -145,9 +135,7 @@ def test_new_year_across_the_year_end():
 
 def test_event_on_new_years_eve_late_utc_is_new_years_day_locally():
     # 23:30 UTC on 31 Dec 2025 is 00:30 on 1 Jan 2026 (a holiday) in Berlin.
-    assert working_days_after(utc(2025, 12, 31, 23, 30), 1, "Europe/Berlin", "DE") == utc(
-        2026, 1, 2, 23, 0
-    )
+    assert working_days_after(utc(2025, 12, 31, 23, 30), 1, "Europe/Berlin", "DE") == utc(2026, 1, 2, 23, 0)
 
 
 def test_subdivision_holidays_apply():
@@ -160,9 +148,7 @@ def test_subdivision_holidays_apply():
 def test_observed_holiday_from_the_next_year_counts():
     # New Year's Day 2022 was a Saturday; the US observed it on Friday 31 Dec
     # 2021. Thursday 30 Dec: day 1 is Monday 3 Jan; deadline Tue 00:00 EST.
-    assert working_days_after(utc(2021, 12, 30, 15, 0), 1, "America/New_York", "US") == utc(
-        2022, 1, 4, 5, 0
-    )
+    assert working_days_after(utc(2021, 12, 30, 15, 0), 1, "America/New_York", "US") == utc(2022, 1, 4, 5, 0)
 
 
 def test_spring_festival_in_china():
@@ -210,9 +196,7 @@ def test_berlin_fall_back_day_has_25_hours_and_ends_at_midnight():
 
 def test_working_days_across_berlin_autumn_dst():
     # Thursday 23 Oct 2025 (CEST): Friday 24, Monday 27; deadline Tue 00:00 CET.
-    assert working_days_after(utc(2025, 10, 23, 8, 0), 2, "Europe/Berlin", "DE") == utc(
-        2025, 10, 27, 23, 0
-    )
+    assert working_days_after(utc(2025, 10, 23, 8, 0), 2, "Europe/Berlin", "DE") == utc(2025, 10, 27, 23, 0)
 
 
 def test_working_days_across_new_york_spring_dst():
@@ -235,9 +219,7 @@ def test_day_whose_midnight_is_skipped_ends_at_the_first_instant_of_the_next():
     end = end_of_local_day(date(2025, 3, 8), "America/Havana")
     assert end == utc(2025, 3, 9, 5, 0)
     assert end.astimezone(ZoneInfo("America/Havana")).date() == date(2025, 3, 9)
-    assert (end - timedelta(microseconds=1)).astimezone(ZoneInfo("America/Havana")).date() == date(
-        2025, 3, 8
-    )
+    assert (end - timedelta(microseconds=1)).astimezone(ZoneInfo("America/Havana")).date() == date(2025, 3, 8)
 
 
 # --- validation ---------------------------------------------------------------
@@ -278,16 +260,12 @@ def test_is_working_day_wants_a_date_not_a_datetime():
 # --- properties -------------------------------------------------------------
 
 # Zones whose midnight always exists; Lord Howe has a 30-minute DST shift.
-MIDNIGHT_ZONES = [
-    "Europe/Berlin", "America/New_York", "Asia/Shanghai", "Australia/Lord_Howe", "UTC"
-]
+MIDNIGHT_ZONES = ["Europe/Berlin", "America/New_York", "Asia/Shanghai", "Australia/Lord_Howe", "UTC"]
 # Zones where DST skips midnight itself.
 GAP_ZONES = ["America/Havana", "America/Santiago", "Asia/Beirut"]
 COUNTRIES = ["DE", "US", "CN", "GB", "JP"]
 
-aware_events = st.datetimes(
-    min_value=datetime(2000, 1, 1), max_value=datetime(2035, 12, 31), timezones=st.just(UTC)
-)
+aware_events = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2035, 12, 31), timezones=st.just(UTC))
 
 
 def reference_is_working_day(day: date, country: str) -> bool:
@@ -303,9 +281,7 @@ def reference_is_working_day(day: date, country: str) -> bool:
     tz=st.sampled_from(MIDNIGHT_ZONES + GAP_ZONES),
     country=st.sampled_from(COUNTRIES),
 )
-def test_property_result_starts_a_local_day_and_counts_exactly_n_working_days(
-    event, days, tz, country
-):
+def test_property_result_starts_a_local_day_and_counts_exactly_n_working_days(event, days, tz, country):
     zone = ZoneInfo(tz)
     due = working_days_after(event, days, tz, country)
     assert due.tzinfo is UTC
@@ -319,10 +295,7 @@ def test_property_result_starts_a_local_day_and_counts_exactly_n_working_days(
         assert due.astimezone(zone).time() == time(0)
 
     event_day = event.astimezone(zone).date()
-    between = [
-        event_day + timedelta(days=offset)
-        for offset in range(1, (last_counted_day - event_day).days + 1)
-    ]
+    between = [event_day + timedelta(days=offset) for offset in range(1, (last_counted_day - event_day).days + 1)]
     assert sum(reference_is_working_day(day, country) for day in between) == days
     # ...and it is the earliest such deadline: the last day counted is a working day.
     if days:

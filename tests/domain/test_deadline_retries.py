@@ -15,7 +15,9 @@ KIND = DeadlineKind.SELLER_ANSWER
 
 async def _schedule(uow_factory, clock, subject_id: int = 1, due_in: timedelta = timedelta(hours=-1)) -> int:
     async with uow_factory() as uow:
-        deadline = await uow.deadlines.schedule(KIND, "request", subject_id, due_at=clock.now() + due_in, at=clock.now())
+        deadline = await uow.deadlines.schedule(
+            KIND, "request", subject_id, due_at=clock.now() + due_in, at=clock.now()
+        )
         await uow.commit()
         return deadline.id
 

@@ -45,14 +45,19 @@ async def test_good_csv_imports_orders_with_items_in_minor_units(uow_factory, cl
     assert (result.created, result.updated) == (3, 0)
     async with uow_factory() as uow:
         order = await uow.orders.by_number(store_id, "A-100")
-        assert [(i.sku, i.quantity, i.unit_price_minor) for i in order.items] == [("LAMP-1", 1, 3499), ("CBL-2", 2, 899)]
+        assert [(i.sku, i.quantity, i.unit_price_minor) for i in order.items] == [
+            ("LAMP-1", 1, 3499),
+            ("CBL-2", 2, 899),
+        ]
         assert order.total_minor == 3499 + 2 * 899
         assert (order.phone, order.email, order.status) == ("+4915123456789", "anna@example.com", OrderStatus.CONFIRMED)
         delivered = await uow.orders.by_number(store_id, "A-102")
         assert (delivered.international, delivered.delivered_on) == (True, date(2026, 2, 27))
         shipped = await uow.orders.by_number(store_id, "A-101")
         assert (shipped.carrier, shipped.estimated_delivery) == ("DHL", date(2026, 3, 5))
-        assert [o.external_number for o in await uow.orders.find_by_contact("A-100", phone=None, email="anna@example.com")] == ["A-100"]
+        assert [
+            o.external_number for o in await uow.orders.find_by_contact("A-100", phone=None, email="anna@example.com")
+        ] == ["A-100"]
 
 
 async def test_good_json_imports_decimal_prices_exactly(uow_factory, clock, store_id) -> None:
@@ -79,10 +84,22 @@ def test_bad_file_names_the_first_bad_line(name: str, line: int, problem: str) -
     assert str(caught.value).startswith(f"line {line}: {problem}")
 
 
-def _csv_row(number="X-1", status="confirmed", quantity="1", price="9.99", currency="EUR",
-             tracking="", delivered="", phone="+4915100000", email="x@example.com", eta="") -> str:
-    return (f"{number},Anna,{phone},{email},{currency},{status},Berlin,,{tracking},{eta},no,{delivered},"
-            f"SKU,Thing,{quantity},{price}\n")
+def _csv_row(
+    number="X-1",
+    status="confirmed",
+    quantity="1",
+    price="9.99",
+    currency="EUR",
+    tracking="",
+    delivered="",
+    phone="+4915100000",
+    email="x@example.com",
+    eta="",
+) -> str:
+    return (
+        f"{number},Anna,{phone},{email},{currency},{status},Berlin,,{tracking},{eta},no,{delivered},"
+        f"SKU,Thing,{quantity},{price}\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -138,8 +155,10 @@ def test_json_checks() -> None:
         parse_json('[\n{"order_number": "A"\n,,]')
     with pytest.raises(OrderFileError, match=r"^line 1: expected a JSON array"):
         parse_json('{"orders": []}')
-    order = ('{"order_number": "%s", "buyer_name": "A", "currency": "EUR", "status": "confirmed", '
-             '"shipping_address": "x", "items": [{"sku": "S", "title": "T", "quantity": 1, "unit_price": 1}]}')
+    order = (
+        '{"order_number": "%s", "buyer_name": "A", "currency": "EUR", "status": "confirmed", '
+        '"shipping_address": "x", "items": [{"sku": "S", "title": "T", "quantity": 1, "unit_price": 1}]}'
+    )
     with pytest.raises(OrderFileError, match=r"^line 3: order A appears twice \(first on line 2\)"):
         parse_json("[\n" + order % "A" + ",\n" + order % "A" + "\n]")
     with pytest.raises(OrderFileError, match=r"^line 2: items must be a non-empty array"):
@@ -154,9 +173,13 @@ async def test_bad_file_imports_nothing(uow_factory, clock, store_id) -> None:
 
 async def test_reimport_updates_orders(uow_factory, clock, store_id) -> None:
     await _import(uow_factory, clock, store_id, read_order_file(DATA / "orders_good.csv"))
-    text = (DATA / "orders_good.csv").read_text().replace(
-        "A-100,Anna Schmidt,+49 151 2345 6789,Anna@Example.com,EUR,confirmed,\"Torstraße 12, 10119 Berlin\",,,,no,,",
-        "A-100,Anna Schmidt,+49 151 2345 6789,Anna@Example.com,EUR,shipped,\"Torstraße 12, 10119 Berlin\",DHL,TRK9,,no,,",
+    text = (
+        (DATA / "orders_good.csv")
+        .read_text()
+        .replace(
+            'A-100,Anna Schmidt,+49 151 2345 6789,Anna@Example.com,EUR,confirmed,"Torstraße 12, 10119 Berlin",,,,no,,',
+            'A-100,Anna Schmidt,+49 151 2345 6789,Anna@Example.com,EUR,shipped,"Torstraße 12, 10119 Berlin",DHL,TRK9,,no,,',
+        )
     )
     result = await _import(uow_factory, clock, store_id, parse_csv(text))
     assert (result.created, result.updated) == (0, 3)
@@ -169,8 +192,8 @@ async def test_reimport_updates_orders(uow_factory, clock, store_id) -> None:
 
 async def test_reimport_cannot_move_an_order_backwards_and_rolls_back_the_file(uow_factory, clock, store_id) -> None:
     await _import(uow_factory, clock, store_id, read_order_file(DATA / "orders_good.csv"))
-    regress = HEADER + _csv_row(number="NEW-1") + (
-        'A-102,Li Wei,,,EUR,confirmed,Shanghai,,,,yes,,LAMP-1,Desk lamp,3,34.99\n'
+    regress = (
+        HEADER + _csv_row(number="NEW-1") + ("A-102,Li Wei,,,EUR,confirmed,Shanghai,,,,yes,,LAMP-1,Desk lamp,3,34.99\n")
     )
     with pytest.raises(OrderFileError, match=r"^line 3: order A-102 is delivered and cannot become confirmed"):
         await _import(uow_factory, clock, store_id, parse_csv(regress))

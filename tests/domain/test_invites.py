@@ -24,7 +24,9 @@ from domain.services.stores import (
 @pytest.fixture
 async def store_id(uow_factory, clock) -> int:
     async with uow_factory() as uow:
-        store = await add_store(uow, clock, name="Shanghai Silk House", timezone="Asia/Shanghai", country="CN", currency="CNY")
+        store = await add_store(
+            uow, clock, name="Shanghai Silk House", timezone="Asia/Shanghai", country="CN", currency="CNY"
+        )
         await uow.commit()
         return store.id
 

@@ -45,7 +45,10 @@ async def test_a_new_offer_may_follow_once_the_pending_one_is_answered(uow_facto
         await uow.commit()
     async with uow_factory() as uow:
         offers = await uow.requests.offers(world.request_id)
-        assert [(o.status, o.amount_minor) for o in offers] == [(OfferStatus.WITHDRAWN, 1500), (OfferStatus.PENDING, 1000)]
+        assert [(o.status, o.amount_minor) for o in offers] == [
+            (OfferStatus.WITHDRAWN, 1500),
+            (OfferStatus.PENDING, 1000),
+        ]
         assert (await uow.requests.pending_offer(world.request_id)).amount_minor == 1000
 
 
@@ -118,8 +121,13 @@ async def test_two_live_deadlines_of_one_kind_for_one_subject_are_refused(uow_fa
     await _schedule(uow_factory, clock, timedelta(days=1))
     async with uow_factory() as uow:
         uow.session.add(
-            Deadline(kind=DeadlineKind.SELLER_ANSWER, subject_type="request", subject_id=1,
-                     due_at=clock.now(), created_at=clock.now())
+            Deadline(
+                kind=DeadlineKind.SELLER_ANSWER,
+                subject_type="request",
+                subject_id=1,
+                due_at=clock.now(),
+                created_at=clock.now(),
+            )
         )
         with pytest.raises(IntegrityError):
             await uow.flush()

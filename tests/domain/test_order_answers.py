@@ -13,8 +13,16 @@ from domain.services.order_answers import eta_answer, order_status_answer, track
 
 def _order(status: OrderStatus, **fields) -> Order:
     values = dict(
-        id=1, external_number="N-1", status=status, international=False, carrier=None, tracking_number=None,
-        tracking_url=None, estimated_delivery=None, delivered_on=None, shipped_at=None,
+        id=1,
+        external_number="N-1",
+        status=status,
+        international=False,
+        carrier=None,
+        tracking_number=None,
+        tracking_url=None,
+        estimated_delivery=None,
+        delivered_on=None,
+        shipped_at=None,
     )
     values.update(fields)
     return Order(**values)
@@ -50,12 +58,19 @@ def test_shipped_order_with_tracking_answers_both_questions() -> None:
     order = _order(OrderStatus.IN_TRANSIT, carrier="FedEx", tracking_number="F1", estimated_delivery=date(2026, 3, 9))
     status, eta = order_status_answer(order), eta_answer(order, today=date(2026, 3, 2))
     assert (status.needs_seller, eta.needs_seller, eta.late) == (False, False, False)
-    assert eta.tracking_url == "https://www.fedex.com/fedextrack/?trknbr=F1" and eta.estimated_delivery == date(2026, 3, 9)
+    assert eta.tracking_url == "https://www.fedex.com/fedextrack/?trknbr=F1" and eta.estimated_delivery == date(
+        2026, 3, 9
+    )
 
 
 def test_marketplace_link_wins_over_the_table() -> None:
-    order = _order(OrderStatus.SHIPPED, carrier="Obscure", tracking_number="Z", tracking_url="https://m.example/t/Z",
-                   estimated_delivery=date(2026, 3, 9))
+    order = _order(
+        OrderStatus.SHIPPED,
+        carrier="Obscure",
+        tracking_number="Z",
+        tracking_url="https://m.example/t/Z",
+        estimated_delivery=date(2026, 3, 9),
+    )
     answer = eta_answer(order)
     assert answer.tracking_url == "https://m.example/t/Z" and not answer.needs_seller
 
@@ -66,8 +81,10 @@ def test_marketplace_link_wins_over_the_table() -> None:
         (_order(OrderStatus.CONFIRMED), ("estimated_delivery",)),
         (_order(OrderStatus.SHIPPED, carrier="DHL", tracking_number="D1"), ("estimated_delivery",)),
         (_order(OrderStatus.SHIPPED, estimated_delivery=date(2026, 3, 9)), ("tracking_number",)),
-        (_order(OrderStatus.SHIPPED, carrier="Obscure", tracking_number="Z", estimated_delivery=date(2026, 3, 9)),
-         ("tracking_url",)),
+        (
+            _order(OrderStatus.SHIPPED, carrier="Obscure", tracking_number="Z", estimated_delivery=date(2026, 3, 9)),
+            ("tracking_url",),
+        ),
     ],
 )
 def test_eta_needs_the_seller_when_data_is_missing(order, missing) -> None:

@@ -38,7 +38,11 @@ async def test_reaching_a_buyer_opens_a_store_ticket_once_then_reuses_it(uow_fac
     assert opened.created and not again.created and again.ticket.ticket_id == opened.ticket.ticket_id
     async with uow_factory() as uow:
         ticket = await uow.tickets.get(opened.ticket.ticket_id)
-        assert (ticket.opened_by, ticket.reason, ticket.status) == (OpenedBy.AGENT, TicketReason.CONTACT_SELLER, TicketStatus.OPEN)
+        assert (ticket.opened_by, ticket.reason, ticket.status) == (
+            OpenedBy.AGENT,
+            TicketReason.CONTACT_SELLER,
+            TicketStatus.OPEN,
+        )
         assert ticket.first_response_due_at is None  # the store speaks first: no clock on itself
         assert await uow.deadlines.live("first_response", "ticket", ticket.id) is None
         queue = await store_queue(uow, clock, shop.store_id)
@@ -49,7 +53,8 @@ async def test_reaching_a_buyer_opens_a_store_ticket_once_then_reuses_it(uow_fac
         timeline = await ticket_timeline(uow, opened.ticket.ticket_id, Viewer("buyer", shop.buyer))
         # The buyer sees the store opened it and its message; the empty marker is nobody's message.
         assert [(e.kind, e.by, e.text) for e in timeline.entries if e.kind != "status"] == [
-            ("opened", "store", None), ("message", "store", "Your parcel left today."),
+            ("opened", "store", None),
+            ("message", "store", "Your parcel left today."),
         ]
         # The buyer's own "contact the seller" on that order joins the open ticket, not a second one.
         joined = await open_ticket(uow, clock, shop.buyer, shop.orders["S-1"], TicketReason.CONTACT_SELLER, "Thanks!")
@@ -78,9 +83,16 @@ async def test_the_database_refuses_a_second_open_ticket_for_one_order_and_reaso
         first = await uow.tickets.get(opened.ticket.ticket_id)
         uow.tickets.add(
             Ticket(
-                number=99, store_id=first.store_id, buyer_id=first.buyer_id, order_id=first.order_id,
-                reason=first.reason, status=TicketStatus.OPEN, priority=first.priority, opened_by=OpenedBy.AGENT,
-                created_at=clock.now(), updated_at=clock.now(),
+                number=99,
+                store_id=first.store_id,
+                buyer_id=first.buyer_id,
+                order_id=first.order_id,
+                reason=first.reason,
+                status=TicketStatus.OPEN,
+                priority=first.priority,
+                opened_by=OpenedBy.AGENT,
+                created_at=clock.now(),
+                updated_at=clock.now(),
             )
         )
         with pytest.raises(IntegrityError):
@@ -92,7 +104,9 @@ async def test_an_order_number_in_two_of_the_agents_stores_is_not_guessed(uow_fa
 
     async with uow_factory() as uow:
         agent = await uow.users.by_telegram_id(shop.agent)
-        uow.stores.add_agent(StoreAgent(store_id=shop.other_store_id, user_id=agent.id, display_name="Max", joined_at=clock.now()))
+        uow.stores.add_agent(
+            StoreAgent(store_id=shop.other_store_id, user_id=agent.id, display_name="Max", joined_at=clock.now())
+        )
         await import_orders(uow, clock, shop.other_store_id, [order_row("C-1")])
         with pytest.raises(Refused) as refused:
             await find_order(uow, shop.agent, "C-1")

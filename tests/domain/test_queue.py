@@ -37,7 +37,10 @@ async def test_queue_order_and_what_each_ticket_waits_for(uow_factory, clock, sh
         before = await store_queue(uow, clock, shop.store_id)
     # 22 h in: nothing overdue yet, so priority then age.
     assert [item.ticket_id for item in before] == [quality, urgent, oldest_normal, answered]
-    assert [item.priority for item in before[:2]] == [TicketPriority.QUALITY_VERIFICATION, TicketPriority.URGENT_CLARIFICATION]
+    assert [item.priority for item in before[:2]] == [
+        TicketPriority.QUALITY_VERIFICATION,
+        TicketPriority.URGENT_CLARIFICATION,
+    ]
 
     clock.advance(hours=3)  # the first ticket's 24 h first response has passed
     async with uow_factory() as uow:

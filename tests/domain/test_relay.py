@@ -33,7 +33,9 @@ async def test_agent_reply_records_first_response_and_waits_for_the_buyer(uow_fa
     ticket_id = await _ticket(uow_factory, clock, shop)
     clock.advance(hours=3)
     async with uow_factory() as uow:
-        reply = await record_agent_message(uow, clock, ticket_id, shop.agent, "On it", [{"type": "bold", "offset": 0, "length": 2}])
+        reply = await record_agent_message(
+            uow, clock, ticket_id, shop.agent, "On it", [{"type": "bold", "offset": 0, "length": 2}]
+        )
         second = await record_agent_message(uow, clock, ticket_id, shop.agent, "Shipped tomorrow")
         await uow.commit()
     assert reply.first_response and not second.first_response
@@ -60,9 +62,16 @@ async def test_buyer_message_puts_the_ticket_back_to_the_seller(uow_factory, clo
     assert message.status == TicketStatus.WAITING_SELLER and message.notices[0].to == "store"
     async with uow_factory() as uow:
         assert await uow.deadlines.live(DeadlineKind.AUTO_CLOSE, "ticket", ticket_id) is None
-        changes = [(e.data["from"], e.data["to"]) for e in await uow.audit.for_subject("ticket", ticket_id)
-                   if e.event_type == "ticket.status_changed"]
-    assert changes == [("open", "waiting_seller"), ("waiting_seller", "waiting_buyer"), ("waiting_buyer", "waiting_seller")]
+        changes = [
+            (e.data["from"], e.data["to"])
+            for e in await uow.audit.for_subject("ticket", ticket_id)
+            if e.event_type == "ticket.status_changed"
+        ]
+    assert changes == [
+        ("open", "waiting_seller"),
+        ("waiting_seller", "waiting_buyer"),
+        ("waiting_buyer", "waiting_seller"),
+    ]
 
 
 async def test_internal_note_is_kept_from_the_buyer_and_changes_nothing(uow_factory, clock, shop) -> None:

@@ -30,8 +30,11 @@ AGENT = 2001
 
 async def _status_changes(uow_factory, request_id: int) -> list[tuple[str, str]]:
     async with uow_factory() as uow:
-        return [(e.actor, e.data["reason"]) for e in await uow.audit.for_subject("request", request_id)
-                if e.event_type == "request.status_changed"]
+        return [
+            (e.actor, e.data["reason"])
+            for e in await uow.audit.for_subject("request", request_id)
+            if e.event_type == "request.status_changed"
+        ]
 
 
 async def _rows(uow_factory, model) -> int:
@@ -54,8 +57,10 @@ async def test_two_agents_approving_at_once_approve_once(act, clock, submitted, 
 
 
 async def test_approve_and_refund_only_at_once_one_decision_stands(act, clock, submitted, uow_factory):
-    results = await _settle(act(approve_request, clock, submitted.request_id, AGENT),
-                            act(propose_refund_only, clock, submitted.request_id, AGENT))
+    results = await _settle(
+        act(approve_request, clock, submitted.request_id, AGENT),
+        act(propose_refund_only, clock, submitted.request_id, AGENT),
+    )
     assert sum(isinstance(r, Refused) for r in results) == 1, results
     assert len(await _status_changes(uow_factory, submitted.request_id)) == 1
 
@@ -69,8 +74,9 @@ async def test_two_sweepers_racing_auto_approve_once(act, clock, submitted, uow_
 
 
 async def test_two_offers_at_once_leave_one_pending(act, clock, submitted, uow_factory):
-    results = await _settle(*(act(propose_partial_refund, clock, submitted.request_id, AGENT, amount)
-                              for amount in (1000, 2000)))
+    results = await _settle(
+        *(act(propose_partial_refund, clock, submitted.request_id, AGENT, amount) for amount in (1000, 2000))
+    )
     refusals = [r for r in results if isinstance(r, Refused)]
     assert [r.why for r in refusals] == ["offer_pending"], results
     assert await _rows(uow_factory, Offer) == 1
@@ -81,8 +87,9 @@ def _postgres_only(database_url: str) -> None:
         pytest.skip("SQLite serialises writers (BEGIN IMMEDIATE): two cannot hold the same read")
 
 
-async def test_the_second_of_two_overlapping_approvals_loses_the_compare_and_set(clock, submitted, uow_factory,
-                                                                               database_url):
+async def test_the_second_of_two_overlapping_approvals_loses_the_compare_and_set(
+    clock, submitted, uow_factory, database_url
+):
     _postgres_only(database_url)
     async with uow_factory() as first, uow_factory() as second:
         await approve_request(first, clock, submitted.request_id, AGENT)
@@ -94,8 +101,9 @@ async def test_the_second_of_two_overlapping_approvals_loses_the_compare_and_set
             await racing
 
 
-async def test_an_agent_approving_as_the_deadline_fires_leaves_one_approval(clock, submitted, uow_factory,
-                                                                          database_url):
+async def test_an_agent_approving_as_the_deadline_fires_leaves_one_approval(
+    clock, submitted, uow_factory, database_url
+):
     _postgres_only(database_url)
     clock.advance(days=2)
     async with uow_factory() as sweeper, uow_factory() as agent:
@@ -108,8 +116,7 @@ async def test_an_agent_approving_as_the_deadline_fires_leaves_one_approval(cloc
     assert await _status_changes(uow_factory, submitted.request_id) == [("system", "seller_silent")]
 
 
-async def test_a_deadline_firing_just_after_an_agent_approved_does_nothing(clock, submitted, uow_factory,
-                                                                         database_url):
+async def test_a_deadline_firing_just_after_an_agent_approved_does_nothing(clock, submitted, uow_factory, database_url):
     _postgres_only(database_url)
     clock.advance(days=2)
     async with uow_factory() as agent, uow_factory() as sweeper:

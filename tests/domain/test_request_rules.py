@@ -50,7 +50,9 @@ def test_each_type_offers_the_resolutions_that_make_sense_for_it():
 
 def test_photos_of_the_fault_are_required_except_for_missing_items():
     assert [t for t in RequestType if evidence_required(t)] == [
-        RequestType.DEFECTIVE, RequestType.DAMAGED, RequestType.WRONG_ITEM,
+        RequestType.DEFECTIVE,
+        RequestType.DAMAGED,
+        RequestType.WRONG_ITEM,
     ]
 
 
@@ -72,7 +74,13 @@ def test_a_short_or_vague_description_is_refused_with_its_reason(text, why):
 
 
 @pytest.mark.parametrize(
-    "text", ["no light after pressing ON", "The left hinge snapped off when opening", "按下开关后灯不亮", "  cable frayed near plug  "]
+    "text",
+    [
+        "no light after pressing ON",
+        "The left hinge snapped off when opening",
+        "按下开关后灯不亮",
+        "  cable frayed near plug  ",
+    ],
 )
 def test_a_specific_description_passes(text):
     assert check_description(text).allowed
@@ -132,8 +140,17 @@ def test_a_complete_draft_passes_and_each_missing_answer_names_its_step():
 
 
 def test_missing_items_need_no_fault_photos_and_not_delivered_needs_no_screenshot():
-    draft = make_draft(11, type=RequestType.MISSING_ITEMS, fault_files=(), delivered_on=None, not_delivered=True,
-                       shipping_screenshot=None, barcode=None, no_barcode=True, description="The second lamp was not in the box")
+    draft = make_draft(
+        11,
+        type=RequestType.MISSING_ITEMS,
+        fault_files=(),
+        delivered_on=None,
+        not_delivered=True,
+        shipping_screenshot=None,
+        barcode=None,
+        no_barcode=True,
+        description="The second lamp was not in the box",
+    )
     assert check_draft(draft, LINES, today=TODAY).allowed
     with pytest.raises(InvalidInput):
         check_draft(replace(draft, barcode=photo("barcode")), LINES, today=TODAY)  # a barcode and "no barcode"
@@ -152,17 +169,29 @@ def test_the_draft_s_fields_decide_each_file_s_purpose():
 def test_rejection_reasons_fit_the_type_and_the_barcode_answer():
     RR = RejectReason
     assert reject_reasons(RequestType.DEFECTIVE, barcode_given=True) == (
-        RR.PHOTOS_DO_NOT_SHOW_FAULT, RR.BUYER_DAMAGE, RR.OUTSIDE_RETURN_WINDOW, RR.BARCODE_MISMATCH, RR.OTHER,
+        RR.PHOTOS_DO_NOT_SHOW_FAULT,
+        RR.BUYER_DAMAGE,
+        RR.OUTSIDE_RETURN_WINDOW,
+        RR.BARCODE_MISMATCH,
+        RR.OTHER,
     )
     assert reject_reasons(RequestType.DAMAGED, barcode_given=False) == (
-        RR.PHOTOS_DO_NOT_SHOW_FAULT, RR.BUYER_DAMAGE, RR.OUTSIDE_RETURN_WINDOW, RR.NO_BARCODE, RR.OTHER,
+        RR.PHOTOS_DO_NOT_SHOW_FAULT,
+        RR.BUYER_DAMAGE,
+        RR.OUTSIDE_RETURN_WINDOW,
+        RR.NO_BARCODE,
+        RR.OTHER,
     )
     assert RR.BUYER_DAMAGE not in reject_reasons(RequestType.WRONG_ITEM, barcode_given=True)
     assert reject_reasons(RequestType.MISSING_ITEMS, barcode_given=False) == (
-        RR.SHIPPED_COMPLETE, RR.OUTSIDE_RETURN_WINDOW, RR.OTHER,
+        RR.SHIPPED_COMPLETE,
+        RR.OUTSIDE_RETURN_WINDOW,
+        RR.OTHER,
     )
     assert {r for r in RR if needs_seller_evidence(r)} == {
-        RR.BARCODE_MISMATCH, RR.SHIPPED_COMPLETE, RR.OUTSIDE_RETURN_WINDOW,
+        RR.BARCODE_MISMATCH,
+        RR.SHIPPED_COMPLETE,
+        RR.OUTSIDE_RETURN_WINDOW,
     }
 
 
@@ -175,7 +204,10 @@ def test_a_rejection_needs_a_fitting_reason_its_evidence_and_for_other_a_note():
     assert check_rejection(defective, True, "other", "  ", ()).why == "note_missing"
     assert check_rejection(defective, True, "other", "Sold as seen, see listing", ()).allowed
     assert check_rejection(defective, True, "other", "x" * 1001, ()).why == "note_too_long"
-    assert check_rejection(defective, True, "outside_return_window", None, (photo("t", "voice"),)).why == "file_kind_not_allowed"
+    assert (
+        check_rejection(defective, True, "outside_return_window", None, (photo("t", "voice"),)).why
+        == "file_kind_not_allowed"
+    )
     with pytest.raises(InvalidInput):
         check_rejection(defective, True, "no_reason", None, ())
 

@@ -61,14 +61,19 @@ async def test_reminders_at_half_time_and_two_hours_before_then_approval_on_the_
     notices = await _fire_notices(act, clock)
     assert [(n.kind, n.to) for n in notices] == [("request_approved", "buyer"), ("request_approved", "store")]
     assert (notices[0].data["auto"], notices[0].data["decided_by"], notices[0].data["resolution"]) == (
-        True, "system", "reshipment",
+        True,
+        "system",
+        "reshipment",
     )
     request = await _request(uow_factory, submitted.request_id)
     assert (request.status, request.decided_by, request.decided_at) == (RequestStatus.APPROVED, "system", clock.now())
     async with uow_factory() as uow:
         assert (await uow.requests.reshipment_for(request.id)).status == ReshipmentStatus.AWAITING_SHIPMENT
-        events = [(e.actor, e.data.get("reason")) for e in await uow.audit.for_subject("request", request.id)
-                  if e.event_type == "request.status_changed"]
+        events = [
+            (e.actor, e.data.get("reason"))
+            for e in await uow.audit.for_subject("request", request.id)
+            if e.event_type == "request.status_changed"
+        ]
         assert events == [("system", "seller_silent")]
     clock.advance(days=5)
     assert await _fire(act, clock) == [("reshipment_overdue", "store"), ("reshipment_overdue", "moderators")]
@@ -194,7 +199,9 @@ async def test_shipped_in_time_nothing_escalates(act, clock, submitted):
     assert await _fire(act, clock) == []
 
 
-async def test_an_offer_the_buyer_turns_down_resumes_the_clock_and_cannot_lapse_later(act, clock, submitted, uow_factory):
+async def test_an_offer_the_buyer_turns_down_resumes_the_clock_and_cannot_lapse_later(
+    act, clock, submitted, uow_factory
+):
     from domain.services.refusals import Forbidden
 
     clock.advance(hours=12)

@@ -60,8 +60,9 @@ async def _count(uow_factory, model) -> int:
 
 async def _audit(uow_factory, subject_type: str, subject_id: int) -> list[tuple[str, str, str | None]]:
     async with uow_factory() as uow:
-        return [(e.event_type, e.actor, e.data.get("reason"))
-                for e in await uow.audit.for_subject(subject_type, subject_id)]
+        return [
+            (e.event_type, e.actor, e.data.get("reason")) for e in await uow.audit.for_subject(subject_type, subject_id)
+        ]
 
 
 def _kinds(notices) -> list[tuple[str, str]]:
@@ -69,6 +70,7 @@ def _kinds(notices) -> list[tuple[str, str]]:
 
 
 # Submitting ----------------------------------------------------------------------------------------
+
 
 async def test_a_submitted_request_is_an_after_sales_ticket_with_its_items_evidence_and_clock(
     act, clock, shop, uow_factory
@@ -85,7 +87,9 @@ async def test_a_submitted_request_is_an_after_sales_ticket_with_its_items_evide
     async with uow_factory() as uow:
         request = await uow.requests.get(result.request_id)
         assert (request.status, request.type, request.resolution_wanted) == (
-            RequestStatus.AWAITING_SELLER, RequestType.DEFECTIVE, Resolution.RESHIPMENT,
+            RequestStatus.AWAITING_SELLER,
+            RequestType.DEFECTIVE,
+            Resolution.RESHIPMENT,
         )
         assert (request.delivered_on, request.not_delivered, request.barcode_given) == (date(2026, 2, 27), False, True)
         assert [(i.order_item_id, i.sku, i.quantity, i.unit_price_minor) for i in request.items] == [
@@ -126,8 +130,9 @@ async def test_only_the_order_s_buyer_submits_and_only_after_delivery(act, clock
     with pytest.raises(NotFound):
         await act(submit_request, clock, BUYER, 999, make_draft(item_id))
     with refused("unknown_item"):  # another order's item
-        await act(submit_request, clock, BUYER, shop.orders["D-1"],
-                  make_draft(await lamp_item_id(uow_factory, shipped)))
+        await act(
+            submit_request, clock, BUYER, shop.orders["D-1"], make_draft(await lamp_item_id(uow_factory, shipped))
+        )
 
 
 async def test_the_order_s_open_problem_ticket_is_reused_but_gets_one_request_only(act, clock, shop, uow_factory):
@@ -144,6 +149,7 @@ async def test_the_order_s_open_problem_ticket_is_reused_but_gets_one_request_on
 
 # The seller's decisions ------------------------------------------------------------------------------
 
+
 async def test_an_agent_approves_a_reshipment_with_its_ship_by(act, clock, submitted, uow_factory):
     clock.advance(hours=3)
     decision = await act(approve_request, clock, submitted.request_id, AGENT)
@@ -151,17 +157,26 @@ async def test_an_agent_approves_a_reshipment_with_its_ship_by(act, clock, submi
     assert _kinds(decision.notices) == [("request_approved", "buyer"), ("request_approved", "store")]
     data = decision.notices[0].data
     assert (data["resolution"], data["decided_by"], data["auto"], data["refund_amount_minor"]) == (
-        "reshipment", "store", False, None,
+        "reshipment",
+        "store",
+        False,
+        None,
     )
     # Approved Monday 2 March, 12:00 Berlin: Tuesday and Wednesday, so by Thursday 00:00 Berlin (23:00 UTC).
     assert data["ship_by"].isoformat() == "2026-03-04T23:00:00+00:00"
     request = await _request(uow_factory, submitted.request_id)
-    assert (request.resolution, request.decided_by, request.decided_at) == (Resolution.RESHIPMENT, "agent:3", clock.now())
+    assert (request.resolution, request.decided_by, request.decided_at) == (
+        Resolution.RESHIPMENT,
+        "agent:3",
+        clock.now(),
+    )
     async with uow_factory() as uow:
         assert await uow.deadlines.live(DeadlineKind.SELLER_ANSWER, "request", request.id) is None
         reshipment = await uow.requests.reshipment_for(request.id)
         assert reshipment.status == ReshipmentStatus.AWAITING_SHIPMENT
-        assert (await uow.deadlines.live(DeadlineKind.RESHIPMENT_SHIP_BY, "reshipment", reshipment.id)).due_at == data["ship_by"]
+        assert (await uow.deadlines.live(DeadlineKind.RESHIPMENT_SHIP_BY, "reshipment", reshipment.id)).due_at == data[
+            "ship_by"
+        ]
         ticket = await uow.tickets.get(submitted.ticket_id)
         assert ticket.first_responded_at == clock.now()  # a decision answers the buyer
         assert await uow.deadlines.live(DeadlineKind.FIRST_RESPONSE, "ticket", ticket.id) is None
@@ -171,8 +186,12 @@ async def test_an_agent_approves_a_reshipment_with_its_ship_by(act, clock, submi
 
 
 async def test_only_an_active_agent_of_the_store_decides(act, clock, submitted, uow_factory):
-    for service, args in ((approve_request, ()), (propose_refund_only, ()), (reject_request, ("buyer_damage",)),
-                          (propose_partial_refund, (1000,))):
+    for service, args in (
+        (approve_request, ()),
+        (propose_refund_only, ()),
+        (reject_request, ("buyer_damage",)),
+        (propose_partial_refund, (1000,)),
+    ):
         for who in (OTHER_AGENT, BUYER, 999):
             with pytest.raises(Forbidden):
                 await act(service, clock, submitted.request_id, who, *args)
@@ -211,18 +230,29 @@ async def test_a_rejection_carries_its_reason_note_and_the_seller_s_evidence(act
         await act(reject_request, clock, submitted.request_id, AGENT, "barcode_mismatch")
     with refused("reason_not_offered"):
         await act(reject_request, clock, submitted.request_id, AGENT, "shipped_complete")
-    decision = await act(reject_request, clock, submitted.request_id, AGENT, "barcode_mismatch",
-                         "  Not one of our lamps  ", (photo("our-barcode"),))
+    decision = await act(
+        reject_request,
+        clock,
+        submitted.request_id,
+        AGENT,
+        "barcode_mismatch",
+        "  Not one of our lamps  ",
+        (photo("our-barcode"),),
+    )
     assert decision.status == RequestStatus.REJECTED
     data = decision.notices[0].data
     assert (data["reject_reason"], data["note"], data["evidence"]) == ("barcode_mismatch", "Not one of our lamps", 1)
     assert data["escalate_until"] == clock.now() + timedelta(days=7)
     request = await _request(uow_factory, submitted.request_id)
     assert (request.reject_reason, request.decision_reason, request.decided_by) == (
-        "barcode_mismatch", "Not one of our lamps", "agent:3",
+        "barcode_mismatch",
+        "Not one of our lamps",
+        "agent:3",
     )
     assert [(f.side, f.purpose, f.file_id) for f in request.files][-1] == (
-        "seller", AttachmentPurpose.SELLER_EVIDENCE, "file-our-barcode",
+        "seller",
+        AttachmentPurpose.SELLER_EVIDENCE,
+        "file-our-barcode",
     )
     with refused("already_decided"):
         await act(approve_request, clock, submitted.request_id, AGENT)
@@ -235,17 +265,28 @@ async def test_an_escalated_rejection_upheld_stays_rejected_and_escalates_once(a
     decision = await act(escalate_rejection, clock, submitted.request_id, BUYER, "It was like that in the box")
     assert decision.status == RequestStatus.ESCALATED
     assert _kinds(decision.notices) == [
-        ("request_escalated", "moderators"), ("request_escalated", "store"), ("request_escalated", "buyer"),
+        ("request_escalated", "moderators"),
+        ("request_escalated", "store"),
+        ("request_escalated", "buyer"),
     ]
     with pytest.raises(Forbidden):  # an agent is no moderator
         await act(moderator_decide, clock, submitted.request_id, AGENT, "upheld")
     with refused("escalated"):
         await act(approve_request, clock, submitted.request_id, AGENT)
-    decided = await act(moderator_decide, clock, submitted.request_id, MODERATOR, "upheld", "Scratches from use",
-                        in_moderators_group=True)
+    decided = await act(
+        moderator_decide,
+        clock,
+        submitted.request_id,
+        MODERATOR,
+        "upheld",
+        "Scratches from use",
+        in_moderators_group=True,
+    )
     assert decided.status == RequestStatus.REJECTED
     assert _kinds(decided.notices) == [
-        ("escalation_decided", "buyer"), ("escalation_decided", "store"), ("escalation_decided", "moderators"),
+        ("escalation_decided", "buyer"),
+        ("escalation_decided", "store"),
+        ("escalation_decided", "moderators"),
     ]
     assert decided.notices[0].data["outcome"] == "upheld"
     request = await _request(uow_factory, submitted.request_id)
@@ -290,13 +331,22 @@ async def test_a_partial_refund_offer_is_recorded_and_pauses_the_seller_s_clock(
     assert decision.notices[0].data["respond_by"] == clock.now() + timedelta(hours=24)
     async with uow_factory() as uow:
         offer = await uow.requests.pending_offer(submitted.request_id)
-        assert (offer.id, offer.amount_minor, offer.currency, offer.proposed_by) == (decision.offer_id, 1750, "EUR", "agent:3")
+        assert (offer.id, offer.amount_minor, offer.currency, offer.proposed_by) == (
+            decision.offer_id,
+            1750,
+            "EUR",
+            "agent:3",
+        )
         request = await uow.requests.get(submitted.request_id)
         assert (request.seller_due_at, request.seller_paused_seconds_left) == (None, 38 * 3600)
         assert await uow.deadlines.live(DeadlineKind.SELLER_ANSWER, "request", request.id) is None
         assert (await uow.deadlines.live(DeadlineKind.OFFER_RESPONSE, "offer", offer.id)).due_at == offer.respond_by
-    for service, args in ((approve_request, ()), (reject_request, ("buyer_damage",)),
-                          (propose_partial_refund, (1000,)), (propose_refund_only, ())):
+    for service, args in (
+        (approve_request, ()),
+        (reject_request, ("buyer_damage",)),
+        (propose_partial_refund, (1000,)),
+        (propose_refund_only, ()),
+    ):
         with refused("offer_pending"):
             await act(service, clock, submitted.request_id, AGENT, *args)
 
@@ -328,20 +378,27 @@ async def test_the_replacement_is_marked_shipped_once_with_a_carrier_and_trackin
     with refused("no_reshipment"):
         await act(mark_reshipped, clock, submitted.request_id, AGENT, "DHL", "JJD0001")
     await act(approve_request, clock, submitted.request_id, AGENT)
-    for carrier, number, url, why in (("", "JJD0001", None, "carrier_missing"), ("DHL", " ", None, "tracking_number_missing"),
-                                      ("DHL", "JJD0001", "ftp://x", "tracking_url_invalid")):
+    for carrier, number, url, why in (
+        ("", "JJD0001", None, "carrier_missing"),
+        ("DHL", " ", None, "tracking_number_missing"),
+        ("DHL", "JJD0001", "ftp://x", "tracking_url_invalid"),
+    ):
         with refused(why):
             await act(mark_reshipped, clock, submitted.request_id, AGENT, carrier, number, url)
     with pytest.raises(Forbidden):
         await act(mark_reshipped, clock, submitted.request_id, OTHER_AGENT, "DHL", "JJD0001")
-    decision = await act(mark_reshipped, clock, submitted.request_id, AGENT, " DHL ", "JJD0001",
-                         "https://dhl.example/JJD0001")
+    decision = await act(
+        mark_reshipped, clock, submitted.request_id, AGENT, " DHL ", "JJD0001", "https://dhl.example/JJD0001"
+    )
     assert _kinds(decision.notices) == [("reshipment_shipped", "buyer"), ("reshipment_shipped", "store")]
     assert decision.notices[0].data["tracking_url"] == "https://dhl.example/JJD0001"
     async with uow_factory() as uow:
         reshipment = await uow.requests.reshipment_for(submitted.request_id)
         assert (reshipment.status, reshipment.carrier, reshipment.tracking_number, reshipment.shipped_at) == (
-            ReshipmentStatus.SHIPPED, "DHL", "JJD0001", clock.now(),
+            ReshipmentStatus.SHIPPED,
+            "DHL",
+            "JJD0001",
+            clock.now(),
         )
         assert await uow.deadlines.live(DeadlineKind.RESHIPMENT_SHIP_BY, "reshipment", reshipment.id) is None
     with refused("already_reshipped"):
@@ -349,6 +406,7 @@ async def test_the_replacement_is_marked_shipped_once_with_a_carrier_and_trackin
 
 
 # What each side sees -------------------------------------------------------------------------------
+
 
 async def test_the_view_shows_each_side_its_timeline_what_is_due_and_what_it_may_do(act, clock, submitted, uow_factory):
     async def view(role, telegram_id, **options):
@@ -370,7 +428,8 @@ async def test_the_view_shows_each_side_its_timeline_what_is_due_and_what_it_may
     pending = await view("agent", AGENT)
     assert pending.actions == {"withdraw_offer"} and pending.suggested_refunds == ()
     assert [(d.kind, d.due_at, d.seconds_left) for d in pending.due] == [
-        ("offer_response", clock.now() + timedelta(hours=24), None), ("seller_answer", None, 47 * 3600),
+        ("offer_response", clock.now() + timedelta(hours=24), None),
+        ("seller_answer", None, 47 * 3600),
     ]
     clock.advance(hours=1)
     await act(withdraw_offer, clock, offer_id, AGENT)
@@ -381,7 +440,9 @@ async def test_the_view_shows_each_side_its_timeline_what_is_due_and_what_it_may
     assert buyer.status == RequestStatus.REJECTED and buyer.actions == {"escalate"}
     assert [(d.kind, d.due_at) for d in buyer.due] == [("escalation_window", clock.now() + timedelta(days=7))]
     assert [(e.kind, e.by, e.agent_name) for e in buyer.timeline] == [
-        ("submitted", "buyer", None), ("offer_proposed", "store", None), ("offer_withdrawn", "store", None),
+        ("submitted", "buyer", None),
+        ("offer_proposed", "store", None),
+        ("offer_withdrawn", "store", None),
         ("rejected", "store", None),
     ]
     assert buyer.timeline[1].data["amount_minor"] == 1750

@@ -36,8 +36,11 @@ async def test_migrated_schema_matches_the_models(engine, database_url) -> None:
 
 def _check_constraint_names(connection) -> dict[str, set[str]]:
     inspector = inspect(connection)
-    return {table: {ck["name"] for ck in inspector.get_check_constraints(table)} for table in inspector.get_table_names()
-            if table != "alembic_version"}
+    return {
+        table: {ck["name"] for ck in inspector.get_check_constraints(table)}
+        for table in inspector.get_table_names()
+        if table != "alembic_version"
+    }
 
 
 async def test_migrated_check_constraints_match_the_models(engine) -> None:
@@ -75,8 +78,18 @@ async def test_sqlite_pragmas_are_on_for_every_connection(tmp_path) -> None:
 async def test_foreign_keys_are_enforced(uow_factory, clock) -> None:
     now = clock.now()
     async with uow_factory() as uow:
-        uow.orders.add(Order(store_id=999, external_number="X", buyer_name="A", currency="EUR", status="confirmed",
-                             shipping_address="x", created_at=now, updated_at=now))
+        uow.orders.add(
+            Order(
+                store_id=999,
+                external_number="X",
+                buyer_name="A",
+                currency="EUR",
+                status="confirmed",
+                shipping_address="x",
+                created_at=now,
+                updated_at=now,
+            )
+        )
         with pytest.raises(IntegrityError):
             await uow.flush()
 
@@ -107,9 +120,18 @@ async def test_ticket_numbers_count_per_store(uow_factory, clock, world) -> None
 async def test_two_tickets_of_one_store_cannot_share_a_number(uow_factory, clock, world) -> None:
     async with uow_factory() as uow:
         other_buyer = await uow.users.get_or_create(2002, at=clock.now())
-        uow.tickets.add(Ticket(number=1, store_id=world.store_id, buyer_id=other_buyer.id, order_id=world.order_id,
-                               reason=TicketReason.CONTACT_SELLER, status=TicketStatus.OPEN,
-                               created_at=clock.now(), updated_at=clock.now()))
+        uow.tickets.add(
+            Ticket(
+                number=1,
+                store_id=world.store_id,
+                buyer_id=other_buyer.id,
+                order_id=world.order_id,
+                reason=TicketReason.CONTACT_SELLER,
+                status=TicketStatus.OPEN,
+                created_at=clock.now(),
+                updated_at=clock.now(),
+            )
+        )
         with pytest.raises(IntegrityError):
             await uow.flush()
 
@@ -117,9 +139,18 @@ async def test_two_tickets_of_one_store_cannot_share_a_number(uow_factory, clock
 async def test_queue_puts_quality_verification_first_then_age(uow_factory, clock, world) -> None:
     async with uow_factory() as uow:
         later = clock.advance(hours=1)
-        normal = uow.tickets.add(Ticket(number=await uow.stores.next_ticket_number(world.store_id), store_id=world.store_id,
-                                        buyer_id=world.buyer_id, order_id=world.order_id, reason=TicketReason.CONTACT_SELLER,
-                                        status=TicketStatus.OPEN, created_at=clock.now() - timedelta(days=1), updated_at=later))
+        normal = uow.tickets.add(
+            Ticket(
+                number=await uow.stores.next_ticket_number(world.store_id),
+                store_id=world.store_id,
+                buyer_id=world.buyer_id,
+                order_id=world.order_id,
+                reason=TicketReason.CONTACT_SELLER,
+                status=TicketStatus.OPEN,
+                created_at=clock.now() - timedelta(days=1),
+                updated_at=later,
+            )
+        )
         await uow.flush()
         assert [t.id for t in await uow.tickets.queue(world.store_id)] == [world.ticket_id, normal.id]
 
@@ -153,23 +184,79 @@ async def _insert_at_old_revision(url: str, tickets: list[dict]) -> list[int]:
     try:
         async with engine.begin() as connection:
             tables = await connection.run_sync(
-                lambda sync: {name: Table(name, MetaData(), autoload_with=sync)
-                              for name in ("stores", "users", "orders", "tickets")})
-            await connection.execute(tables["stores"].insert(), [dict(
-                id=1, name="Shop", timezone="UTC", country="DE", default_currency="EUR", first_response_hours=24,
-                seller_answer_days=2, buyer_offer_hours=24, reshipment_working_days=2, auto_close_days=7,
-                strike_threshold=3, created_at=at)])
+                lambda sync: {
+                    name: Table(name, MetaData(), autoload_with=sync)
+                    for name in ("stores", "users", "orders", "tickets")
+                }
+            )
+            await connection.execute(
+                tables["stores"].insert(),
+                [
+                    dict(
+                        id=1,
+                        name="Shop",
+                        timezone="UTC",
+                        country="DE",
+                        default_currency="EUR",
+                        first_response_hours=24,
+                        seller_answer_days=2,
+                        buyer_offer_hours=24,
+                        reshipment_working_days=2,
+                        auto_close_days=7,
+                        strike_threshold=3,
+                        created_at=at,
+                    )
+                ],
+            )
             buyers = sorted({row["buyer_id"] for row in tickets})
-            await connection.execute(tables["users"].insert(), [dict(
-                id=buyer, telegram_id=1000 + buyer, language="en", role="buyer", blocked_bot=False, ticket_seq=9,
-                created_at=at) for buyer in buyers])
-            await connection.execute(tables["orders"].insert(), [dict(
-                id=1, store_id=1, external_number="A-1", buyer_name="Ann", currency="EUR", status="delivered",
-                shipping_address="Main St 1", international=False, created_at=at, updated_at=at)])
+            await connection.execute(
+                tables["users"].insert(),
+                [
+                    dict(
+                        id=buyer,
+                        telegram_id=1000 + buyer,
+                        language="en",
+                        role="buyer",
+                        blocked_bot=False,
+                        ticket_seq=9,
+                        created_at=at,
+                    )
+                    for buyer in buyers
+                ],
+            )
+            await connection.execute(
+                tables["orders"].insert(),
+                [
+                    dict(
+                        id=1,
+                        store_id=1,
+                        external_number="A-1",
+                        buyer_name="Ann",
+                        currency="EUR",
+                        status="delivered",
+                        shipping_address="Main St 1",
+                        international=False,
+                        created_at=at,
+                        updated_at=at,
+                    )
+                ],
+            )
             for row in tickets:
-                result = await connection.execute(tables["tickets"].insert().returning(tables["tickets"].c.id), [dict(
-                    store_id=1, order_id=1, status="open", priority=50, opened_by="agent", created_at=at,
-                    updated_at=at, **row)])
+                result = await connection.execute(
+                    tables["tickets"].insert().returning(tables["tickets"].c.id),
+                    [
+                        dict(
+                            store_id=1,
+                            order_id=1,
+                            status="open",
+                            priority=50,
+                            opened_by="agent",
+                            created_at=at,
+                            updated_at=at,
+                            **row,
+                        )
+                    ],
+                )
                 row["id"] = result.scalar_one()
     finally:
         await engine.dispose()
@@ -181,8 +268,9 @@ async def test_upgrading_closes_twin_open_tickets_before_guarding_against_them(f
     from domain.storage.uow import UnitOfWorkFactory
 
     await upgrade(fresh_database_url, "0003")
-    ids = await _insert_at_old_revision(fresh_database_url, [
-        dict(number=number, buyer_id=1, reason="contact_seller") for number in (1, 2)])
+    ids = await _insert_at_old_revision(
+        fresh_database_url, [dict(number=number, buyer_id=1, reason="contact_seller") for number in (1, 2)]
+    )
     await upgrade(fresh_database_url)
     engine = create_engine(fresh_database_url)
     try:
@@ -198,11 +286,14 @@ async def test_upgrading_numbers_each_stores_tickets_once_by_age(fresh_database_
     from domain.storage.uow import UnitOfWorkFactory
 
     await upgrade(fresh_database_url, "0005")
-    ids = await _insert_at_old_revision(fresh_database_url, [
-        dict(number=1, buyer_id=1, reason="contact_seller"),
-        dict(number=1, buyer_id=2, reason="contact_seller"),
-        dict(number=2, buyer_id=1, reason="order_status"),
-    ])
+    ids = await _insert_at_old_revision(
+        fresh_database_url,
+        [
+            dict(number=1, buyer_id=1, reason="contact_seller"),
+            dict(number=1, buyer_id=2, reason="contact_seller"),
+            dict(number=2, buyer_id=1, reason="order_status"),
+        ],
+    )
     await upgrade(fresh_database_url)
     engine = create_engine(fresh_database_url)
     try:

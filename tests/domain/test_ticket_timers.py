@@ -73,9 +73,13 @@ async def test_auto_close_after_seven_days_of_buyer_silence(uow_factory, clock, 
     assert await _fire(uow_factory, clock) == []
     clock.advance(minutes=1)
     fired = await _fire(uow_factory, clock)
-    assert sorted(fired) == sorted([
-        ("ticket_closed", "buyer", ticket_id), ("ticket_closed", "store", ticket_id), ("rating_request", "buyer", ticket_id),
-    ])
+    assert sorted(fired) == sorted(
+        [
+            ("ticket_closed", "buyer", ticket_id),
+            ("ticket_closed", "store", ticket_id),
+            ("rating_request", "buyer", ticket_id),
+        ]
+    )
     assert await _fire(uow_factory, clock) == []
     async with uow_factory() as uow:
         ticket = await uow.tickets.get(ticket_id)

@@ -41,7 +41,10 @@ async def test_change_allowed_only_before_shipment(uow_factory, shop) -> None:
     orders = await _orders(uow_factory, shop)
     assert change_allowed(orders["C-1"]).allowed
     assert [change_allowed(orders[n]).why for n in ("S-1", "T-1", "D-1", "X-1")] == [
-        "already_shipped", "already_shipped", "already_delivered", "order_cancelled",
+        "already_shipped",
+        "already_shipped",
+        "already_delivered",
+        "order_cancelled",
     ]
 
 
@@ -51,7 +54,9 @@ async def test_cancel_options_follow_status_and_destination(uow_factory, shop) -
     assert (options["C-1"].path, options["C-1"].can_submit, options["C-1"].refundable) == ("seller_decides", True, True)
     assert (options["S-1"].path, options["S-1"].refundable) == ("interception", None)  # domestic
     assert (options["T-1"].path, options["T-1"].refundable, options["T-1"].why) == (
-        "not_refundable", False, "international_in_transit",
+        "not_refundable",
+        False,
+        "international_in_transit",
     )
     assert (options["D-1"].path, options["D-1"].can_submit) == ("return_instead", False)
     assert options["X-1"].can_submit is False
@@ -95,7 +100,9 @@ async def test_reasons_that_do_not_fit_the_order_are_refused(uow_factory, clock,
     assert refused.value.why == why
 
 
-async def test_cancelling_in_transit_is_submittable_and_defects_are_quality_verification(uow_factory, clock, shop) -> None:
+async def test_cancelling_in_transit_is_submittable_and_defects_are_quality_verification(
+    uow_factory, clock, shop
+) -> None:
     assert (await _open(uow_factory, clock, shop, "T-1", R.CANCEL_ORDER)).created
     defect = await _open(uow_factory, clock, shop, "D-1", R.AFTER_SALES)
     assert defect.ticket.priority == TicketPriority.QUALITY_VERIFICATION
@@ -188,7 +195,9 @@ async def test_rating_once_only_closed_only_by_the_buyer(uow_factory, clock, sho
 
 
 async def test_timeline_hides_notes_and_agent_names_from_the_buyer(uow_factory, clock, shop) -> None:
-    ticket_id = (await _open(uow_factory, clock, shop, "C-1", R.CHANGE_ADDRESS, text="new address please")).ticket.ticket_id
+    ticket_id = (
+        await _open(uow_factory, clock, shop, "C-1", R.CHANGE_ADDRESS, text="new address please")
+    ).ticket.ticket_id
     clock.advance(minutes=10)
     async with uow_factory() as uow:
         await record_agent_message(uow, clock, ticket_id, shop.agent, "// check with warehouse")

@@ -31,7 +31,9 @@ async def test_allowed_transition_sets_status_and_audits(uow_factory, clock, wor
         ticket = await uow.tickets.get(world.ticket_id)
         assert allowed_next(ticket) == {TicketStatus.WAITING_SELLER, TicketStatus.WAITING_BUYER, TicketStatus.CLOSED}
         assert can_transition(ticket, TicketStatus.WAITING_SELLER)
-        await transition(uow, ticket, TicketStatus.WAITING_SELLER, actor="buyer:1", reason="sent evidence", at=clock.now())
+        await transition(
+            uow, ticket, TicketStatus.WAITING_SELLER, actor="buyer:1", reason="sent evidence", at=clock.now()
+        )
         await uow.commit()
 
     async with uow_factory() as uow:
@@ -55,7 +57,10 @@ async def test_illegal_transition_raises_and_changes_nothing(uow_factory, clock,
     error = caught.value
     assert isinstance(error, DomainError)
     assert (error.code, error.subject, error.from_status, error.to_status) == (
-        "illegal_transition", "ticket", "closed", "waiting_buyer",
+        "illegal_transition",
+        "ticket",
+        "closed",
+        "waiting_buyer",
     )
     async with uow_factory() as uow:
         assert len(await uow.audit.for_subject("ticket", world.ticket_id)) == 1
@@ -66,7 +71,9 @@ async def test_rollback_drops_status_and_audit_together(uow_factory, clock, worl
         request = await uow.requests.get(world.request_id)
         await transition(uow, request, RequestStatus.APPROVED, actor="system", reason="seller silent", at=clock.now())
         await uow.flush()  # both rows reach the database inside the transaction...
-        assert await uow.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.subject_type == "request")) == 1
+        assert (
+            await uow.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.subject_type == "request")) == 1
+        )
         await uow.rollback()  # ...and leave it together
 
     async with uow_factory() as uow:
@@ -110,7 +117,9 @@ async def test_a_status_changed_meanwhile_is_not_overwritten(uow_factory, clock,
         ticket = await uow.tickets.get(world.ticket_id)
         # What another transaction committed after this one read the ticket.
         await uow.session.execute(
-            update(Ticket).where(Ticket.id == ticket.id).values(status=TicketStatus.CLOSED.value)
+            update(Ticket)
+            .where(Ticket.id == ticket.id)
+            .values(status=TicketStatus.CLOSED.value)
             .execution_options(synchronize_session=False)
         )
         with pytest.raises(ConcurrentChange):

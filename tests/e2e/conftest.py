@@ -68,8 +68,9 @@ async def running_bot(
     # The production update path: poller → inbox → runner → outbox → sender.
     # The sandbox runs without Telegram's flood limits here, and so does the sender: tests
     # would otherwise wait out the 20-a-minute group limit (the limiter has its own tests).
-    unlimited = SendLimiter(overall_per_second=10_000, private_per_second=10_000, private_burst=10_000,
-                            group_per_minute=1_000_000)
+    unlimited = SendLimiter(
+        overall_per_second=10_000, private_per_second=10_000, private_burst=10_000, group_per_minute=1_000_000
+    )
     pipeline = pipeline_for(application, poll_timeout=1, poll_interval=0.2, retry_delays=(0.05, 0.1), limiter=unlimited)
     try:
         async with application:
@@ -97,7 +98,9 @@ def bot_settings() -> dict[str, object]:
 
 
 @pytest.fixture
-async def bot_app(sandbox: SandboxServer, bot_token: str, tmp_path, bot_settings) -> AsyncIterator[AftersalesApplication]:
+async def bot_app(
+    sandbox: SandboxServer, bot_token: str, tmp_path, bot_settings
+) -> AsyncIterator[AftersalesApplication]:
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'e2e.sqlite3'}"
     await upgrade(database_url)
     async with running_bot(sandbox, bot_token, database_url, **bot_settings) as application:
@@ -106,7 +109,9 @@ async def bot_app(sandbox: SandboxServer, bot_token: str, tmp_path, bot_settings
 
 
 @pytest.fixture
-async def bot_on_both_databases(sandbox: SandboxServer, bot_token: str, database_url: str) -> AsyncIterator[AftersalesApplication]:
+async def bot_on_both_databases(
+    sandbox: SandboxServer, bot_token: str, database_url: str
+) -> AsyncIterator[AftersalesApplication]:
     """The bot on SQLite and on PostgreSQL, for races: a module says `bot_app = bot_on_both_databases`-style
     (a fixture named bot_app that returns this one) to run its tests on both."""
     async with running_bot(sandbox, bot_token, database_url) as application:
@@ -126,12 +131,29 @@ async def chat(sandbox: SandboxServer, bot_app: AftersalesApplication, body_fail
 # --- a store with orders in every state, for the buyer's side --------------------------------
 
 
-def order_row(number: str, status: OrderStatus, *, international: bool = False, tracking: str | None = "TRK1",
-              eta: date | None = date(2026, 11, 25), delivered_on: date | None = None) -> OrderRow:
+def order_row(
+    number: str,
+    status: OrderStatus,
+    *,
+    international: bool = False,
+    tracking: str | None = "TRK1",
+    eta: date | None = date(2026, 11, 25),
+    delivered_on: date | None = None,
+) -> OrderRow:
     return OrderRow(
-        line=0, number=number, buyer_name="Alice Buyer", phone="+4915123456789", email="alice@example.com",
-        currency="EUR", status=status, shipping_address="Torstraße 12, Berlin", carrier="DHL" if tracking else None,
-        tracking_number=tracking, estimated_delivery=eta, international=international, delivered_on=delivered_on,
+        line=0,
+        number=number,
+        buyer_name="Alice Buyer",
+        phone="+4915123456789",
+        email="alice@example.com",
+        currency="EUR",
+        status=status,
+        shipping_address="Torstraße 12, Berlin",
+        carrier="DHL" if tracking else None,
+        tracking_number=tracking,
+        estimated_delivery=eta,
+        international=international,
+        delivered_on=delivered_on,
         items=(ItemRow("LAMP-1", "Desk lamp", 2, 3499),),
     )
 
@@ -159,7 +181,9 @@ async def shop(chat: SandboxClient, bot_app: AftersalesApplication) -> Shop:
         store = await add_store(uow, deps.clock, name="Berlin Gadgets", timezone="UTC", country="DE")
         await import_orders(uow, deps.clock, store.id, rows)
         orders = {row.number: (await uow.orders.by_number(store.id, row.number)).id for row in rows}
-        await redeem_agent_invite(uow, deps.clock, await invite_agent(uow, deps.clock, store.id), agent.id, "Karl", language="en")
+        await redeem_agent_invite(
+            uow, deps.clock, await invite_agent(uow, deps.clock, store.id), agent.id, "Karl", language="en"
+        )
         await uow.commit()
     await agent.send("/help")  # an agent must have started the bot to get private cards
     await agent.expect(contains="You are an agent of")
@@ -197,7 +221,7 @@ async def open_menu(buyer: Person, number: str):
 
 
 async def ask_to_cancel(buyer: Person, menu, *, notice: str, reason: str, details: str):
-    """"Cancel the order" from the order's menu: what cancelling means, a reason, details; the summary to send."""
+    """ "Cancel the order" from the order's menu: what cancelling means, a reason, details; the summary to send."""
     await menu.press("Cancel the order")
     await buyer.expect(contains=notice)
     pick = await buyer.expect(contains="Why do you want to cancel?")

@@ -61,9 +61,17 @@ def stand_in_buyer_side(application, buyer_id: int, order_id: int) -> None:
         route = await route_free_text(context.uow, buyer_id)
         if route.kind == "one":
             text = message.text if message.text is not None else message.caption
-            entities = [e.to_dict() for e in (message.entities if message.text is not None else message.caption_entities)]
+            entities = [
+                e.to_dict() for e in (message.entities if message.text is not None else message.caption_entities)
+            ]
             recorded = await record_buyer_message(
-                context.uow, clock, route.ticket.ticket_id, text, entities, incoming_files(message), buyer_telegram_id=buyer_id
+                context.uow,
+                clock,
+                route.ticket.ticket_id,
+                text,
+                entities,
+                incoming_files(message),
+                buyer_telegram_id=buyer_id,
             )
             await relay_buyer_message(context, route.ticket.ticket_id, recorded, message)
         raise ApplicationHandlerStop
@@ -71,7 +79,9 @@ def stand_in_buyer_side(application, buyer_id: int, order_id: int) -> None:
     application.add_handler(
         # Commands other than /open (/tickets, /start) reach the buyer's real handlers.
         MessageHandler(
-            filters.User(buyer_id) & filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+            filters.User(buyer_id)
+            & filters.ChatType.PRIVATE
+            & filters.UpdateType.MESSAGE
             & (~filters.COMMAND | filters.Regex(r"^/open ")),
             buyer_writes,
         ),
@@ -79,7 +89,9 @@ def stand_in_buyer_side(application, buyer_id: int, order_id: int) -> None:
     )
 
 
-async def make_shop(chat, bot_app, *, with_group: bool, stand_in: bool = True, colleagues: tuple[str, ...] = ()) -> Shop:
+async def make_shop(
+    chat, bot_app, *, with_group: bool, stand_in: bool = True, colleagues: tuple[str, ...] = ()
+) -> Shop:
     deps = bot_app.deps
     buyer = await chat.user("Alice", lang="en")
     agent = await chat.user("Karl", lang="en")
@@ -92,9 +104,13 @@ async def make_shop(chat, bot_app, *, with_group: bool, stand_in: bool = True, c
         user = await uow.users.get_or_create(buyer.id, at=deps.clock.now(), display_name="Alice", language="en")
         await uow.users.bind_order(user.id, order.id, source=BindingSource.DEMO, at=deps.clock.now())
         for person, name in ((agent, "Karl"), *zip(others, colleagues)):
-            await redeem_agent_invite(uow, deps.clock, await invite_agent(uow, deps.clock, store.id), person.id, name, language="en")
+            await redeem_agent_invite(
+                uow, deps.clock, await invite_agent(uow, deps.clock, store.id), person.id, name, language="en"
+            )
         if group is not None:
-            await redeem_group_link_code(uow, deps.clock, await create_group_link_code(uow, deps.clock, store.id), group, "support")
+            await redeem_group_link_code(
+                uow, deps.clock, await create_group_link_code(uow, deps.clock, store.id), group, "support"
+            )
         await uow.commit()
     if stand_in:
         stand_in_buyer_side(bot_app, buyer.id, order.id)
@@ -127,7 +143,9 @@ async def copy_recorded(bot_app, message, timeout: float = 5) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         async with bot_app.deps.uow_factory() as uow:
-            if await find_by_copy(uow, message.chat_id if message.chat_id < 0 else message.person.id, message.message_id):
+            if await find_by_copy(
+                uow, message.chat_id if message.chat_id < 0 else message.person.id, message.message_id
+            ):
                 return
         assert asyncio.get_running_loop().time() < deadline, f"{message!r} was never recorded"
         await asyncio.sleep(0.05)

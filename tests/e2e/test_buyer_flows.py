@@ -91,7 +91,12 @@ async def test_cancel_a_domestic_order_before_shipment(chat, shop, bot_app):
     await buyer.expect(contains="It has not shipped yet: the seller approves or declines the cancellation")
     pick = await buyer.expect(contains="Why do you want to cancel?")
     assert [row[0] for row in pick.buttons] == [
-        "I changed my mind", "Ordered by mistake", "Found it cheaper", "Delivery is too slow", "Wrong address", "Other",
+        "I changed my mind",
+        "Ordered by mistake",
+        "Found it cheaper",
+        "Delivery is too slow",
+        "Wrong address",
+        "Other",
     ]
     await make_choice(pick, "I changed my mind")
     await buyer.expect(contains="Anything the seller should know?")
@@ -111,7 +116,11 @@ async def test_cancel_a_domestic_parcel_on_its_way_is_an_interception(chat, shop
     await bind(bot_app, shop, buyer, "W-2")
     menu = await open_menu(buyer, "W-2")
     confirm = await ask_to_cancel(
-        buyer, menu, notice="the seller will try to stop the parcel. You are refunded only if that succeeds", reason="Delivery is too slow", details="I need it before Friday"
+        buyer,
+        menu,
+        notice="the seller will try to stop the parcel. You are refunded only if that succeeds",
+        reason="Delivery is too slow",
+        details="I need it before Friday",
     )
     await make_choice(confirm, SEND_CANCELLATION)
     await buyer.expect(contains="Ticket #1 is open (Cancel the order, order W-2)")

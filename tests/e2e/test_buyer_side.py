@@ -85,7 +85,10 @@ async def test_status_and_tracking_are_answered_at_once(chat, shop, bot_app):
     buyer = await chat.user("Alice", lang="en")
     await bind(bot_app, shop, buyer, "W-2")
     menu = await open_menu(buyer, "W-2")
-    assert "Changes (address, size or colour, removing a product) are no longer possible: the order has shipped" in menu.text
+    assert (
+        "Changes (address, size or colour, removing a product) are no longer possible: the order has shipped"
+        in menu.text
+    )
     await menu.press("Delivery estimate and tracking")
     answer = await buyer.expect(contains="Estimated delivery: 2026-11-25")
     assert "TRK1" in answer.text and answer.buttons == [["💬 Ask the seller"]]

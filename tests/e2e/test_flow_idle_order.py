@@ -71,7 +71,9 @@ async def _idle_deadline_fired(bot_app, database_url: str, timeout: float = 5) -
     async with asyncio.timeout(timeout):
         while True:
             async with bot_app.deps.uow_factory.reading() as uow:
-                fired = select(func.count()).where(Deadline.kind == DeadlineKind.FLOW_IDLE, Deadline.fired_at.is_not(None))
+                fired = select(func.count()).where(
+                    Deadline.kind == DeadlineKind.FLOW_IDLE, Deadline.fired_at.is_not(None)
+                )
                 if await uow.session.scalar(fired):
                     return
             await asyncio.sleep(0.05)

@@ -22,16 +22,28 @@ async def test_a_flow_continues_at_the_same_step_after_a_restart(sandbox, start_
             async with deps.uow_factory() as uow:
                 store = await add_store(uow, deps.clock, name="Berlin Gadgets", timezone="UTC", country="DE")
                 row = OrderRow(
-                    line=0, number="W-1", buyer_name="Alice", phone="+4915123456789", email="alice@example.com",
-                    currency="EUR", status=OrderStatus.CONFIRMED, shipping_address="Torstraße 12, Berlin", carrier=None,
-                    tracking_number=None, estimated_delivery=None, international=False, delivered_on=None,
+                    line=0,
+                    number="W-1",
+                    buyer_name="Alice",
+                    phone="+4915123456789",
+                    email="alice@example.com",
+                    currency="EUR",
+                    status=OrderStatus.CONFIRMED,
+                    shipping_address="Torstraße 12, Berlin",
+                    carrier=None,
+                    tracking_number=None,
+                    estimated_delivery=None,
+                    international=False,
+                    delivered_on=None,
                     items=(ItemRow("LAMP-1", "Desk lamp", 1, 3499),),
                 )
                 await import_orders(uow, deps.clock, store.id, [row])
                 order = await uow.orders.by_number(store.id, "W-1")
                 user = await uow.users.get_or_create(buyer.id, at=deps.clock.now(), display_name="Alice", language="en")
                 await uow.users.bind_order(user.id, order.id, source=BindingSource.DEMO, at=deps.clock.now())
-                await redeem_agent_invite(uow, deps.clock, await invite_agent(uow, deps.clock, store.id), agent.id, "Karl", language="en")
+                await redeem_agent_invite(
+                    uow, deps.clock, await invite_agent(uow, deps.clock, store.id), agent.id, "Karl", language="en"
+                )
                 await uow.commit()
             await agent.send("/help")
             await agent.expect(contains="You are an agent of")

@@ -38,7 +38,9 @@ def long_text(length: int, seed: str = "") -> str:
         paragraphs.append("".join(sentence.format(n=n + i) for i in range(5)).strip())
         n += 5
     text = "\n\n".join(paragraphs)[: length - 10]
-    text = text[: text.rindex("#tracking.") + len("#tracking.")] + " Thanks"  # ends after a whole sentence: no link cut short
+    text = (
+        text[: text.rindex("#tracking.") + len("#tracking.")] + " Thanks"
+    )  # ends after a whole sentence: no link cut short
     return text + "!" * (length - len(text))
 
 
@@ -48,7 +50,7 @@ def read_back(original: str, bodies: list[str]) -> bool:
     for body in bodies:
         while position < len(original) and original[position].isspace():
             position += 1
-        if not body or original[position:position + len(body)] != body:
+        if not body or original[position : position + len(body)] != body:
             return False
         position += len(body)
     return original[position:].strip() == ""
@@ -86,7 +88,11 @@ def assert_within_limits(part, limit: int) -> None:
     text = part.text
     assert len(text) <= limit, (len(text), limit)
     units = text.encode("utf-16-le")
-    assert part["entities"][0] == {"type": "bold", "offset": 0, "length": len(text.partition("\n")[0].encode("utf-16-le")) // 2}
+    assert part["entities"][0] == {
+        "type": "bold",
+        "offset": 0,
+        "length": len(text.partition("\n")[0].encode("utf-16-le")) // 2,
+    }
     for entity in part["entities"]:
         assert entity["offset"] + entity["length"] <= len(units) // 2
         if entity["type"] == "url":  # a link is never cut in two

@@ -24,7 +24,9 @@ CHANGES_OVER = "Changes (address, size or colour, removing a product) are no lon
 
 def row(number: str, status: OrderStatus, **fields):
     delivered_on = date(2026, 11, 20) if status == OrderStatus.DELIVERED else None
-    return replace(order_row(number, status, delivered_on=delivered_on), items=ITEMS, shipping_address=ADDRESS, **fields)
+    return replace(
+        order_row(number, status, delivered_on=delivered_on), items=ITEMS, shipping_address=ADDRESS, **fields
+    )
 
 
 async def marketplace_reports(bot_app, shop, *rows) -> None:
@@ -43,27 +45,44 @@ def buttons(message) -> list[str]:
 
 CASES = {
     OrderStatus.CONFIRMED: (
-        ["Remove a product", "Change size or colour", "Change the shipping address", "Order status",
-         "Delivery estimate and tracking", "Cancel the order", "Contact the seller"],
-        ["Status: confirmed, not shipped yet",
-         "✅ Changes (address, size or colour, removing a product) are still possible.",
-         "🕓 Problems with the items, returns and refunds can be asked for once the order has been delivered."],
+        [
+            "Remove a product",
+            "Change size or colour",
+            "Change the shipping address",
+            "Order status",
+            "Delivery estimate and tracking",
+            "Cancel the order",
+            "Contact the seller",
+        ],
+        [
+            "Status: confirmed, not shipped yet",
+            "✅ Changes (address, size or colour, removing a product) are still possible.",
+            "🕓 Problems with the items, returns and refunds can be asked for once the order has been delivered.",
+        ],
     ),
     OrderStatus.SHIPPED: (
         ["Order status", "Delivery estimate and tracking", "Cancel the order", "Contact the seller"],
-        ["Status: shipped", f"⛔ {CHANGES_OVER}: the order has shipped.",
-         "🕓 Problems with the items, returns and refunds can be asked for once the order has been delivered."],
+        [
+            "Status: shipped",
+            f"⛔ {CHANGES_OVER}: the order has shipped.",
+            "🕓 Problems with the items, returns and refunds can be asked for once the order has been delivered.",
+        ],
     ),
     OrderStatus.DELIVERED: (
         ["Order status", "Report a problem with the item", "Return, exchange or refund", "Contact the seller"],
-        ["Status: delivered on 2026-11-20", f"⛔ {CHANGES_OVER}: the order has been delivered.",
-         "⛔ It can no longer be cancelled: it has been delivered. To send it back, choose Return, exchange or refund."],
+        [
+            "Status: delivered on 2026-11-20",
+            f"⛔ {CHANGES_OVER}: the order has been delivered.",
+            "⛔ It can no longer be cancelled: it has been delivered. To send it back, choose Return, exchange or refund.",
+        ],
     ),
     OrderStatus.CANCELLED: (
         ["Order status", "Contact the seller"],
-        ["Status: cancelled",
-         "⛔ This order is cancelled: it can no longer be changed, cancelled, returned or reported. "
-         "You can still see its status or write to the seller."],
+        [
+            "Status: cancelled",
+            "⛔ This order is cancelled: it can no longer be changed, cancelled, returned or reported. "
+            "You can still see its status or write to the seller.",
+        ],
     ),
 }
 
@@ -87,7 +106,10 @@ async def test_an_international_parcel_on_its_way_warns_before_the_cancel_button
     await bind(bot_app, shop, buyer, "W-3")  # in transit, international
     card = await open_menu(buyer, "W-3")
     assert buttons(card) == ["Order status", "Delivery estimate and tracking", "Cancel the order", "Contact the seller"]
-    assert "⚠️ This international parcel cannot be stopped any more: if you cancel now, the order is not refunded." in card.text
+    assert (
+        "⚠️ This international parcel cannot be stopped any more: if you cancel now, the order is not refunded."
+        in card.text
+    )
     assert "• Desk lamp: 2 × €34.99\nTotal: €69.98\n" in card.text
 
 
@@ -98,8 +120,18 @@ async def test_money_is_written_as_the_buyers_language_writes_it(chat, shop, bot
     await bind(bot_app, shop, chinese, "M-2", lang="zh")
     assert "Total: CN¥72.48" in (await open_menu(english, "M-2")).text
     card = await open_menu(chinese, "M-2")
-    assert "• Desk lamp：2 × ¥34.99\n" in card.text and "合计：¥72.48" in card.text and f"收货地址：{ADDRESS}" in card.text
-    assert buttons(card) == ["删除商品", "更改尺码或颜色", "更改收货地址", "订单状态", "预计送达与物流跟踪", "取消订单", "联系卖家"]
+    assert (
+        "• Desk lamp：2 × ¥34.99\n" in card.text and "合计：¥72.48" in card.text and f"收货地址：{ADDRESS}" in card.text
+    )
+    assert buttons(card) == [
+        "删除商品",
+        "更改尺码或颜色",
+        "更改收货地址",
+        "订单状态",
+        "预计送达与物流跟踪",
+        "取消订单",
+        "联系卖家",
+    ]
 
 
 async def test_a_button_on_an_old_card_gets_an_alert_and_the_card_catches_up(chat, shop, bot_app):

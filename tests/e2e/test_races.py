@@ -97,7 +97,10 @@ async def test_two_agents_replying_at_once_both_reach_the_buyer_once(shop, meeti
     )
     first = await shop.buyer.expect(contains="🏪 Berlin Gadgets")
     second = await shop.buyer.expect(contains="🏪 Berlin Gadgets")
-    assert sorted(m.text.splitlines()[1] for m in (first, second)) == ["I will check the warehouse.", "It ships tomorrow."]
+    assert sorted(m.text.splitlines()[1] for m in (first, second)) == [
+        "I will check the warehouse.",
+        "It ships tomorrow.",
+    ]
     if database_url.startswith("postgresql"):
         assert meeting.lost == 1  # the race really happened, and its loser was handled again
     await karl.expect_topic("🔵 #1", chat=shop.group, thread=thread)  # now the buyer's turn
@@ -105,11 +108,15 @@ async def test_two_agents_replying_at_once_both_reach_the_buyer_once(shop, meeti
     assert await messages_seen_by_colleague(mia) == ["Ticket #1 · Question for the seller"]
 
 
-async def test_agent_and_buyer_closing_at_once_close_it_once_and_the_buyer_is_told_it_is_closed(shop, meeting, database_url):
+async def test_agent_and_buyer_closing_at_once_close_it_once_and_the_buyer_is_told_it_is_closed(
+    shop, meeting, database_url
+):
     thread, card, timeline = await both_close_buttons(shop)
 
     # The agent's press reaches its status update first; the buyer's comes while it is held there.
-    agent_answer, buyer_answer = await press_in_order(meeting, card, "✅ Close ticket", timeline, "✅ Close this ticket")
+    agent_answer, buyer_answer = await press_in_order(
+        meeting, card, "✅ Close ticket", timeline, "✅ Close this ticket"
+    )
     assert agent_answer["text"] is None
 
     # Handled again on fresh data, the buyer's press finds the ticket closed (not "this button is no longer valid").
@@ -124,11 +131,15 @@ async def test_agent_and_buyer_closing_at_once_close_it_once_and_the_buyer_is_to
     assert await messages_seen_by_colleague(mia) == ["Ticket #1 · Question for the seller", "✅ Ticket #1 is closed."]
 
 
-async def test_buyer_and_agent_closing_at_once_the_agent_is_told_by_an_alert_not_in_the_topic(shop, meeting, database_url):
+async def test_buyer_and_agent_closing_at_once_the_agent_is_told_by_an_alert_not_in_the_topic(
+    shop, meeting, database_url
+):
     thread, card, timeline = await both_close_buttons(shop)
 
     # This time the buyer's press gets there first.
-    buyer_answer, agent_answer = await press_in_order(meeting, timeline, "✅ Close this ticket", card, "✅ Close ticket")
+    buyer_answer, agent_answer = await press_in_order(
+        meeting, timeline, "✅ Close this ticket", card, "✅ Close ticket"
+    )
     assert buyer_answer["text"] is None
     assert (await shop.buyer.expect_edit(timeline)).text.endswith("✔️ ✅ Close this ticket")  # the buyer's choice took
 
@@ -141,7 +152,10 @@ async def test_buyer_and_agent_closing_at_once_the_agent_is_told_by_an_alert_not
         assert meeting.lost == 1
     await see_the_topic_closed(shop, thread, card)
     mia = shop.colleagues[0]
-    assert await messages_seen_by_colleague(mia) == ["Ticket #1 · Question for the seller", "✅ Ticket #1 is closed by the buyer."]
+    assert await messages_seen_by_colleague(mia) == [
+        "Ticket #1 · Question for the seller",
+        "✅ Ticket #1 is closed by the buyer.",
+    ]
 
 
 async def both_close_buttons(shop: Shop) -> tuple[int, Msg, Msg]:

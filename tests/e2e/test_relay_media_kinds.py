@@ -80,7 +80,11 @@ async def test_files_recorded_without_a_message_to_copy_are_sent_again_by_kind(s
     stored = [
         (AttachmentKind.STICKER, files.add("sticker", STICKER_WEBP, "s.webp", "image/webp", emoji="🙂"), None),
         (AttachmentKind.VOICE, files.add("voice", VOICE_OGG, "v.ogg", "audio/ogg"), "the rattle"),
-        (AttachmentKind.AUDIO, files.add("audio", AUDIO_MP3, "a.mp3", "audio/mpeg", title="Manual"), "the manual read out"),
+        (
+            AttachmentKind.AUDIO,
+            files.add("audio", AUDIO_MP3, "a.mp3", "audio/mpeg", title="Manual"),
+            "the manual read out",
+        ),
         (AttachmentKind.ANIMATION, files.add("animation", VIDEO_MP4, "g.mp4", "video/mp4"), "how it blinks"),
         (AttachmentKind.VIDEO_NOTE, files.add("video_note", VIDEO_MP4, "n.mp4", "video/mp4"), None),
     ]

@@ -36,7 +36,9 @@ class Moderators:
 def moderators(sandbox, bot_token) -> Moderators:
     world = sandbox.world
     jo = world.add_person("Jo", "en", label="Moderator · Jo")
-    group = world.add_group("Moderators", is_forum=False, member_ids=[jo.id], admin_bot_ids=[int(bot_token.split(":")[0])])
+    group = world.add_group(
+        "Moderators", is_forum=False, member_ids=[jo.id], admin_bot_ids=[int(bot_token.split(":")[0])]
+    )
     return Moderators(group.id, jo.id)
 
 
@@ -55,9 +57,18 @@ async def make_agent(bot_app, person, *stores: str, with_group: dict[str, int] |
     deps = bot_app.deps
     async with deps.uow_factory() as uow:
         for name in stores:
-            store = await uow.stores.by_name(name) or await add_store(uow, deps.clock, name=name, timezone="UTC", country="DE")
+            store = await uow.stores.by_name(name) or await add_store(
+                uow, deps.clock, name=name, timezone="UTC", country="DE"
+            )
             code = await invite_agent(uow, deps.clock, store.id)
-            await redeem_agent_invite(uow, deps.clock, code, person.id, person.info["first_name"], language=person.info.get("language_code", "en")[:2])
+            await redeem_agent_invite(
+                uow,
+                deps.clock,
+                code,
+                person.id,
+                person.info["first_name"],
+                language=person.info.get("language_code", "en")[:2],
+            )
             if with_group and name in with_group:
                 link = await create_group_link_code(uow, deps.clock, store.id)
                 await redeem_group_link_code(uow, deps.clock, link, with_group[name], "support")
@@ -209,7 +220,9 @@ async def test_a_moderator_gets_the_moderators_greeting(chat, moderators: Modera
     assert await shown_menu(sandbox, bot_id, jo) == list(PRIVATE_COMMANDS)  # no per-person menu for moderators
 
 
-async def test_help_in_the_moderators_group_is_the_moderators_help_and_its_menu_theirs(chat, moderators, sandbox, bot_id):
+async def test_help_in_the_moderators_group_is_the_moderators_help_and_its_menu_theirs(
+    chat, moderators, sandbox, bot_id
+):
     jo = await chat.person(moderators.jo)
     await jo.send("/help", chat=moderators.chat_id)
     text = (await jo.expect(chat=moderators.chat_id)).text

@@ -64,7 +64,11 @@ async def test_link_asks_for_the_right_to_manage_topics(chat, codes, sandbox):
     admin = await chat.user("Karl", lang="en")
     bot_id = (await chat.bots())[0]["id"]
     group = sandbox.world.add_group(
-        "Support", is_forum=True, member_ids=[admin.id], admin_bot_ids=[bot_id], admin_rights={"can_manage_topics": False}
+        "Support",
+        is_forum=True,
+        member_ids=[admin.id],
+        admin_bot_ids=[bot_id],
+        admin_rights={"can_manage_topics": False},
     )
     await admin.send(f"/link g_{codes['group']}", chat=group.group_id)
     await admin.expect(contains="manage topics", chat=group.group_id)

@@ -122,12 +122,16 @@ async def test_a_buyers_sticker_reaches_the_topic(chat, bot_app):
     shop = await make_shop(chat, bot_app, with_group=True, stand_in=False)
     deps = bot_app.deps
     async with deps.uow_factory() as uow:
-        opened = await open_ticket(uow, deps.clock, shop.buyer.id, shop.order_id, "contact_seller", "Thanks for the help")
+        opened = await open_ticket(
+            uow, deps.clock, shop.buyer.id, shop.order_id, "contact_seller", "Thanks for the help"
+        )
         await uow.commit()
     await shop.buyer.send_sticker(emoji="👍")
     thread = (await shop.agent.expect_event("topic"))["topic"]["thread_id"]
     await shop.agent.expect(contains="Ticket #1", chat=shop.group, thread=thread)
-    await shop.agent.expect(contains="👤 Alice:", chat=shop.group, thread=thread)  # a sticker has no caption to carry it
+    await shop.agent.expect(
+        contains="👤 Alice:", chat=shop.group, thread=thread
+    )  # a sticker has no caption to carry it
     sticker = await shop.agent.expect(chat=shop.group, thread=thread)
     assert sticker["sticker"]["emoji"] == "👍"
     async with deps.uow_factory() as uow:

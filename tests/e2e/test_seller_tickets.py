@@ -25,7 +25,9 @@ async def shop(chat, bot_app) -> Shop:
 async def test_a_ticket_gets_a_topic_with_a_card_and_the_relay_works_both_ways(shop):
     thread = await open_in_topic(shop)
     topics = [c for c in await shop.agent.chats() if c["id"] == shop.group][0]["topics"]
-    assert topics[0]["name"] == "🟡 #1 Question for the seller · ⏰ 23 Nov 12:00 UTC"  # waits for the store's first answer
+    assert (
+        topics[0]["name"] == "🟡 #1 Question for the seller · ⏰ 23 Nov 12:00 UTC"
+    )  # waits for the store's first answer
 
     await shop.buyer.send("Hello again, any news?")
     copy = await shop.agent.expect(contains="Hello again", chat=shop.group, thread=thread)
@@ -234,7 +236,9 @@ async def test_an_agent_writes_first_with_notify_into_the_orders_open_ticket(sho
     await shop.agent.expect(contains="/notify <order number> <message>")
 
 
-async def test_a_group_that_refuses_topics_hands_tickets_to_the_agents_private_chats(shop, sandbox, bot_app, expect_refusals):
+async def test_a_group_that_refuses_topics_hands_tickets_to_the_agents_private_chats(
+    shop, sandbox, bot_app, expect_refusals
+):
     expect_refusals("createForumTopic", "not enough rights to create a topic")  # how the bot learns of it
     group = sandbox.world.groups[shop.group]
     for rights in group.bot_rights.values():

@@ -45,7 +45,9 @@ async def test_two_buyers_first_tickets_are_one_and_two_in_titles_queue_and_clos
     bobs = (await shop.agent.expect_event("topic"))["topic"]["thread_id"]
     card = await shop.agent.expect(contains="Ticket #2", chat=shop.group, thread=bobs)
     assert "Where is my kettle?" in card.text
-    names = {t["thread_id"]: t["name"] for t in [c for c in await shop.agent.chats() if c["id"] == shop.group][0]["topics"]}
+    names = {
+        t["thread_id"]: t["name"] for t in [c for c in await shop.agent.chats() if c["id"] == shop.group][0]["topics"]
+    }
     assert names[alices].startswith("🟡 #1 ") and names[bobs].startswith("🟡 #2 ")
 
     await shop.agent.send("/queue", chat=shop.group)
@@ -53,7 +55,11 @@ async def test_two_buyers_first_tickets_are_one_and_two_in_titles_queue_and_clos
     assert queue.text.count("#1") == 1 and queue.text.count("#2") == 1
     assert "🔴 first answer overdue · 🟠 urgent" in queue.text  # the marks explained
     internal = str(shop.group).removeprefix("-100")
-    links = {_utf16_slice(queue.text, e["offset"], e["length"]): e["url"] for e in queue["entities"] if e["type"] == "text_link"}
+    links = {
+        _utf16_slice(queue.text, e["offset"], e["length"]): e["url"]
+        for e in queue["entities"]
+        if e["type"] == "text_link"
+    }
     assert links == {"#1": f"https://t.me/c/{internal}/{alices}", "#2": f"https://t.me/c/{internal}/{bobs}"}
 
     # In the group's General topic, /close with a number closes that ticket of the store, Bob's.
@@ -77,7 +83,9 @@ async def test_the_queue_is_for_the_stores_agents_only(chat, bot_app, shop):
     deps = bot_app.deps
     async with deps.uow_factory() as uow:
         store = (await uow.orders.get(shop.order_id)).store_id
-        await redeem_group_link_code(uow, deps.clock, await create_group_link_code(uow, deps.clock, store), lobby, "lobby")
+        await redeem_group_link_code(
+            uow, deps.clock, await create_group_link_code(uow, deps.clock, store), lobby, "lobby"
+        )
         await uow.commit()
     await open_in_topic(shop)
     await mia.send("/queue", chat=lobby)
@@ -86,7 +94,9 @@ async def test_the_queue_is_for_the_stores_agents_only(chat, bot_app, shop):
     await shop.agent.expect(contains="Only the store's agents", chat=lobby)  # Karl sees the answer to Mia too
     await shop.agent.send("/queue", chat=lobby)
     assert "#1" in (await shop.agent.expect(chat=lobby)).text
-    await mia.expect(contains="Open tickets of Berlin Gadgets", chat=lobby)  # the agent's answer, in the group Mia is in
+    await mia.expect(
+        contains="Open tickets of Berlin Gadgets", chat=lobby
+    )  # the agent's answer, in the group Mia is in
     await chat.assert_quiet()
 
 
@@ -114,7 +124,9 @@ async def test_a_buyer_with_tickets_at_two_stores_sees_each_stores_name_beside_t
         order = await uow.orders.by_number(kettles.id, "K-1")
         alice = await uow.users.by_telegram_id(shop.buyer.id)
         await uow.users.bind_order(alice.id, order.id, source=BindingSource.DEMO, at=deps.clock.now())
-        opened = await open_ticket(uow, deps.clock, shop.buyer.id, order.id, "contact_seller", "Is the kettle 1.7 l?", [])
+        opened = await open_ticket(
+            uow, deps.clock, shop.buyer.id, order.id, "contact_seller", "Is the kettle 1.7 l?", []
+        )
         await uow.commit()
     assert opened.ticket.number == 1  # the other store's own first ticket
 
@@ -124,7 +136,8 @@ async def test_a_buyer_with_tickets_at_two_stores_sees_each_stores_name_beside_t
     assert any(line.startswith("#1 Kettle Corner · ") for line in lines), lines
     assert any(line.startswith("#1 Berlin Gadgets · ") for line in lines), lines
     assert sorted(b for row in listing.buttons for b in row if b.startswith("#1 ")) == sorted(
-        [b for row in listing.buttons for b in row])
+        [b for row in listing.buttons for b in row]
+    )
     assert {b.split(" · ")[0] for row in listing.buttons for b in row} == {"#1 Kettle Corner", "#1 Berlin Gadgets"}
 
     # Its history is in the store's time, and says so: Bangkok has no letters for its zone.

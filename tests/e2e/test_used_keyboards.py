@@ -18,7 +18,9 @@ ADDRESS = "Karl-Marx-Allee 1, 10178 Berlin, Germany"
 async def sent_recorded(bot_app, message, timeout: float = 5) -> None:
     """The bot learns a sent message's id just after Telegram shows it; a person never answers that fast."""
     chat_id = message.person.id  # a private chat is the person's id to the bot (the person sees the bot's)
-    query = select(OutboxMessage.id).where(OutboxMessage.chat_id == chat_id, OutboxMessage.telegram_message_id == message.message_id)
+    query = select(OutboxMessage.id).where(
+        OutboxMessage.chat_id == chat_id, OutboxMessage.telegram_message_id == message.message_id
+    )
     async with asyncio.timeout(timeout):
         while True:
             async with bot_app.deps.uow_factory.reading() as uow:
@@ -143,8 +145,10 @@ async def test_buttons_left_on_messages_from_before_get_an_alert_and_stay(chat, 
     await bind(bot_app, shop, buyer, "W-1")
     await buyer.send("/orders")
     await buyer.expect(contains="Your orders")
-    keyboard = [[{"text": "📨 Send to the seller", "callback_data": "flw:send"}],
-                [{"text": "#9 · Contact the seller", "callback_data": "btk:view:999"}]]
+    keyboard = [
+        [{"text": "📨 Send to the seller", "callback_data": "flw:send"}],
+        [{"text": "#9 · Contact the seller", "callback_data": "btk:view:999"}],
+    ]
     async with aiohttp.ClientSession() as http:
         async with http.post(
             f"{sandbox.bot_api_base_url}{bot_token}/sendMessage",

@@ -35,8 +35,14 @@ async def test_the_card_and_every_copy_name_the_buyer_as_telegram_shows_them(sho
     copy = await shop.agent.expect(contains="Any news?", chat=shop.group, thread=thread)
     assert copy.text == "👤 Alicia:\nAny news? See https://example.com/order"
     bold, link = copy["entities"]
-    assert (bold["type"], bold["offset"], bold["length"]) == ("bold", 0, len("👤 Alicia:") + 1)  # 👤 is two UTF-16 units
-    assert link["type"] == "url" and copy.text[link["offset"] - 1 : link["offset"] - 1 + link["length"]].startswith("https")
+    assert (bold["type"], bold["offset"], bold["length"]) == (
+        "bold",
+        0,
+        len("👤 Alicia:") + 1,
+    )  # 👤 is two UTF-16 units
+    assert link["type"] == "url" and copy.text[link["offset"] - 1 : link["offset"] - 1 + link["length"]].startswith(
+        "https"
+    )
 
     await shop.buyer.send_photo(PHOTO, caption="the box was open")
     photo = await shop.agent.expect(contains="the box was open", chat=shop.group, thread=thread)
@@ -68,12 +74,16 @@ async def test_a_long_reply_is_marked_after_its_last_part(shop: Shop, bot_app):
     # By the time it shows, the buyer has every part.
     history = await shop.buyer.client.call("GET", f"/people/{shop.buyer.id}/chats/{shop.bot_id}/messages")
     assert [m["text"].split("\n")[0] for m in history if m["from"]["is_bot"]][-2:] == [
-        "🏪 Berlin Gadgets · 1/2", "🏪 Berlin Gadgets · 2/2"]
+        "🏪 Berlin Gadgets · 1/2",
+        "🏪 Berlin Gadgets · 2/2",
+    ]
     await shop.buyer.expect(contains="1/2")
     await shop.buyer.expect(contains="2/2")
     assert await shop.agent.reactions_on(reply) == ["👌"]
     async with bot_app.deps.uow_factory() as uow:  # once, not once per part: a group's sends are few
-        rows = (await uow.session.execute(select(OutboxMessage).where(OutboxMessage.method == "setMessageReaction"))).scalars()
+        rows = (
+            await uow.session.execute(select(OutboxMessage).where(OutboxMessage.method == "setMessageReaction"))
+        ).scalars()
         assert [row.payload["reaction"] for row in rows] == [[{"type": "emoji", "emoji": "👌"}]]
     await shop.agent.expect_topic("🔵 #1", chat=shop.group, thread=thread)
 

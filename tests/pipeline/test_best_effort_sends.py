@@ -26,7 +26,9 @@ async def test_a_reaction_gives_up_when_the_network_stays_down_and_the_chat_goes
 
     clock = SystemClock()
     delays = (0.01, 0.01)
-    sender = OutboxSender(FlakyTelegram(), uow_factory, clock, max_in_flight=2, poll_interval=0.05, network_retry_delays=delays)
+    sender = OutboxSender(
+        FlakyTelegram(), uow_factory, clock, max_in_flight=2, poll_interval=0.05, network_retry_delays=delays
+    )
     async with uow_factory() as uow:
         outbox = Outbox(uow, clock)
         reaction = {"chat_id": -5, "message_id": 3, "reaction": [{"type": "emoji", "emoji": "👌"}]}
@@ -53,7 +55,12 @@ def test_an_albums_stored_media_become_input_media_again():
     payload = {
         "chat_id": -5,
         "media": [
-            {"type": "photo", "media": "F1", "caption": "👤 Alice:\nboxed", "caption_entities": [{"type": "bold", "offset": 0, "length": 9}]},
+            {
+                "type": "photo",
+                "media": "F1",
+                "caption": "👤 Alice:\nboxed",
+                "caption_entities": [{"type": "bold", "offset": 0, "length": 9}],
+            },
             {"type": "document", "media": "F2"},
         ],
     }
@@ -73,7 +80,9 @@ async def test_a_row_our_code_cannot_send_fails_once_and_the_chat_goes_on(uow_fa
         async def do_api_request(self, method, api_kwargs):
             calls.append(method)
             if method == "sendMediaGroup":
-                raise AttributeError("'dict' object has no attribute '_unfrozen'")  # a bug of ours, not Telegram's answer
+                raise AttributeError(
+                    "'dict' object has no attribute '_unfrozen'"
+                )  # a bug of ours, not Telegram's answer
             return {"message_id": 7}
 
     clock = SystemClock()

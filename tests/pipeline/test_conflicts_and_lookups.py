@@ -85,7 +85,8 @@ def asking_telegram(fetches: list[str], seen: list[object], fails: bool):
 
 
 @pytest.mark.parametrize(
-    ("fails", "said"), [(False, "looked up: an administrator"), (True, "looked up: Chat not found")],
+    ("fails", "said"),
+    [(False, "looked up: an administrator"), (True, "looked up: Chat not found")],
     ids=["answered", "refused"],
 )
 async def test_a_look_up_is_made_once_outside_the_transaction_and_costs_no_attempt(

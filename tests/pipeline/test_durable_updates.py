@@ -101,8 +101,16 @@ async def test_the_same_update_twice_has_one_effect(bot_factory, client, probe, 
 
 
 async def test_a_batch_with_a_duplicate_inside_stores_it_once(uow_factory):
-    raw = {"update_id": 77, "message": {"message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"},
-                                        "from": {"id": 5, "is_bot": False, "first_name": "A"}, "text": "x"}}
+    raw = {
+        "update_id": 77,
+        "message": {
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": 5, "type": "private"},
+            "from": {"id": 5, "is_bot": False, "first_name": "A"},
+            "text": "x",
+        },
+    }
     assert await store_updates(uow_factory, SystemClock(), [raw, raw]) == 1
 
 
@@ -186,7 +194,9 @@ async def test_unsent_outbox_rows_go_out_once_after_a_restart(bot_factory, clien
     assert remembered == [rows[1].telegram_message_id]
 
 
-async def test_a_refused_send_is_recorded_and_handed_to_the_failure_hook(bot_factory, client, probe, uow_factory, wait_until):
+async def test_a_refused_send_is_recorded_and_handed_to_the_failure_hook(
+    bot_factory, client, probe, uow_factory, wait_until
+):
     alice = await client.user("Alice")
     await alice.send("hi")
     await alice.block()
@@ -261,8 +271,16 @@ async def test_a_replayed_button_press_is_not_a_failure(bot_factory, client, pro
 
 async def test_an_update_id_telegram_reuses_after_a_reset_is_a_new_update(uow_factory):
     def text_update(text: str) -> dict:
-        return {"update_id": 100_000_001, "message": {"message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"},
-                                                      "from": {"id": 5, "is_bot": False, "first_name": "A"}, "text": text}}
+        return {
+            "update_id": 100_000_001,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": 5, "type": "private"},
+                "from": {"id": 5, "is_bot": False, "first_name": "A"},
+                "text": text,
+            },
+        }
 
     clock = SystemClock()
     assert await store_updates(uow_factory, clock, [text_update("before the reset")]) == 1

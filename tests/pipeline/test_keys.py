@@ -225,9 +225,7 @@ def parse(data: JSON) -> Update:
         return Update.de_json(data, None)
 
 
-@pytest.mark.parametrize(
-    ("data", "expected"), [row[1:] for row in TABLE], ids=[row[0] for row in TABLE]
-)
+@pytest.mark.parametrize(("data", "expected"), [row[1:] for row in TABLE], ids=[row[0] for row in TABLE])
 def test_key_of_every_update_type(data: JSON, expected: tuple) -> None:
     raw = {"update_id": 900, **data}
 
@@ -272,9 +270,7 @@ def raw_updates(draw: st.DrawFn) -> JSON:
 @pytest.mark.parametrize("field", sorted(PAYLOADS))
 @pytest.mark.parametrize("user_id", [None, OTHER])
 @pytest.mark.parametrize("chat_id", [BUYER, GROUP])
-def test_raw_and_parsed_keys_agree_for_every_chat_update(
-    field: str, user_id: int | None, chat_id: int
-) -> None:
+def test_raw_and_parsed_keys_agree_for_every_chat_update(field: str, user_id: int | None, chat_id: int) -> None:
     raw = {"update_id": 3, field: PAYLOADS[field](chat_id, user_id)}
 
     assert key_from_raw(raw) == conversation_key(parse(raw))

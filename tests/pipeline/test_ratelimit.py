@@ -246,9 +246,7 @@ retries = st.none() | st.tuples(st.sampled_from([PRIVATE_A, GROUP, 0]), st.float
 
 @settings(max_examples=30, deadline=None)
 @given(sends=sends, retry=retries)
-def test_limits_hold_for_any_arrivals(
-    sends: list[tuple[int, float]], retry: tuple[int, float] | None
-) -> None:
+def test_limits_hold_for_any_arrivals(sends: list[tuple[int, float]], retry: tuple[int, float] | None) -> None:
     clock = FakeClock()
     limiter, log = make_limiter(clock), SendLog(clock)
     blocked_until: dict[int, float] = {}
@@ -301,9 +299,7 @@ def test_bad_retry_after_is_a_value_error(seconds: Any) -> None:
         SendLimiter().retry_after(PRIVATE_A, seconds)
 
 
-@pytest.mark.parametrize(
-    "limits", [{"group_per_minute": 0}, {"private_per_second": -1}, {"overall_per_second": 2.5}]
-)
+@pytest.mark.parametrize("limits", [{"group_per_minute": 0}, {"private_per_second": -1}, {"overall_per_second": 2.5}])
 def test_limits_must_be_positive_numbers(limits: dict[str, Any]) -> None:
     with pytest.raises(ValueError, match="per_"):
         SendLimiter(**limits)

@@ -52,9 +52,7 @@ jobs_strategy = st.lists(
 
 @settings(max_examples=40, deadline=None)
 @given(jobs=jobs_strategy, concurrency=st.integers(min_value=1, max_value=4))
-def test_random_interleavings_keep_order_and_bounds(
-    jobs: list[tuple[int, int]], concurrency: int
-) -> None:
+def test_random_interleavings_keep_order_and_bounds(jobs: list[tuple[int, int]], concurrency: int) -> None:
     recorder = Recorder()
 
     async def scenario() -> None:

@@ -26,8 +26,16 @@ from domain.storage.uow import UnitOfWorkFactory
 
 
 def text_update(update_id: int, text_: str) -> dict:
-    return {"update_id": update_id, "message": {"message_id": update_id, "date": 0, "chat": {"id": 5, "type": "private"},
-                                               "from": {"id": 5, "is_bot": False, "first_name": "A"}, "text": text_}}
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 0,
+            "chat": {"id": 5, "type": "private"},
+            "from": {"id": 5, "is_bot": False, "first_name": "A"},
+            "text": text_,
+        },
+    }
 
 
 @pytest.fixture
@@ -87,8 +95,15 @@ async def test_a_reader_takes_no_write_lock_and_reads_what_is_committed(sqlite_f
 
 async def store_one(uow, update_id: int) -> None:
     stored = await InboxRepository(uow.session).store_many(
-        [{"update_id": update_id, "payload": text_update(update_id, "x"), "conversation_key": "5:5",
-          "status": PENDING, "last_error": None}],
+        [
+            {
+                "update_id": update_id,
+                "payload": text_update(update_id, "x"),
+                "conversation_key": "5:5",
+                "status": PENDING,
+                "last_error": None,
+            }
+        ],
         at=SystemClock().now(),
     )
     assert stored == {update_id}
@@ -105,8 +120,10 @@ async def test_statements_report_rows_counts_and_ids_and_a_failure_leaves_the_co
     async with uow_factory() as uow:
         with pytest.raises(IntegrityError):
             await uow.session.execute(
-                text("INSERT INTO inbox_updates (update_id, payload, conversation_key, status, attempts, received_at) "
-                     "VALUES (2, '{}', 'k', 'pending', 0, '2026-01-01')")
+                text(
+                    "INSERT INTO inbox_updates (update_id, payload, conversation_key, status, attempts, received_at) "
+                    "VALUES (2, '{}', 'k', 'pending', 0, '2026-01-01')"
+                )
             )
         await uow.rollback()
         rows = (await uow.session.execute(text("SELECT update_id, status FROM inbox_updates ORDER BY update_id"))).all()
@@ -116,7 +133,12 @@ async def test_statements_report_rows_counts_and_ids_and_a_failure_leaves_the_co
 async def test_the_inbox_offers_what_it_stores_with_the_stored_received_at(uow_factory):
     offered: dict = {}
     clock = SystemClock()
-    batch = [text_update(1, "one"), text_update(2, "two"), text_update(1, "one"), {"update_id": 3, "message": {"chat": {"id": "x"}}}]
+    batch = [
+        text_update(1, "one"),
+        text_update(2, "two"),
+        text_update(1, "one"),
+        {"update_id": 3, "message": {"chat": {"id": "x"}}},
+    ]
     assert await store_updates(uow_factory, clock, batch, offer=offered.update) == 3
     # Only what the runner is to handle: the malformed update is parked, and a repeat is stored once.
     assert sorted(offered) == [1, 2]
@@ -135,8 +157,17 @@ async def test_the_inbox_offers_what_it_stores_with_the_stored_received_at(uow_f
 async def test_marking_several_rows_sent_at_once_skips_rows_already_marked(uow_factory):
     now = datetime(2026, 11, 22, 12, tzinfo=UTC)
     async with uow_factory() as uow:
-        rows = [OutboxMessage(chat_id=5, method="sendMessage", payload={"chat_id": 5, "text": str(n)}, created_at=now,
-                              next_attempt_at=now, attempts=0) for n in range(3)]
+        rows = [
+            OutboxMessage(
+                chat_id=5,
+                method="sendMessage",
+                payload={"chat_id": 5, "text": str(n)},
+                created_at=now,
+                next_attempt_at=now,
+                attempts=0,
+            )
+            for n in range(3)
+        ]
         uow.session.add_all(rows)
         await uow.flush()
         ids = [row.id for row in rows]
@@ -149,8 +180,10 @@ async def test_marking_several_rows_sent_at_once_skips_rows_already_marked(uow_f
         await uow.commit()
     async with uow_factory.reading() as uow:
         query = text("SELECT id, telegram_message_id, attempts, sent_at FROM outbox_messages")
-        stored = {row.id: (row.telegram_message_id, row.attempts, row.sent_at is not None)
-                  for row in (await uow.session.execute(query)).all()}
+        stored = {
+            row.id: (row.telegram_message_id, row.attempts, row.sent_at is not None)
+            for row in (await uow.session.execute(query)).all()
+        }
     # The row marked before keeps its message id: a second mark never overwrites the first.
     assert stored == {ids[0]: (10, 1, True), ids[1]: (11, 1, True), ids[2]: (None, 1, True)}
 
@@ -211,7 +244,9 @@ async def test_rows_a_result_hook_queues_go_out_without_waiting_for_the_next_pol
     async def hook(uow, row, result):
         await Outbox(uow, clock).send_message(row.chat_id, "follow-up from the hook")
 
-    sender = OutboxSender(TelegramStandIn(), uow_factory, clock, max_in_flight=4, result_hooks={"h": hook}, poll_interval=30)
+    sender = OutboxSender(
+        TelegramStandIn(), uow_factory, clock, max_in_flight=4, result_hooks={"h": hook}, poll_interval=30
+    )
     async with uow_factory() as uow:
         await Outbox(uow, clock).call("sendMessage", {"chat_id": 1, "text": "first"}, on_result="h")
         await uow.commit()

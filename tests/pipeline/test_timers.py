@@ -22,9 +22,7 @@ from domain.models import Deadline, OutboxMessage
 
 async def schedule(uow_factory, clock, subject_id: int, due_in: timedelta, kind=DeadlineKind.AUTO_CLOSE) -> int:
     async with uow_factory() as uow:
-        deadline = await uow.deadlines.schedule(
-            kind, "ticket", subject_id, due_at=clock.now() + due_in, at=clock.now()
-        )
+        deadline = await uow.deadlines.schedule(kind, "ticket", subject_id, due_at=clock.now() + due_in, at=clock.now())
         await uow.commit()
         return deadline.id
 
@@ -224,7 +222,9 @@ async def test_the_application_wakes_its_pipelines_sweeper(uow_factory, clock, b
     from bot.settings import load_settings
 
     settings = load_settings(telegram_bot_token=bot_token, _env_file=None)
-    application = build_application(Deps(settings=settings, clock=clock, renderer=default_renderer(), uow_factory=uow_factory))
+    application = build_application(
+        Deps(settings=settings, clock=clock, renderer=default_renderer(), uow_factory=uow_factory)
+    )
     application.wake_timers_in(0.01)  # no pipeline yet: nothing to wake, no error
     pipeline = pipeline_for(application)
     woken = []

@@ -51,8 +51,16 @@ async def test_a_wrong_or_missing_secret_gets_403_and_nothing_is_stored(bot_fact
     config = webhook_config()
     bot = bot_factory(webhook=config)
     await bot.start()
-    update = {"update_id": 1, "message": {"message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"},
-                                          "from": {"id": 5, "is_bot": False, "first_name": "X"}, "text": "hi"}}
+    update = {
+        "update_id": 1,
+        "message": {
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": 5, "type": "private"},
+            "from": {"id": 5, "is_bot": False, "first_name": "X"},
+            "text": "hi",
+        },
+    }
     async with aiohttp.ClientSession() as http:
         for headers in ({SECRET_HEADER: "guess"}, {}):
             async with http.post(config.url, json=update, headers=headers) as response:

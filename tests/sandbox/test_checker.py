@@ -38,10 +38,20 @@ def test_unknown_parameter_is_a_violation_not_a_refusal():
 
 
 def test_form_values_are_coerced_like_json_ones():
-    form = {"chat_id": "-1001", "text": "hi", "disable_notification": "true", "message_thread_id": "7",
-            "reply_markup": json.dumps(keyboard({"text": "A", "callback_data": "a"}))}
-    as_json = {"chat_id": -1001, "text": "hi", "disable_notification": True, "message_thread_id": 7,
-               "reply_markup": keyboard({"text": "A", "callback_data": "a"})}
+    form = {
+        "chat_id": "-1001",
+        "text": "hi",
+        "disable_notification": "true",
+        "message_thread_id": "7",
+        "reply_markup": json.dumps(keyboard({"text": "A", "callback_data": "a"})),
+    }
+    as_json = {
+        "chat_id": -1001,
+        "text": "hi",
+        "disable_notification": True,
+        "message_thread_id": 7,
+        "reply_markup": keyboard({"text": "A", "callback_data": "a"}),
+    }
     for raw in (form, as_json):
         checked = check_request("sendMessage", raw)
         assert checked.violations == []
@@ -56,45 +66,56 @@ def test_lenient_boolean_is_noted():
     checked = check_request("sendMessage", {"chat_id": 1, "text": "hi", "disable_notification": "yes"})
     assert checked.params["disable_notification"] is True
     assert checked.violations == [
-        "sendMessage: disable_notification: expected Boolean, got 'yes' (Telegram reads True)"]
+        "sendMessage: disable_notification: expected Boolean, got 'yes' (Telegram reads True)"
+    ]
 
 
 def test_callback_data_over_64_bytes_is_refused_on_any_button():
     ok = {"text": "ok", "callback_data": "x" * 64}
     assert check_request("sendMessage", {"chat_id": 1, "text": "hi", "reply_markup": keyboard(ok)}).violations == []
-    too_long = {"chat_id": 1, "text": "hi",
-                "reply_markup": {"inline_keyboard": [[ok], [ok, {"text": "b", "callback_data": "x" * 65}]]}}
+    too_long = {
+        "chat_id": 1,
+        "text": "hi",
+        "reply_markup": {"inline_keyboard": [[ok], [ok, {"text": "b", "callback_data": "x" * 65}]]},
+    }
     assert refusal("sendMessage", too_long) == "Bad Request: BUTTON_DATA_INVALID"
 
 
 def test_callback_data_counts_bytes_not_characters():
     markup = keyboard({"text": "b", "callback_data": "é" * 33})  # 33 characters, 66 bytes
     assert refusal("editMessageReplyMarkup", {"chat_id": 1, "message_id": 2, "reply_markup": markup}) == (
-        "Bad Request: BUTTON_DATA_INVALID")
+        "Bad Request: BUTTON_DATA_INVALID"
+    )
 
 
 def test_button_without_action_is_refused():
     raw = {"chat_id": 1, "text": "hi", "reply_markup": keyboard({"text": "A"})}
     assert refusal("sendMessage", raw) == (
-        "Bad Request: can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard")
+        "Bad Request: can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
+    )
     raw["reply_markup"] = keyboard({"text": "A", "callback_data": ""})
     assert "Text buttons are unallowed" in refusal("sendMessage", raw)
 
 
 def test_button_with_two_actions_is_accepted_but_noted():
-    raw = {"chat_id": 1, "text": "hi",
-           "reply_markup": keyboard({"text": "A", "callback_data": "a", "url": "https://example.com"})}
+    raw = {
+        "chat_id": 1,
+        "text": "hi",
+        "reply_markup": keyboard({"text": "A", "callback_data": "a", "url": "https://example.com"}),
+    }
     checked = check_request("sendMessage", raw)
     assert checked.violations == [
-        "reply_markup: button 'A' has several actions ['url', 'callback_data']; Telegram uses only url"]
+        "reply_markup: button 'A' has several actions ['url', 'callback_data']; Telegram uses only url"
+    ]
 
 
 def test_button_field_types_use_tds_wording():
     raw = {"chat_id": 1, "text": "hi", "reply_markup": keyboard({"callback_data": "a"})}
-    assert refusal("sendMessage", raw) == 'Bad Request: can\'t parse inline keyboard button: Can\'t find field "text"'
+    assert refusal("sendMessage", raw) == "Bad Request: can't parse inline keyboard button: Can't find field \"text\""
     raw["reply_markup"] = {"inline_keyboard": [{"text": "A", "callback_data": "a"}]}
     assert refusal("sendMessage", raw) == (
-        'Bad Request: field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays')
+        'Bad Request: field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays'
+    )
     raw["reply_markup"] = "{not json"
     assert refusal("sendMessage", raw) == "Bad Request: can't parse reply keyboard markup JSON object"
 
@@ -102,7 +123,8 @@ def test_button_field_types_use_tds_wording():
 def test_unescaped_less_than_in_html_is_refused():
     raw = {"chat_id": 1, "text": "price < 5 €", "parse_mode": "HTML"}
     assert refusal("sendMessage", raw) == (
-        'Bad Request: can\'t parse entities: Unsupported start tag "" at byte offset 6')
+        'Bad Request: can\'t parse entities: Unsupported start tag "" at byte offset 6'
+    )
 
 
 def test_html_text_is_parsed_into_entities():
@@ -116,7 +138,8 @@ def test_empty_and_blank_texts_use_different_words():
     assert refusal("sendMessage", {"chat_id": 1}) == "Bad Request: message text is empty"
     assert refusal("sendMessage", {"chat_id": 1, "text": " \n "}) == "Bad Request: text must be non-empty"
     assert refusal("sendMessage", {"chat_id": 1, "text": "<b> </b>", "parse_mode": "HTML"}) == (
-        "Bad Request: text must be non-empty")
+        "Bad Request: text must be non-empty"
+    )
 
 
 def test_text_length_is_counted_in_characters_after_parsing():
@@ -127,7 +150,8 @@ def test_text_length_is_counted_in_characters_after_parsing():
     assert refusal("sendMessage", {"chat_id": 1, "text": "😀" * 4097}) == "Bad Request: message is too long"
     tagged = {"chat_id": 1, "text": "<b>" + "x" * 4096 + "</b>", "parse_mode": "HTML"}
     assert check_request("sendMessage", tagged).formatted["text"].entities == [
-        {"type": "bold", "offset": 0, "length": 4096}]
+        {"type": "bold", "offset": 0, "length": 4096}
+    ]
 
 
 def test_emoji_entity_offsets_are_utf16():
@@ -139,13 +163,13 @@ def test_parse_modes():
     checked = check_request("sendMessage", {"chat_id": 1, "text": "*hi*", "parse_mode": "MarkdownV2"})
     assert checked.violations == ["sendMessage: sandbox does not implement parse_mode MarkdownV2"]
     assert refusal("sendMessage", {"chat_id": 1, "text": "hi", "parse_mode": "rtf"}) == (
-        "Bad Request: unsupported parse_mode")
+        "Bad Request: unsupported parse_mode"
+    )
 
 
 def test_explicit_entities():
     raw = {"chat_id": 1, "text": "hello", "entities": [{"type": "bold", "offset": 0, "length": 4}]}
-    assert check_request("sendMessage", raw).formatted["text"].entities == [
-        {"type": "bold", "offset": 0, "length": 4}]
+    assert check_request("sendMessage", raw).formatted["text"].entities == [{"type": "bold", "offset": 0, "length": 4}]
     raw["entities"] = json.dumps([{"type": "glow", "offset": 0, "length": 4}])
     assert refusal("sendMessage", raw) == "Bad Request: can't parse MessageEntity: Unsupported type specified"
 
@@ -161,41 +185,51 @@ def test_caption_limit_and_files():
     checked = check_request("sendPhoto", {"chat_id": "1", "caption": "c" * 1024}, {"photo": photo})
     assert checked.params["photo"] is photo and checked.violations == []
     assert refusal("sendPhoto", {"chat_id": 1, "photo": "AgADfileid", "caption": "c" * 1025}) == (
-        "Bad Request: message caption is too long")
+        "Bad Request: message caption is too long"
+    )
     assert refusal("sendPhoto", {"chat_id": 1}) == "Bad Request: there is no photo in the request"
     assert refusal("sendDocument", {"chat_id": 1, "document": "attach://missing"}) == (
-        "Bad Request: there is no document in the request")
+        "Bad Request: there is no document in the request"
+    )
 
 
 def test_media_group():
     parts = {"a": Upload("a.jpg", "image/jpeg", b"1"), "b": Upload("b.jpg", "image/jpeg", b"2")}
-    media = [{"type": "photo", "media": "attach://a", "caption": "<b>one</b>", "parse_mode": "HTML"},
-             {"type": "photo", "media": "attach://b"}]
+    media = [
+        {"type": "photo", "media": "attach://a", "caption": "<b>one</b>", "parse_mode": "HTML"},
+        {"type": "photo", "media": "attach://b"},
+    ]
     checked = check_request("sendMediaGroup", {"chat_id": "1", "media": json.dumps(media)}, parts)
     assert [m["media"] for m in checked.params["media"]] == [parts["a"], parts["b"]]
     assert checked.formatted["media[0].caption"].entities == [{"type": "bold", "offset": 0, "length": 3}]
     media[1]["media"] = "attach://c"
     assert refusal("sendMediaGroup", {"chat_id": 1, "media": media}, parts) == (
-        "Bad Request: can't parse InputMedia: media not found")
+        "Bad Request: can't parse InputMedia: media not found"
+    )
 
 
 def test_set_my_commands():
     ok = check_request("setMyCommands", {"commands": [{"command": "/start", "description": " Begin "}]})
     assert ok.params["commands"] == [{"command": "start", "description": "Begin"}]
     assert refusal("setMyCommands", {"commands": [{"command": "Start", "description": "x"}]}) == (
-        "Bad Request: BOT_COMMAND_INVALID")
+        "Bad Request: BOT_COMMAND_INVALID"
+    )
     assert refusal("setMyCommands", {"commands": [{"command": "start"}]}) == (
-        'Bad Request: can\'t parse BotCommand: Can\'t find field "description"')
+        "Bad Request: can't parse BotCommand: Can't find field \"description\""
+    )
     assert refusal("setMyCommands", {"commands": [{"command": "a" * 33, "description": "x"}]}) == (
-        "Bad Request: command length must not exceed 32")
+        "Bad Request: command length must not exceed 32"
+    )
     assert refusal("setMyCommands", {"commands": [{"command": "a", "description": "x" * 257}]}) == (
-        "Bad Request: command description length must not exceed 256")
+        "Bad Request: command description length must not exceed 256"
+    )
 
 
 def test_answer_callback_query_text_limit():
     assert check_request("answerCallbackQuery", {"callback_query_id": "77", "text": "x" * 200}).violations == []
     assert refusal("answerCallbackQuery", {"callback_query_id": "77", "text": "x" * 201}) == (
-        "Bad Request: MESSAGE_TOO_LONG")
+        "Bad Request: MESSAGE_TOO_LONG"
+    )
 
 
 def test_forum_topic_name():
@@ -249,19 +283,24 @@ def test_message_missing_chat_fails():
 
 def test_wrong_nested_types_fail():
     assert check_result("sendMessage", {**MESSAGE, "chat": {**MESSAGE["chat"], "id": "5"}}) == [
-        "sendMessage result.chat.id: expected Integer, got str"]
+        "sendMessage result.chat.id: expected Integer, got str"
+    ]
     bad_entity = {**MESSAGE, "entities": [{"type": "bold", "offset": "0", "length": 5}]}
     assert check_result("sendMessage", bad_entity) == [
-        "sendMessage result.entities[0].offset: expected Integer, got str"]
+        "sendMessage result.entities[0].offset: expected Integer, got str"
+    ]
     assert check_result("sendMessage", {**MESSAGE, "date": True}) == [
-        "sendMessage result.date: expected Integer, got bool"]
+        "sendMessage result.date: expected Integer, got bool"
+    ]
 
 
 def test_unknown_fields_and_nulls_fail():
     assert check_result("sendMessage", {**MESSAGE, "colour": "red"}) == [
-        "sendMessage result: unknown field 'colour' for Message"]
+        "sendMessage result: unknown field 'colour' for Message"
+    ]
     assert check_result("sendMessage", {**MESSAGE, "caption": None}) == [
-        "sendMessage result.caption: expected String, got NoneType"]
+        "sendMessage result.caption: expected String, got NoneType"
+    ]
 
 
 def test_true_results_and_unions():

@@ -14,7 +14,9 @@ from tests.sandbox.test_world import png
 KEYBOARD = {"inline_keyboard": [[{"text": "Orders", "callback_data": "orders"}]]}
 
 
-async def test_handle_on_existing_person_and_strict_reading_order(api, server: SandboxServer, sandbox: SandboxClient) -> None:
+async def test_handle_on_existing_person_and_strict_reading_order(
+    api, server: SandboxServer, sandbox: SandboxClient
+) -> None:
     made = server.world.add_person("Carol", language_code="de", label="Buyer · Carol")
     carol = await sandbox.person(made.id)
     assert carol.info["label"] == "Buyer · Carol"

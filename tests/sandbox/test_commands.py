@@ -32,15 +32,18 @@ def test_scope_is_read_as_telegram_reads_it():
     prefix = "Bad Request: can't parse BotCommandScope: "
     assert refusal("getMyCommands", {"scope": {"type": "chat"}}) == prefix + 'Can\'t find field "chat_id"'
     assert refusal("setMyCommands", {"commands": ORDERS, "scope": {"type": "chat_member", "chat_id": 1}}) == (
-        prefix + 'Can\'t find field "user_id"')
+        prefix + 'Can\'t find field "user_id"'
+    )
     assert refusal("deleteMyCommands", {"scope": {"type": "everyone"}}) == prefix + "Unsupported type specified"
     assert refusal("getMyCommands", {"scope": {}}) == prefix + 'Can\'t find field "type"'
     assert refusal("getMyCommands", {"scope": [1]}) == prefix + "BotCommandScope must be an Object"
     assert refusal("getMyCommands", {"scope": {"type": "chat", "chat_id": ""}}) == prefix + "Empty chat_id specified"
     assert refusal("getMyCommands", {"scope": {"type": "chat_member", "chat_id": 1, "user_id": 0}}) == (
-        prefix + "Invalid user_id specified")
+        prefix + "Invalid user_id specified"
+    )
     assert refusal("setMyCommands", {"commands": [{"command": "c", "description": "x"}] * 101}) == (
-        "Bad Request: BOT_COMMANDS_TOO_MUCH")
+        "Bad Request: BOT_COMMANDS_TOO_MUCH"
+    )
 
 
 async def test_each_scope_and_language_keeps_its_own_list(api, server: SandboxServer, bot: Bot, sandbox):
@@ -73,12 +76,15 @@ async def test_a_scopes_chat_and_language_are_checked(api, bot: Bot, sandbox):
 
     assert await api("getMyCommands", scope={"type": "chat", "chat_id": 12345}) == bad("chat not found")
     assert await api("getMyCommands", scope={"type": "chat_administrators", "chat_id": alice.id}) == bad(
-        "can't use specified scope in private chats")
+        "can't use specified scope in private chats"
+    )
     assert await api("setMyCommands", commands=ORDERS, language_code="english") == bad(
-        "invalid language code specified")
+        "invalid language code specified"
+    )
     await api.ok("setMyCommands", commands=QUEUE, scope={"type": "chat_member", "chat_id": group, "user_id": alice.id})
     assert await api.ok("getMyCommands", scope={"type": "chat_member", "chat_id": str(group), "user_id": alice.id}) == (
-        QUEUE)
+        QUEUE
+    )
 
 
 def test_a_client_shows_the_narrowest_scope_in_its_language_first(server: SandboxServer, bot: Bot):

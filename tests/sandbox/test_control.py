@@ -11,25 +11,45 @@ from sandbox.server import SandboxServer
 from sandbox.world import Bot
 
 
-async def control(http: aiohttp.ClientSession, server: SandboxServer, method: str, path: str, **kwargs) -> tuple[int, dict]:
+async def control(
+    http: aiohttp.ClientSession, server: SandboxServer, method: str, path: str, **kwargs
+) -> tuple[int, dict]:
     async with http.request(method, f"{server.url}/control{path}", **kwargs) as response:
         return response.status, await response.json()
 
 
 async def test_people_bots_and_groups(http, server: SandboxServer, bot: Bot) -> None:
-    status, body = await control(http, server, "POST", "/people", json={"first_name": "Alice", "label": "Buyer · Alice"})
+    status, body = await control(
+        http, server, "POST", "/people", json={"first_name": "Alice", "label": "Buyer · Alice"}
+    )
     assert status == 200
     alice = body["result"]
-    assert alice == {"id": alice["id"], "first_name": "Alice", "language_code": "en", "label": "Buyer · Alice", "blocked_bot_ids": []}
+    assert alice == {
+        "id": alice["id"],
+        "first_name": "Alice",
+        "language_code": "en",
+        "label": "Buyer · Alice",
+        "blocked_bot_ids": [],
+    }
     assert (await control(http, server, "GET", "/bots"))[1]["result"] == [
         {"id": bot.id, "username": "aftersales_test_bot", "first_name": "Aftersales"}
     ]
     status, body = await control(
-        http, server, "POST", "/groups", json={"title": "Support", "member_ids": [alice["id"]], "admin_bot_ids": [bot.id]}
+        http,
+        server,
+        "POST",
+        "/groups",
+        json={"title": "Support", "member_ids": [alice["id"]], "admin_bot_ids": [bot.id]},
     )
     group = body["result"]
-    assert group == {"id": group["id"], "title": "Support", "type": "supergroup", "is_forum": True,
-                     "member_ids": [alice["id"]], "bot_ids": [bot.id]}
+    assert group == {
+        "id": group["id"],
+        "title": "Support",
+        "type": "supergroup",
+        "is_forum": True,
+        "member_ids": [alice["id"]],
+        "bot_ids": [bot.id],
+    }
     assert str(group["id"]).startswith("-100")
 
 
@@ -83,7 +103,12 @@ async def test_press_by_callback_data_without_answer(http, server: SandboxServer
     _, person = await control(http, server, "POST", "/people", json={"first_name": "A"})
     pid = person["result"]["id"]
     await control(http, server, "POST", f"/people/{pid}/messages", json={"chat_id": bot.id, "text": "hi"})
-    sent = await api.ok("sendMessage", chat_id=pid, text="menu", reply_markup={"inline_keyboard": [[{"text": "A", "callback_data": "a"}]]})
+    sent = await api.ok(
+        "sendMessage",
+        chat_id=pid,
+        text="menu",
+        reply_markup={"inline_keyboard": [[{"text": "A", "callback_data": "a"}]]},
+    )
     body = {"chat_id": bot.id, "message_id": sent["message_id"], "callback_data": "a", "wait": 0.1}
     status, pressed = await control(http, server, "POST", f"/people/{pid}/press", json=body)
     assert status == 200 and pressed["result"]["answer"] is None

@@ -38,8 +38,11 @@ def bold(offset, length):
         ("<a href=x/y>z</a>", "Unexpected end of name token at byte offset 8"),
         # byte offsets count UTF-8 bytes: "é" is two
         ("é<x>", 'Unsupported start tag "x" at byte offset 2'),
-        ("&#xD83D;", "Text contains invalid Unicode characters after decoding HTML entities, check for unmatched "
-                     "surrogate code units"),
+        (
+            "&#xD83D;",
+            "Text contains invalid Unicode characters after decoding HTML entities, check for unmatched "
+            "surrogate code units",
+        ),
     ],
 )
 def test_errors_use_telegrams_wording(html, detail):
@@ -55,8 +58,18 @@ def test_supported_tags_and_aliases():
     )
     assert text == "b s i e u n s t d p q c"
     assert [e["type"] for e in entities] == [
-        "bold", "bold", "italic", "italic", "underline", "underline", "strikethrough", "strikethrough",
-        "strikethrough", "spoiler", "spoiler", "code",
+        "bold",
+        "bold",
+        "italic",
+        "italic",
+        "underline",
+        "underline",
+        "strikethrough",
+        "strikethrough",
+        "strikethrough",
+        "spoiler",
+        "spoiler",
+        "code",
     ]
     assert [e["offset"] for e in entities] == list(range(0, 24, 2))
 
@@ -68,8 +81,11 @@ def test_touching_entities_of_one_kind_merge():
 def test_nested_entity_offsets_and_order():
     text, entities = parse_html("<b>bold <i>both</i></b> <u>x</u>")
     assert text == "bold both x"
-    assert entities == [bold(0, 9), {"type": "italic", "offset": 5, "length": 4},
-                        {"type": "underline", "offset": 10, "length": 1}]
+    assert entities == [
+        bold(0, 9),
+        {"type": "italic", "offset": 5, "length": 4},
+        {"type": "underline", "offset": 10, "length": 1},
+    ]
 
 
 def test_offsets_are_utf16_code_units():
@@ -97,7 +113,7 @@ def test_pre_with_language_and_plain_code():
 def test_links_mentions_blockquotes_custom_emoji():
     text, entities = parse_html(
         '<a href="https://example.com">site</a> <a href="tg://user?id=42">Bob</a> '
-        '<blockquote>q</blockquote><blockquote expandable>e</blockquote>'
+        "<blockquote>q</blockquote><blockquote expandable>e</blockquote>"
         '<tg-emoji emoji-id="5368324170671202286">👍</tg-emoji>'
     )
     assert text == "site Bob qe👍"
@@ -128,8 +144,9 @@ def test_fix_text_cleans_control_characters():
 def test_entities_to_html_escapes_everything():
     html = entities_to_html('<script>alert("x")</script> & more', [bold(0, 8)])
     assert html == "<b>&lt;script&gt;</b>alert(&quot;x&quot;)&lt;/script&gt; &amp; more"
-    unsafe_link = entities_to_html("click", [{"type": "text_link", "offset": 0, "length": 5,
-                                              "url": "javascript:alert(1)"}])
+    unsafe_link = entities_to_html(
+        "click", [{"type": "text_link", "offset": 0, "length": 5, "url": "javascript:alert(1)"}]
+    )
     assert "javascript" not in unsafe_link
 
 
@@ -142,13 +159,18 @@ def test_entities_to_html_handles_overlap_and_surrogates():
 def test_auto_entities():
     entities = auto_entities("/start@shop_bot hi @alice_w see https://x.org/a. #deal")
     assert [(e["type"], e["offset"], e["length"]) for e in entities] == [
-        ("bot_command", 0, 15), ("mention", 19, 8), ("url", 32, 15), ("hashtag", 49, 5),
+        ("bot_command", 0, 15),
+        ("mention", 19, 8),
+        ("url", 32, 15),
+        ("hashtag", 49, 5),
     ]
 
 
 _plain = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\u2028\u2029\u202a\u202b"
-                           "\u202c\u202d\u202e\u0333\u033f\u030a"),
+    alphabet=st.characters(
+        blacklist_categories=("Cs", "Cc"),
+        blacklist_characters="\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u0333\u033f\u030a",
+    ),
     max_size=60,
 ).map(lambda s: s.strip(" \n"))
 
@@ -168,15 +190,19 @@ def test_nested_entities_round_trip(text, data):
     inner_start = data.draw(st.integers(outer_start, outer_end - 1))
     inner_end = data.draw(st.integers(inner_start + 1, outer_end))
     units = text.encode("utf-16-le")
+
     # keep entity edges off the middle of a surrogate pair
     def splits_pair(k: int) -> bool:
-        return k < size and 0xDC00 <= int.from_bytes(units[2 * k: 2 * k + 2], "little") <= 0xDFFF
+        return k < size and 0xDC00 <= int.from_bytes(units[2 * k : 2 * k + 2], "little") <= 0xDFFF
 
     if any(splits_pair(k) for k in (outer_start, outer_end, inner_start, inner_end)):
         return
-    entities = [bold(outer_start, outer_end - outer_start),
-                {"type": "italic", "offset": inner_start, "length": inner_end - inner_start}]
+    entities = [
+        bold(outer_start, outer_end - outer_start),
+        {"type": "italic", "offset": inner_start, "length": inner_end - inner_start},
+    ]
     parsed_text, parsed = parse_html(entities_to_html(text, entities))
     assert parsed_text == text
     assert sorted(parsed, key=lambda e: e["type"]) == sorted(
-        [e for e in entities if e["length"] > 0], key=lambda e: e["type"])
+        [e for e in entities if e["length"] > 0], key=lambda e: e["type"]
+    )

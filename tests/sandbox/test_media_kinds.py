@@ -37,7 +37,9 @@ async def alice(sandbox: SandboxClient):
     return person
 
 
-async def upload(http: aiohttp.ClientSession, server: SandboxServer, bot: Bot, method: str, **fields: Any) -> tuple[int, dict]:
+async def upload(
+    http: aiohttp.ClientSession, server: SandboxServer, bot: Bot, method: str, **fields: Any
+) -> tuple[int, dict]:
     """A multipart call: bytes values become file parts, the rest form fields."""
     form = aiohttp.FormData()
     for name, value in fields.items():
@@ -86,20 +88,31 @@ async def test_what_each_kind_carries(api, http, server, bot, alice) -> None:
 
     sticker = (await sent("sendSticker", sticker=(STICKER_WEBP, "s.webp"), emoji="😺"))["sticker"]
     assert sticker["file_id"].startswith("CAAC") and sticker["emoji"] == "😺" and sticker["type"] == "regular"
-    assert (sticker["width"], sticker["height"], sticker["is_animated"], sticker["is_video"]) == (512, 512, False, False)
+    assert (sticker["width"], sticker["height"], sticker["is_animated"], sticker["is_video"]) == (
+        512,
+        512,
+        False,
+        False,
+    )
     animated = (await sent("sendSticker", sticker=(b"\x1f\x8b lottie", "wave.tgs")))["sticker"]
     assert animated["is_animated"] is True and "emoji" not in animated
 
     voice = (await sent("sendVoice", voice=(VOICE_OGG, "v.ogg"), duration=7))["voice"]
     assert voice == {
-        "file_id": voice["file_id"], "file_unique_id": voice["file_unique_id"], "duration": 7,
-        "mime_type": "audio/ogg", "file_size": len(VOICE_OGG),
+        "file_id": voice["file_id"],
+        "file_unique_id": voice["file_unique_id"],
+        "duration": 7,
+        "mime_type": "audio/ogg",
+        "file_size": len(VOICE_OGG),
     }
     assert voice["file_id"].startswith("AwAC")
 
     audio = (await sent("sendAudio", audio=(AUDIO_MP3, "song.mp3"), performer="The Band", title="Song"))["audio"]
     assert (audio["performer"], audio["title"], audio["file_name"], audio["mime_type"]) == (
-        "The Band", "Song", "song.mp3", "audio/mpeg"
+        "The Band",
+        "Song",
+        "song.mp3",
+        "audio/mpeg",
     )
 
     # An animation comes with its document too, "for backward compatibility".
@@ -122,18 +135,29 @@ async def test_stickers_and_video_notes_take_no_caption(api, server, alice) -> N
     assert "caption" not in sent
     await alice.expect()
     assert server.violations == [
-        {"source": "bot", "method": "sendSticker", "detail": "sendSticker: unknown parameter 'caption' (Telegram ignores it)"}
+        {
+            "source": "bot",
+            "method": "sendSticker",
+            "detail": "sendSticker: unknown parameter 'caption' (Telegram ignores it)",
+        }
     ]
     server.violations.clear()
     # A copy with a new caption keeps a sticker caption-less, as td's copy does.
-    copy = await api.ok("copyMessage", chat_id=alice.id, from_chat_id=alice.id, message_id=sent["message_id"], caption="x")
+    copy = await api.ok(
+        "copyMessage", chat_id=alice.id, from_chat_id=alice.id, message_id=sent["message_id"], caption="x"
+    )
     copied = await alice.expect()
     assert copied.message_id == copy["message_id"] and copied["caption"] is None and copied["sticker"]
 
 
 async def test_a_missing_file_is_refused_in_telegrams_words(api, alice) -> None:
-    for method, what in (("sendSticker", "sticker"), ("sendVoice", "voice"), ("sendAudio", "audio"),
-                         ("sendAnimation", "animation"), ("sendVideoNote", "video note")):
+    for method, what in (
+        ("sendSticker", "sticker"),
+        ("sendVoice", "voice"),
+        ("sendAudio", "audio"),
+        ("sendAnimation", "animation"),
+        ("sendVideoNote", "video note"),
+    ):
         status, body = await api(method, chat_id=alice.id)
         assert (status, body["description"]) == (400, f"Bad Request: there is no {what} in the request")
     status, body = await api("sendVoice", chat_id=alice.id, voice="no-such-id")
@@ -142,6 +166,7 @@ async def test_a_missing_file_is_refused_in_telegrams_words(api, alice) -> None:
 
 async def test_a_file_id_of_one_kind_is_refused_by_a_method_of_another(api, http, server, bot, alice) -> None:
     """td refuses between photos and the document class (documents, videos, audio, voice, stickers...)."""
+
     async def file_id(method: str, param: str, data: bytes, name: str, field: str) -> str:
         status, body = await upload(http, server, bot, method, chat_id=alice.id, **{param: (data, name)})
         assert status == 200, body
@@ -167,9 +192,14 @@ async def test_a_file_id_of_one_kind_is_refused_by_a_method_of_another(api, http
         status, body = await api(method, chat_id=alice.id, **{param: file})
         assert (status, body) == (400, {"ok": False, "error_code": 400, "description": f"Bad Request: {description}"})
     # In an album and in an edit alike: the same check on the same file ids.
-    status, body = await api("sendMediaGroup", chat_id=alice.id, media=[
-        {"type": "photo", "media": photo}, {"type": "photo", "media": document},
-    ])
+    status, body = await api(
+        "sendMediaGroup",
+        chat_id=alice.id,
+        media=[
+            {"type": "photo", "media": photo},
+            {"type": "photo", "media": document},
+        ],
+    )
     assert body["description"] == "Bad Request: can't use file of type Document as Photo"
     assert await alice.unread(0.1) == []  # nothing of the refused album was sent
 
@@ -195,10 +225,14 @@ async def test_through_python_telegram_bot(ptb: telegram.Bot, alice) -> None:
         await alice.expect()
 
     # Sent again by file id, each is the same file.
-    assert (await ptb.send_sticker(alice.id, sticker.sticker.file_id)).sticker.file_unique_id == sticker.sticker.file_unique_id
+    assert (
+        await ptb.send_sticker(alice.id, sticker.sticker.file_id)
+    ).sticker.file_unique_id == sticker.sticker.file_unique_id
     assert (await ptb.send_voice(alice.id, voice.voice.file_id)).voice.file_id == voice.voice.file_id
     assert (await ptb.send_audio(alice.id, audio.audio.file_id)).audio.file_id == audio.audio.file_id
-    assert (await ptb.send_animation(alice.id, animation.animation.file_id)).animation.file_id == animation.animation.file_id
+    assert (
+        await ptb.send_animation(alice.id, animation.animation.file_id)
+    ).animation.file_id == animation.animation.file_id
     assert (await ptb.send_video_note(alice.id, note.video_note.file_id)).video_note.file_id == note.video_note.file_id
     for _ in range(5):
         await alice.expect()

@@ -46,6 +46,7 @@ async def post_in(api, chat_id: int, text: str = "hello", **params) -> int:
 
 # --- reading the list (Client::get_reaction_types), before anything else -----------------
 
+
 def test_the_list_is_read_before_the_chat():
     def reaction(value):
         return refused_early({"chat_id": "", "message_id": 1, "reaction": value})
@@ -57,13 +58,16 @@ def test_the_list_is_read_before_the_chat():
     assert reaction([{"emoji": "👍"}]) == "Bad Request: can't parse ReactionType: Can't find field \"type\""
     assert reaction([{"type": "emoji"}]) == "Bad Request: can't parse ReactionType: Can't find field \"emoji\""
     assert reaction([{"type": "emoji", "emoji": ["👍"]}]) == (
-        "Bad Request: can't parse ReactionType: Field \"emoji\" must be of type String")
+        'Bad Request: can\'t parse ReactionType: Field "emoji" must be of type String'
+    )
     # Bots cannot use paid reactions: the Bot API does not even read the type.
     assert reaction([{"type": "paid"}]) == "Bad Request: can't parse ReactionType: invalid reaction type specified"
     assert reaction([{"type": "custom_emoji", "custom_emoji_id": "abc"}]) == (
-        "Bad Request: can't parse ReactionType: Field \"custom_emoji_id\" must be a valid Number")
+        'Bad Request: can\'t parse ReactionType: Field "custom_emoji_id" must be a valid Number'
+    )
     assert reaction([{"type": "custom_emoji", "custom_emoji_id": True}]) == (
-        "Bad Request: can't parse ReactionType: Field \"custom_emoji_id\" must be a Number")
+        'Bad Request: can\'t parse ReactionType: Field "custom_emoji_id" must be a Number'
+    )
     # A good list, then the chat: the Bot API's own check.
     assert reaction(emoji("👍")) == "Bad Request: chat_id is empty"
 
@@ -75,7 +79,9 @@ def test_a_good_list_is_read_as_reaction_types():
     checked = check_request("setMessageReaction", {"chat_id": 1, "message_id": 2})
     assert checked.params["reaction"] == []
     # Telegram reads past a field it does not know; the reference has none such.
-    checked = check_request("setMessageReaction", {"chat_id": 1, "message_id": 2, "reaction": [{**emoji("👌")[0], "big": 1}]})
+    checked = check_request(
+        "setMessageReaction", {"chat_id": 1, "message_id": 2, "reaction": [{**emoji("👌")[0], "big": 1}]}
+    )
     assert checked.params["reaction"] == emoji("👌")
     assert checked.violations, "an unknown field of a ReactionType is a strict-mode finding"
 
@@ -93,6 +99,7 @@ def test_the_allowed_emoji_are_the_references():
 
 
 # --- the chat, the message, then Telegram's servers ---------------------------------------
+
 
 async def test_a_missing_chat_or_message(api, alice, group):
     status, body = await api("setMessageReaction", chat_id=-100999, message_id=1, reaction=emoji("👍"))
@@ -119,13 +126,17 @@ async def test_emoji_the_reference_does_not_list(api, group):
 
 async def test_one_reaction_per_bot(api, group):
     message_id = await post_in(api, group)
-    status, body = await api("setMessageReaction", chat_id=group, message_id=message_id, reaction=emoji("👍") + emoji("👌"))
+    status, body = await api(
+        "setMessageReaction", chat_id=group, message_id=message_id, reaction=emoji("👍") + emoji("👌")
+    )
     assert (status, body["description"]) == (400, "Bad Request: REACTIONS_TOO_MANY")
 
 
 async def test_a_topics_opening_line_takes_no_reaction(api, group):
     topic = await api.ok("createForumTopic", chat_id=group, name="Ticket")
-    status, body = await api("setMessageReaction", chat_id=group, message_id=topic["message_thread_id"], reaction=emoji("👍"))
+    status, body = await api(
+        "setMessageReaction", chat_id=group, message_id=topic["message_thread_id"], reaction=emoji("👍")
+    )
     assert (status, body["description"]) == (400, "Bad Request: REACTION_INVALID")
 
 

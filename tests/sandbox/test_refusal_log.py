@@ -15,7 +15,9 @@ KEYBOARD = {"inline_keyboard": [[{"text": "Orders", "callback_data": "orders"}]]
 TOO_OLD = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 
 
-async def test_every_refused_call_is_logged_until_cleared(api, http, server: SandboxServer, bot: Bot, sandbox: SandboxClient) -> None:
+async def test_every_refused_call_is_logged_until_cleared(
+    api, http, server: SandboxServer, bot: Bot, sandbox: SandboxClient
+) -> None:
     await api.ok("getMe")  # answered ok: not a refusal
     status, _ = await api("sendmessage", chat_id=12345, text="hi")  # method names match case-insensitively
     assert status == 400
@@ -80,16 +82,26 @@ def _server(refusals: list[tuple[str, str]], answer_calls: list[int] = ()) -> Si
     ("expected", "refusals", "answer_calls", "problems"),
     [
         ([], [], [1, 1], []),
-        ([], [("answerCallbackQuery", TOO_OLD)], [2], [
-            f"unexpected refusal: answerCallbackQuery 400 {TOO_OLD!r}",
-            "the press of 'b:0' was answered 2 times",
-        ]),
+        (
+            [],
+            [("answerCallbackQuery", TOO_OLD)],
+            [2],
+            [
+                f"unexpected refusal: answerCallbackQuery 400 {TOO_OLD!r}",
+                "the press of 'b:0' was answered 2 times",
+            ],
+        ),
         ([], [], [0], ["the press of 'b:0' was answered 0 times"]),
         ([("copyMessage", "blocked", 1)], [("copyMessage", "Forbidden: bot was blocked by the user")], [], []),
         ([("copyMessage", "blocked", 1)], [], [], ["expected 1 refused copyMessage ('blocked'), got 0"]),
-        ([("copyMessage", "blocked", 1)], [("copyMessage", "Forbidden: bot was blocked by the user")] * 2, [], [
-            "expected 1 refused copyMessage ('blocked'), got 2",
-        ]),
+        (
+            [("copyMessage", "blocked", 1)],
+            [("copyMessage", "Forbidden: bot was blocked by the user")] * 2,
+            [],
+            [
+                "expected 1 refused copyMessage ('blocked'), got 2",
+            ],
+        ),
     ],
 )
 def test_what_a_checked_test_did_not_expect_is_a_problem(expected, refusals, answer_calls, problems) -> None:

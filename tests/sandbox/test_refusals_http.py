@@ -104,7 +104,10 @@ async def test_callback_query_answered_twice(api, alice) -> None:
 async def test_callback_query_too_old(api, alice, server) -> None:
     server.world.callback_answer_timeout = 0.05
     await api.ok(
-        "sendMessage", chat_id=alice.id, text="menu", reply_markup={"inline_keyboard": [[{"text": "Go", "callback_data": "go"}]]}
+        "sendMessage",
+        chat_id=alice.id,
+        text="menu",
+        reply_markup={"inline_keyboard": [[{"text": "Go", "callback_data": "go"}]]},
     )
     msg = await alice.expect(contains="menu")
     await msg.press("Go", wait=0)
@@ -155,9 +158,9 @@ async def test_second_long_poll_ends_the_first(api) -> None:
 
 
 async def test_reply_to_missing_message(api, alice) -> None:
-    assert await api(
-        "sendMessage", chat_id=alice.id, text="x", reply_parameters={"message_id": 999}
-    ) == refusal(400, "Bad Request: message to be replied not found")
+    assert await api("sendMessage", chat_id=alice.id, text="x", reply_parameters={"message_id": 999}) == refusal(
+        400, "Bad Request: message to be replied not found"
+    )
 
 
 async def test_file_download_of_unknown_path(http, server, bot) -> None:

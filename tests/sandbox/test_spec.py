@@ -29,11 +29,27 @@ def test_committed_spec_is_what_the_script_makes():
 
 def test_script_output_is_deterministic_and_prose_free(tmp_path):
     source = {
-        "version": "Bot API 0", "release_date": "today", "changelog": "x",
-        "types": {"B": {"name": "B", "description": ["prose"], "fields": [
-            {"name": "type", "types": ["String"], "required": True, "description": 'Type, always "b"'}]}},
-        "methods": {"m": {"name": "m", "href": "h", "description": ["prose"], "returns": ["True"], "fields": [
-            {"name": "t", "types": ["String"], "required": True, "description": "Text, 1-4096 characters"}]}},
+        "version": "Bot API 0",
+        "release_date": "today",
+        "changelog": "x",
+        "types": {
+            "B": {
+                "name": "B",
+                "description": ["prose"],
+                "fields": [{"name": "type", "types": ["String"], "required": True, "description": 'Type, always "b"'}],
+            }
+        },
+        "methods": {
+            "m": {
+                "name": "m",
+                "href": "h",
+                "description": ["prose"],
+                "returns": ["True"],
+                "fields": [
+                    {"name": "t", "types": ["String"], "required": True, "description": "Text, 1-4096 characters"}
+                ],
+            }
+        },
     }
     trimmer = _trimmer()
     first = trimmer.render(source)

@@ -9,7 +9,9 @@ from sandbox.client import STICKER_WEBP, ControlError, SandboxClient
 from sandbox.text_parts import client_parts
 
 
-async def test_a_sticker_reaches_the_bot_as_the_reference_describes_it(api, ptb: telegram.Bot, sandbox: SandboxClient, http) -> None:
+async def test_a_sticker_reaches_the_bot_as_the_reference_describes_it(
+    api, ptb: telegram.Bot, sandbox: SandboxClient, http
+) -> None:
     buyer = await sandbox.user("Alice")
     sent = await buyer.send_sticker("😡", set_name="AngryCats")
     assert sent["sticker"]["emoji"] == "😡" and not sent["sticker"]["is_animated"]
@@ -18,9 +20,16 @@ async def test_a_sticker_reaches_the_bot_as_the_reference_describes_it(api, ptb:
     message = await api.next_update("message")
     sticker = message["sticker"]
     assert sticker == {
-        "file_id": sticker["file_id"], "file_unique_id": sticker["file_unique_id"], "type": "regular",
-        "width": 512, "height": 512, "is_animated": False, "is_video": False,
-        "emoji": "😡", "set_name": "AngryCats", "file_size": len(STICKER_WEBP),
+        "file_id": sticker["file_id"],
+        "file_unique_id": sticker["file_unique_id"],
+        "type": "regular",
+        "width": 512,
+        "height": 512,
+        "is_animated": False,
+        "is_video": False,
+        "emoji": "😡",
+        "set_name": "AngryCats",
+        "file_size": len(STICKER_WEBP),
     }
     assert sticker["file_id"].startswith("CAAC") and "document" not in message and "text" not in message
     assert bytes(await (await ptb.get_file(sticker["file_id"])).download_as_bytearray()) == STICKER_WEBP

@@ -10,7 +10,11 @@ async def test_unknown_parameter_is_recorded(api, server: SandboxServer, sandbox
     await buyer.send("/start")
     await api.ok("sendMessage", chat_id=buyer.id, text="hi", colour="red")
     assert server.violations == [
-        {"source": "bot", "method": "sendMessage", "detail": "sendMessage: unknown parameter 'colour' (Telegram ignores it)"}
+        {
+            "source": "bot",
+            "method": "sendMessage",
+            "detail": "sendMessage: unknown parameter 'colour' (Telegram ignores it)",
+        }
     ]
     assert await sandbox.violations() == server.violations
     assert await sandbox.call("DELETE", "/violations") == []

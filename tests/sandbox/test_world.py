@@ -76,7 +76,9 @@ async def test_albums_both_ways(api, ptb: telegram.Bot, sandbox: SandboxClient) 
     assert len(copied) == 2
 
 
-async def test_forum_topic_lifecycle(ptb: telegram.Bot, server: SandboxServer, bot: Bot, sandbox: SandboxClient, api) -> None:
+async def test_forum_topic_lifecycle(
+    ptb: telegram.Bot, server: SandboxServer, bot: Bot, sandbox: SandboxClient, api
+) -> None:
     agent = await sandbox.user("Agent")
     group = await sandbox.group("Store support", members=[agent])
     topic = await ptb.create_forum_topic(group, "Order #812")
@@ -142,7 +144,9 @@ async def test_edits_and_replies(api, ptb: telegram.Bot, sandbox: SandboxClient)
     assert edited["text"] == "my order is very late" and edited["edit_date"] >= edited["date"]
 
     keyboard = telegram.InlineKeyboardMarkup([[telegram.InlineKeyboardButton("Track", callback_data="t")]])
-    reply = await ptb.send_message(buyer.id, "Sorry!", reply_parameters=telegram.ReplyParameters(mine.message_id), reply_markup=keyboard)
+    reply = await ptb.send_message(
+        buyer.id, "Sorry!", reply_parameters=telegram.ReplyParameters(mine.message_id), reply_markup=keyboard
+    )
     assert reply.reply_to_message.message_id == mine.message_id
     shown = await buyer.expect(contains="Sorry")
     assert shown["reply_to_message_id"] == mine.message_id

@@ -55,16 +55,12 @@ class DeadlineRepository(Repository):
 
     async def cancel(self, kind: DeadlineKind, subject_type: str, subject_id: int, *, at: datetime) -> int:
         result = await self.session.execute(
-            update(Deadline)
-            .where(*_live(kind, subject_type, subject_id))
-            .values(cancelled_at=at)
+            update(Deadline).where(*_live(kind, subject_type, subject_id)).values(cancelled_at=at)
         )
         return result.rowcount  # type: ignore[attr-defined,no-any-return]
 
     async def live(self, kind: DeadlineKind, subject_type: str, subject_id: int) -> Deadline | None:
-        return await self.session.scalar(
-            select(Deadline).where(*_live(kind, subject_type, subject_id))
-        )
+        return await self.session.scalar(select(Deadline).where(*_live(kind, subject_type, subject_id)))
 
     async def due(
         self, now: datetime, *, kinds: Collection[DeadlineKind] | None = None, limit: int = 100
@@ -94,9 +90,7 @@ class DeadlineRepository(Repository):
 
     async def next_due_at(self) -> datetime | None:
         """When the next deadline is up (a parked one never is)."""
-        return await self.session.scalar(
-            select(func.min(_EFFECTIVE_DUE)).where(*_WAITING)
-        )
+        return await self.session.scalar(select(func.min(_EFFECTIVE_DUE)).where(*_WAITING))
 
     async def push_back(self, kind: DeadlineKind, subject_type: str, subject_id: int, *, due_at: datetime) -> bool:
         """Move the live deadline to `due_at`; False when none is live (fired or cancelled).

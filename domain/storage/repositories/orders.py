@@ -52,5 +52,7 @@ class OrderRepository(Repository):
 
     async def add_event(self, event: OrderEvent) -> bool:
         """Record a pushed event; False when its idempotency key was seen before."""
-        values = {column.key: getattr(event, column.key) for column in OrderEvent.__table__.columns if column.key != "id"}
+        values = {
+            column.key: getattr(event, column.key) for column in OrderEvent.__table__.columns if column.key != "id"
+        }
         return await self.insert_ignoring_duplicates(OrderEvent.__table__, values)  # type: ignore[arg-type]

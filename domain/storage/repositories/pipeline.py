@@ -64,8 +64,16 @@ class InboxRepository(Repository):
         result = await self.session.execute(statement, [{**row, "attempts": 0, "received_at": at} for row in rows])
         return set(result.scalars())
 
-    async def replace_reused_id(self, update_id: int, payload: dict[str, Any], conversation_key: str, *,
-                                at: datetime, status: str = PENDING, error: str | None = None) -> bool:
+    async def replace_reused_id(
+        self,
+        update_id: int,
+        payload: dict[str, Any],
+        conversation_key: str,
+        *,
+        at: datetime,
+        status: str = PENDING,
+        error: str | None = None,
+    ) -> bool:
         """Store ``payload`` over a *done* row of the same id and different content; False otherwise.
 
         The same content is a redelivery (nothing to do). A pending or parked
@@ -78,8 +86,15 @@ class InboxRepository(Repository):
         await self.session.execute(
             update(InboxUpdate)
             .where(InboxUpdate.update_id == update_id, InboxUpdate.status == DONE)
-            .values(payload=payload, conversation_key=conversation_key, status=status, attempts=0,
-                    last_error=error, received_at=at, done_at=None)
+            .values(
+                payload=payload,
+                conversation_key=conversation_key,
+                status=status,
+                attempts=0,
+                last_error=error,
+                received_at=at,
+                done_at=None,
+            )
             .execution_options(synchronize_session=False)
         )
         await self.session.refresh(existing)
@@ -113,10 +128,16 @@ class InboxRepository(Repository):
 
         Telegram's update ids are positive; the bot's own (internal) updates are negative.
         """
-        query = select(_inbox.c.update_id).where(
-            _inbox.c.conversation_key == conversation_key, _inbox.c.status == PENDING,
-            _inbox.c.update_id > 0, _inbox.c.received_at <= received_by,
-        ).limit(1)
+        query = (
+            select(_inbox.c.update_id)
+            .where(
+                _inbox.c.conversation_key == conversation_key,
+                _inbox.c.status == PENDING,
+                _inbox.c.update_id > 0,
+                _inbox.c.received_at <= received_by,
+            )
+            .limit(1)
+        )
         return (await self.session.scalar(query)) is not None
 
     async def mark_done(self, update_id: int, *, at: datetime) -> bool:

@@ -36,7 +36,9 @@ class RequestRepository(Repository):
         )
 
     async def offers(self, request_id: int) -> Sequence[Offer]:
-        return (await self.session.scalars(select(Offer).where(Offer.request_id == request_id).order_by(Offer.id))).all()
+        return (
+            await self.session.scalars(select(Offer).where(Offer.request_id == request_id).order_by(Offer.id))
+        ).all()
 
     # Reshipments
     def add_reshipment(self, reshipment: Reshipment) -> Reshipment:

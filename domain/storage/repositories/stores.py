@@ -33,7 +33,10 @@ class StoreRepository(Repository):
     async def next_ticket_number(self, store_id: int) -> int:
         """The store's next ticket number, from one atomic UPDATE ... RETURNING."""
         result = await self.session.execute(
-            update(Store).where(Store.id == store_id).values(ticket_seq=Store.ticket_seq + 1).returning(Store.ticket_seq)
+            update(Store)
+            .where(Store.id == store_id)
+            .values(ticket_seq=Store.ticket_seq + 1)
+            .returning(Store.ticket_seq)
         )
         return result.scalar_one()
 

@@ -41,8 +41,10 @@ class TicketRepository(Repository):
         return (await self.session.scalars(query.order_by(Ticket.created_at.desc(), Ticket.id.desc()))).all()
 
     async def count_open_for_buyer(self, buyer_id: int) -> int:
-        query = select(func.count()).select_from(Ticket).where(
-            Ticket.buyer_id == buyer_id, Ticket.status != TicketStatus.CLOSED
+        query = (
+            select(func.count())
+            .select_from(Ticket)
+            .where(Ticket.buyer_id == buyer_id, Ticket.status != TicketStatus.CLOSED)
         )
         return int(await self.session.scalar(query) or 0)
 
@@ -155,13 +157,19 @@ class TicketRepository(Repository):
         return copy
 
     # Album parts waiting for "which ticket?"
-    async def hold_album_part(self, chat_id: int, media_group_id: str, telegram_message_id: int,
-                              message: dict[str, Any], *, at: datetime) -> bool:
+    async def hold_album_part(
+        self, chat_id: int, media_group_id: str, telegram_message_id: int, message: dict[str, Any], *, at: datetime
+    ) -> bool:
         """Keep the part; False when it is held already (a retried update)."""
         return await self.insert_ignoring_duplicates(
             UnroutedAlbumPart.__table__,  # type: ignore[arg-type]
-            {"chat_id": chat_id, "media_group_id": media_group_id, "telegram_message_id": telegram_message_id,
-             "message": message, "created_at": at},
+            {
+                "chat_id": chat_id,
+                "media_group_id": media_group_id,
+                "telegram_message_id": telegram_message_id,
+                "message": message,
+                "created_at": at,
+            },
         )
 
     async def held_album(self, chat_id: int, media_group_id: str) -> Sequence[UnroutedAlbumPart]:
@@ -176,4 +184,3 @@ class TicketRepository(Repository):
                 UnroutedAlbumPart.chat_id == chat_id, UnroutedAlbumPart.media_group_id == media_group_id
             )
         )
-

@@ -16,46 +16,40 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0006'
-down_revision: str | None = '0005'
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('stores') as batch:
-        batch.add_column(sa.Column('ticket_seq', sa.Integer(), server_default=sa.text('0'), nullable=False))
+    with op.batch_alter_table("stores") as batch:
+        batch.add_column(sa.Column("ticket_seq", sa.Integer(), server_default=sa.text("0"), nullable=False))
     # The old constraint goes first: renumbering row by row would trip it.
-    with op.batch_alter_table('tickets') as batch:
-        batch.drop_constraint('uq_tickets_buyer_id_number', type_='unique')
+    with op.batch_alter_table("tickets") as batch:
+        batch.drop_constraint("uq_tickets_buyer_id_number", type_="unique")
     op.execute(
         "UPDATE tickets SET number = "
         "(SELECT COUNT(*) FROM tickets AS older WHERE older.store_id = tickets.store_id AND older.id <= tickets.id)"
     )
-    op.execute(
-        "UPDATE stores SET ticket_seq = "
-        "(SELECT COUNT(*) FROM tickets WHERE tickets.store_id = stores.id)"
-    )
-    with op.batch_alter_table('tickets') as batch:
-        batch.create_unique_constraint('uq_tickets_store_id_number', ['store_id', 'number'])
-    with op.batch_alter_table('users') as batch:
-        batch.drop_column('ticket_seq')
+    op.execute("UPDATE stores SET ticket_seq = (SELECT COUNT(*) FROM tickets WHERE tickets.store_id = stores.id)")
+    with op.batch_alter_table("tickets") as batch:
+        batch.create_unique_constraint("uq_tickets_store_id_number", ["store_id", "number"])
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("ticket_seq")
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('users') as batch:
-        batch.add_column(sa.Column('ticket_seq', sa.Integer(), server_default=sa.text('0'), nullable=False))
-    with op.batch_alter_table('tickets') as batch:
-        batch.drop_constraint('uq_tickets_store_id_number', type_='unique')
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("ticket_seq", sa.Integer(), server_default=sa.text("0"), nullable=False))
+    with op.batch_alter_table("tickets") as batch:
+        batch.drop_constraint("uq_tickets_store_id_number", type_="unique")
     op.execute(
         "UPDATE tickets SET number = "
         "(SELECT COUNT(*) FROM tickets AS older WHERE older.buyer_id = tickets.buyer_id AND older.id <= tickets.id)"
     )
-    op.execute(
-        "UPDATE users SET ticket_seq = "
-        "(SELECT COUNT(*) FROM tickets WHERE tickets.buyer_id = users.id)"
-    )
-    with op.batch_alter_table('tickets') as batch:
-        batch.create_unique_constraint('uq_tickets_buyer_id_number', ['buyer_id', 'number'])
-    with op.batch_alter_table('stores') as batch:
-        batch.drop_column('ticket_seq')
+    op.execute("UPDATE users SET ticket_seq = (SELECT COUNT(*) FROM tickets WHERE tickets.buyer_id = users.id)")
+    with op.batch_alter_table("tickets") as batch:
+        batch.create_unique_constraint("uq_tickets_buyer_id_number", ["buyer_id", "number"])
+    with op.batch_alter_table("stores") as batch:
+        batch.drop_column("ticket_seq")
