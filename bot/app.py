@@ -10,7 +10,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.context import AftersalesApplication, AftersalesContext, Deps
 from bot.conversations import drafts
-from bot.handlers import buyer, common, group, outreach, welcome
+from bot.handlers import buyer, common, group, order_events, outreach, welcome
 
 
 def register_handlers(application: Application) -> None:
@@ -21,6 +21,7 @@ def register_handlers(application: Application) -> None:
         application.add_handler(handler)
     for handler in outreach.handlers():  # agents writing to a buyer first
         application.add_handler(handler)
+    order_events.register(application)  # the buyer's answers to order events (refund or wait, the address)
     buyer.register(application)  # buyer side: /start, orders, reason flows (durable), /tickets, free text
     for handler in drafts.idle_handlers():  # a flow left idle ends in the chat's turn
         application.add_handler(handler)

@@ -4,6 +4,7 @@
     aftersales stores add NAME --country DE     create a store
     aftersales agents invite STORE              print a one-time code an agent sends the bot
     aftersales orders import STORE FILE         import orders from a .csv or .json file
+    aftersales orders event STORE ORDER KIND    an order event from the marketplace (--data JSON)
     aftersales demo seed                        two demo stores with orders in every status
     aftersales run [--webhook|--polling]        run the bot
     aftersales inbox [retry UPDATE_ID]          updates parked after failing; queue one again
@@ -354,6 +355,56 @@ def orders_import(state: CliState, store: str, file: Path) -> None:
 
     result = run_with_database(settings, work)
     click.echo(f"imported {result.total} orders ({result.created} new, {result.updated} updated)")
+
+
+@orders.command("event")
+@click.argument("store")
+@click.argument("order")
+@click.argument("kind")
+@click.option(
+    "--data", "data_json", default=None, help='The event\'s data as a JSON object, e.g. \'{"carrier": "DHL"}\'.'
+)
+@click.option("--key", default=None, help="Idempotency key: the same key again is ignored (default: from the content).")
+@pass_state
+def orders_event(state: CliState, store: str, order: str, kind: str, data_json: str | None, key: str | None) -> None:
+    """Record an order event for ORDER of STORE; the running bot tells the buyer.
+
+    KIND: out_of_stock, seller_unresponsive, customs_hold (data: needed),
+    incorrect_address, shipped (data: carrier, tracking_number, tracking_url),
+    delivered (data: date).
+    """
+    import json
+
+    from domain.errors import InvalidInput
+    from domain.services.order_events import RecordedEvent, parse_kind, record_order_event
+
+    def bad(message: str) -> NoReturn:
+        fail(f"error: {message}", status=2)
+
+    try:
+        parse_kind(kind)
+        data = json.loads(data_json) if data_json is not None else None
+    except InvalidInput as error:
+        bad(str(error))
+    except json.JSONDecodeError as error:
+        bad(f"--data is not JSON: {error.msg} (column {error.colno})")
+
+    async def work(uow_factory: UnitOfWorkFactory) -> RecordedEvent:
+        async with uow_factory() as uow:
+            try:
+                recorded = await record_order_event(
+                    uow, clock(), await find_store_id(uow, store), order, kind, data, key=key
+                )
+            except InvalidInput as error:
+                bad(str(error))
+            await uow.commit()
+            return recorded
+
+    recorded = run_with_database(state.settings, work)
+    if recorded.duplicate:
+        click.echo(f"event #{recorded.event_id} was recorded before (same key): nothing changed")
+    else:
+        click.echo(f"event #{recorded.event_id} {recorded.kind.value} recorded; the running bot tells the buyer")
 
 
 @cli.group()

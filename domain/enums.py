@@ -38,6 +38,8 @@ class OrderEventKind(StrEnum):
     CUSTOMS_HOLD = "customs_hold"
     INCORRECT_ADDRESS = "incorrect_address"
     STATUS_CHANGED = "status_changed"
+    SHIPPED = "shipped"  # carrier and tracking: the order moves to shipped
+    DELIVERED = "delivered"  # the date: the order moves to delivered
 
 
 class TicketReason(StrEnum):
@@ -200,6 +202,14 @@ class CancellationStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class ChangeStatus(StrEnum):
+    """A request to change the order before shipment (address, size or colour, a product removed)."""
+
+    REQUESTED = "requested"
+    APPLIED = "applied"
+    DECLINED = "declined"
+
+
 class DeadlineKind(StrEnum):
     FIRST_RESPONSE = "first_response"
     SELLER_ANSWER = "seller_answer"
@@ -210,6 +220,7 @@ class DeadlineKind(StrEnum):
     SHIPMENT_REFUND_OFFER = "shipment_refund_offer"
     FLOW_IDLE = "flow_idle"  # a buyer's half-finished flow, ended after the idle time
     ALBUM_FLUSH = "album_flush"  # an album's parts have come in: pass them on together
+    ORDER_EVENT = "order_event"  # a pushed order event for the bot to tell (due at once: an outbox for the CLI)
 
 
 class ModerationRule(StrEnum):

@@ -20,6 +20,9 @@ from domain.enums import (
     CancellationStatus as C,
 )
 from domain.enums import (
+    ChangeStatus as CH,
+)
+from domain.enums import (
     FlagStatus as F,
 )
 from domain.enums import (
@@ -38,7 +41,16 @@ from domain.enums import (
     TicketStatus as T,
 )
 from domain.errors import ConcurrentChange, IllegalTransition
-from domain.models import AfterSalesRequest, Cancellation, ModerationFlag, Offer, Order, Reshipment, Ticket
+from domain.models import (
+    AfterSalesRequest,
+    Cancellation,
+    ChangeRequest,
+    ModerationFlag,
+    Offer,
+    Order,
+    Reshipment,
+    Ticket,
+)
 
 if TYPE_CHECKING:
     from domain.storage.uow import UnitOfWork
@@ -106,6 +118,12 @@ CANCELLATION_TRANSITIONS: Mapping[C, frozenset[C]] = {
     C.WITHDRAWN: frozenset(),
 }
 
+CHANGE_TRANSITIONS: Mapping[CH, frozenset[CH]] = {
+    CH.REQUESTED: frozenset({CH.APPLIED, CH.DECLINED}),
+    CH.APPLIED: frozenset(),
+    CH.DECLINED: frozenset(),
+}
+
 
 @dataclass(frozen=True)
 class Machine:
@@ -122,6 +140,7 @@ MACHINES: Mapping[type, Machine] = {
     ModerationFlag: Machine("flag", F, FLAG_TRANSITIONS),
     Reshipment: Machine("reshipment", RS, RESHIPMENT_TRANSITIONS),
     Cancellation: Machine("cancellation", C, CANCELLATION_TRANSITIONS),
+    ChangeRequest: Machine("change", CH, CHANGE_TRANSITIONS),
 }
 
 

@@ -217,3 +217,34 @@ async def test_deadlines_lists_the_parked_ones_and_retry_makes_them_due_again(
     async with uow_factory() as uow:
         assert await uow.deadlines.parked() == []
         assert [(d.id, d.attempts) for d in await uow.deadlines.due(clock.now())] == [(i, 0) for i in ids]
+
+
+def test_orders_event_records_once_and_bad_data_is_one_line_exit_2(
+    database_url: str, store: str, tmp_path: Path
+) -> None:
+    imported = aftersales(
+        "orders", "import", store, str(DATA / "orders_good.csv"), cwd=tmp_path, database_url=database_url
+    )
+    assert imported.returncode == 0, imported.stderr
+    number = (DATA / "orders_good.csv").read_text().splitlines()[1].split(",")[0]
+    data = '{"carrier": "DHL", "tracking_number": "JD0001"}'
+    first = aftersales(
+        "orders", "event", store, number, "shipped", "--data", data, cwd=tmp_path, database_url=database_url
+    )
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip().endswith("shipped recorded; the running bot tells the buyer")
+    again = aftersales(
+        "orders", "event", store, number, "shipped", "--data", data, cwd=tmp_path, database_url=database_url
+    )
+    assert again.returncode == 0 and "recorded before (same key): nothing changed" in again.stdout
+
+    missing = aftersales(
+        "orders", "event", store, number, "customs_hold", "--data", "{}", cwd=tmp_path, database_url=database_url
+    )
+    assert (missing.returncode, missing.stderr.strip()) == (2, "error: data.needed is required for customs_hold")
+    unknown = aftersales("orders", "event", store, number, "exploded", cwd=tmp_path, database_url=database_url)
+    assert unknown.returncode == 2 and unknown.stderr.startswith("error: kind 'exploded' is not one of out_of_stock")
+    not_json = aftersales(
+        "orders", "event", store, number, "delivered", "--data", "{date", cwd=tmp_path, database_url=database_url
+    )
+    assert not_json.returncode == 2 and not_json.stderr.count("\n") == 1 and "--data is not JSON" in not_json.stderr

@@ -1,8 +1,8 @@
-"""The buyer's conversations: /claim and the reason flows (one module per flow, shared steps in `steps`)."""
+"""The buyer's conversations: /claim, the reason flows and the request form (one module each, shared steps in `steps`)."""
 
 from __future__ import annotations
 
-from bot.conversations import claim, ticket_flow
+from bot.conversations import claim, request_form, ticket_flow
 from bot.conversations.flow_builder import Leaving
 
 
@@ -13,5 +13,6 @@ def buyer_conversations(*, leaving: Leaving, persistent: bool = False) -> list:
     """
     return [
         *ticket_flow.build_all(leaving=leaving, persistent=persistent),
+        request_form.build(leaving=leaving, persistent=persistent),
         claim.build(leaving=leaving, persistent=persistent),
     ]

@@ -117,6 +117,7 @@ async def begin(update: Update, context: AftersalesContext, specs: dict[str, Flo
         chat_id,
         context.render(f"flows/{spec.reason.value}_intro.html", lang, order=order, **intro_values(order, spec)),
         parse_mode="HTML",
+        reply_markup=_fault_instead(context, lang, order) if spec.reason == TicketReason.RETURN_REFUND else None,
     )
     if spec.picks_cancel_reason:
         rows = [[_flow_button(context, lang, f"why_{why}", "why", why)] for why in spec.cancel_reasons]
@@ -125,6 +126,17 @@ async def begin(update: Update, context: AftersalesContext, specs: dict[str, Flo
         )
         return Step.PICK_CANCEL_REASON
     return Step.DESCRIBE
+
+
+def _fault_instead(context: AftersalesContext, lang: str, order: Order) -> InlineKeyboardMarkup:
+    """A return for a fault is an after-sales request (evidence, the seller's deadline): one press starts that form.
+
+    The button is the order card's own "Report a problem", so the request form
+    takes it and this flow ends as any flow does when another begins.
+    """
+    text = context.render("flows/button_fault_instead.txt", lang)
+    data = callbacks.encode(views.REASON_PREFIX, TicketReason.AFTER_SALES.value, order.id)
+    return InlineKeyboardMarkup([[InlineKeyboardButton(text, callback_data=data)]])
 
 
 def intro_values(order: Order, spec: FlowSpec) -> dict:
@@ -315,6 +327,7 @@ async def submit(update: Update, context: AftersalesContext) -> int:
         lang,
         current["text"],
         files,
+        cancel_reason=current.get("cancel_reason"),
     )
     return ConversationHandler.END
 

@@ -1,4 +1,7 @@
-"""The reason flows, one ConversationHandler each (built by `flow_builder` from each module's spec and states)."""
+"""The reason flows, one ConversationHandler each (built by `flow_builder` from each module's spec and states).
+
+Reason "after_sales" is the hand-built request form (`request_form`), registered beside these.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,6 @@ from bot.conversations import (
     change_size_colour,
     contact_seller,
     remove_product,
-    report_problem,
     return_refund,
 )
 from bot.conversations.flow_builder import Leaving
@@ -22,7 +24,6 @@ FLOW_MODULES = (
     remove_product,
     cancel_order,
     return_refund,
-    report_problem,
 )
 
 

@@ -185,11 +185,20 @@ async def open_and_announce(
     lang: str,
     text: str | None = None,
     attachments: tuple = (),
+    *,
+    cancel_reason: str | None = None,
 ) -> bool:
     """Open the ticket, hand it to the seller side, tell the buyer; False (and a polite no) when refused."""
     try:
         opened = await open_ticket(
-            context.uow, context.deps.clock, telegram_user_id, order_id, reason, text, attachments
+            context.uow,
+            context.deps.clock,
+            telegram_user_id,
+            order_id,
+            reason,
+            text,
+            attachments,
+            cancel_reason=cancel_reason,
         )
     except Refused as refusal:
         await context.outbox.send_message(

@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot import callbacks
 from bot.context import AftersalesContext, language_of
-from bot.handlers import agent
+from bot.handlers import agent, changes, requests
 from bot.handlers.common import answer_query
 from bot.pipeline.lookups import lookup
 from bot.relay import topics
@@ -178,7 +178,11 @@ def handlers() -> list:
 
 def register(application: Application) -> None:
     """Every seller-side handler, in the groups it needs (see `agent.early_handlers`)."""
+    for handler in requests.prompt_handlers():
+        application.add_handler(handler, group=requests.PROMPT_GROUP)
+    for handler in changes.prompt_handlers():
+        application.add_handler(handler, group=changes.PROMPT_GROUP)
     for handler in agent.early_handlers():
         application.add_handler(handler, group=agent.EARLY_GROUP)
-    for handler in handlers() + agent.handlers():
+    for handler in handlers() + requests.handlers() + changes.handlers() + agent.handlers():
         application.add_handler(handler)

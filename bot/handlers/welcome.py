@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 _SEATED = (ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.MEMBER)
 
 
-async def _in_moderators_group(context: AftersalesContext, user_id: int) -> bool:
+async def in_moderators_group(context: AftersalesContext, user_id: int) -> bool:
     """Whether the person sits in the moderators' group; Telegram knows, asked before the transaction."""
     chat_id = context.deps.settings.moderators_chat_id
     if chat_id is None:
@@ -41,7 +41,7 @@ async def _in_moderators_group(context: AftersalesContext, user_id: int) -> bool
 
 async def roles_of_sender(update: Update, context: AftersalesContext) -> Roles:
     user_id = update.effective_user.id
-    return await roles_of(context.uow, user_id, in_moderators_group=await _in_moderators_group(context, user_id))
+    return await roles_of(context.uow, user_id, in_moderators_group=await in_moderators_group(context, user_id))
 
 
 def staff_text(context: AftersalesContext, roles: Roles, lang: str, *, first_name: str | None) -> str:

@@ -179,7 +179,7 @@ def pipeline_for(application: AftersalesApplication, **options: Any) -> UpdatePi
     # The seller side's result hooks, failure hook and ticket timers (bot.relay.hooks).
     from bot.relay.hooks import seller_pipeline_options
 
-    for name, value in seller_pipeline_options(deps.renderer, deps.clock).items():
+    for name, value in seller_pipeline_options(deps.renderer, deps.clock, deps.settings.moderators_chat_id).items():
         options.setdefault(name, value)
     # The buyer's conversations keep their steps as drafts; a rolled-back step is put back,
     # and a flow left idle is ended in the chat's turn (the sweeper queues it in the inbox).

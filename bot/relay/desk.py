@@ -27,14 +27,16 @@ class Desk:
     outbox: Outbox
     renderer: Renderer
     clock: Clock
+    moderators_chat_id: int | None = None  # where escalations go (settings); None: no moderators' group
 
     @classmethod
     def of(cls, context: AftersalesContext) -> Desk:
-        return cls(context.uow, context.outbox, context.deps.renderer, context.deps.clock)
+        deps = context.deps
+        return cls(context.uow, context.outbox, deps.renderer, deps.clock, deps.settings.moderators_chat_id)
 
     @classmethod
-    def for_hook(cls, uow: UnitOfWork, renderer: Renderer, clock: Clock) -> Desk:
-        return cls(uow, Outbox(uow, clock), renderer, clock)
+    def for_hook(cls, uow: UnitOfWork, renderer: Renderer, clock: Clock, moderators_chat_id: int | None = None) -> Desk:
+        return cls(uow, Outbox(uow, clock), renderer, clock, moderators_chat_id)
 
     def render(self, template: str, lang: str, /, **values: object) -> str:
         return self.renderer.render(template, lang, **values)

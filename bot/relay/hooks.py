@@ -15,6 +15,7 @@ from typing import Any
 from bot.relay import topics
 from bot.relay.desk import Desk
 from bot.relay.notices import deliver_notices
+from bot.relay.order_notices import deliver_order_notices
 from bot.relay.outgoing import copy_to_agents_by_ids, copy_waiting_messages, forward_to_store
 from bot.relay.reactions import MARK_WHEN_SENT, mark_delivered
 from bot.rendering import Renderer
@@ -22,7 +23,7 @@ from domain.clock import Clock
 from domain.enums import AuthorRole, CopyRole, DeadlineKind
 from domain.errors import InvalidInput
 from domain.models import Deadline, OutboxMessage
-from domain.services import ticket_timers
+from domain.services import order_events, request_timers, ticket_timers
 from domain.services.albums import album_originals
 from domain.services.relay import record_copy
 from domain.storage.uow import UnitOfWork
@@ -42,12 +43,13 @@ def _message_ids(result: Any) -> list[int]:
 
 
 class SellerHooks:
-    def __init__(self, renderer: Renderer, clock: Clock) -> None:
+    def __init__(self, renderer: Renderer, clock: Clock, moderators_chat_id: int | None = None) -> None:
         self._renderer = renderer
         self._clock = clock
+        self._moderators_chat_id = moderators_chat_id
 
     def _desk(self, uow: UnitOfWork) -> Desk:
-        return Desk.for_hook(uow, self._renderer, self._clock)
+        return Desk.for_hook(uow, self._renderer, self._clock, self._moderators_chat_id)
 
     def result_hooks(self) -> dict[str, Any]:
         return {
@@ -166,6 +168,19 @@ class SellerHooks:
         notices = await ticket_timers.fire_claimed(uow, deadline, self._clock)
         await deliver_notices(self._desk(uow), notices)
 
+    async def fire_request_deadline(self, uow: UnitOfWork, deadline: Deadline) -> None:
+        """A request's answer deadline, an offer's expiry, a missed ship-by: told to all whom they concern.
+
+        Each notice that changes the request refreshes its cards; the moderators' notices go with them.
+        """
+        notices = await request_timers.fire_claimed(uow, deadline, self._clock)
+        await deliver_notices(self._desk(uow), notices, to=("buyer", "store", "moderators"))
+
+    async def fire_order_deadline(self, uow: UnitOfWork, deadline: Deadline) -> None:
+        """An order event to tell (recorded by the CLI or the API), or a shipment overdue by 2 or 4 days."""
+        notices = await order_events.fire_claimed(uow, deadline, self._clock)
+        await deliver_order_notices(self._desk(uow), notices)
+
     async def flush_album(self, uow: UnitOfWork, deadline: Deadline) -> None:
         """A buyer's album has had time to arrive whole: its parts go to the store together."""
         message = await uow.tickets.get_message(deadline.subject_id)
@@ -181,12 +196,14 @@ class SellerHooks:
             DeadlineKind.FIRST_RESPONSE: self.fire_ticket_deadline,
             DeadlineKind.AUTO_CLOSE: self.fire_ticket_deadline,
             DeadlineKind.ALBUM_FLUSH: self.flush_album,
+            **dict.fromkeys(request_timers.KINDS, self.fire_request_deadline),
+            **dict.fromkeys(order_events.KINDS, self.fire_order_deadline),
         }
 
 
-def seller_pipeline_options(renderer: Renderer, clock: Clock) -> dict[str, Any]:
+def seller_pipeline_options(renderer: Renderer, clock: Clock, moderators_chat_id: int | None = None) -> dict[str, Any]:
     """``UpdatePipeline`` keyword arguments that plug the seller side in."""
-    hooks = SellerHooks(renderer, clock)
+    hooks = SellerHooks(renderer, clock, moderators_chat_id)
     return {
         "result_hooks": hooks.result_hooks(),
         "on_send_failure": hooks.send_failed,

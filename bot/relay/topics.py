@@ -16,11 +16,13 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
+from bot.relay import change_cards, request_cards
 from bot.relay.agents import agent_chats
 from bot.relay.desk import Desk
 from bot.rendering import DEFAULT_LANGUAGE, pick_language
 from domain.enums import AuthorRole, CopyRole, DeadlineKind, OpenedBy, TicketStatus
-from domain.models import Store, StoreSupportGroup, Ticket, TicketMessage
+from domain.models import OutboxMessage, Store, StoreSupportGroup, Ticket, TicketMessage
+from domain.services.requests import RequestView
 from domain.services.ticket_deadlines import SUBJECT
 
 MAX_TOPIC_NAME = 128  # Telegram's limit for a forum topic's name
@@ -140,15 +142,16 @@ async def on_topic_created(
     ticket.topic_id = thread_id
     ticket.topic_title = name
     lang = await agents_language(desk, ticket.store_id)
-    await desk.outbox.send_message(
+    card = await desk.outbox.send_message(
         group.chat_id,
-        await ticket_card(desk, ticket, lang),
+        await card_text(desk, ticket, lang),
         parse_mode="HTML",
         message_thread_id=thread_id,
-        reply_markup=card_keyboard(desk, lang, ticket),
+        reply_markup=await card_markup(desk, ticket, lang),
         on_result="card_sent",
         on_result_args={"ticket_id": ticket.id},
     )
+    await request_cards.send_evidence(desk, ticket, group.chat_id, thread_id, lang, after=card)
     if recreated or await _store_wrote_first(desk, ticket):
         await desk.outbox.send_message(
             group.chat_id,
@@ -216,16 +219,17 @@ async def send_private_cards(desk: Desk, ticket: Ticket) -> None:
     messages = await desk.uow.tickets.messages(ticket.id, include_internal=True)
     first_message = next((m for m in messages if m.author_role == AuthorRole.BUYER), messages[0] if messages else None)
     for agent in await agent_chats(desk, ticket.store_id):
-        await desk.outbox.send_message(
+        card = await desk.outbox.send_message(
             agent.chat_id,
-            await ticket_card(desk, ticket, agent.lang) + "\n\n" + desk.render("seller/reply_hint.html", agent.lang),
+            await card_text(desk, ticket, agent.lang) + "\n\n" + desk.render("seller/reply_hint.html", agent.lang),
             parse_mode="HTML",
-            reply_markup=card_keyboard(desk, agent.lang, ticket),
+            reply_markup=await card_markup(desk, ticket, agent.lang),
             on_result="copy_sent" if first_message is not None else None,
             on_result_args={"ticket_message_id": first_message.id, "role": str(CopyRole.CARD)}
             if first_message
             else None,
         )
+        await request_cards.send_evidence(desk, ticket, agent.chat_id, None, agent.lang, after=card)
 
 
 async def refresh_topic(desk: Desk, ticket: Ticket) -> None:
@@ -265,7 +269,7 @@ async def close_topic(desk: Desk, ticket: Ticket) -> None:
             {
                 "chat_id": group.chat_id,
                 "message_id": ticket.header_message_id,
-                "text": await ticket_card(desk, ticket, lang),
+                "text": await card_text(desk, ticket, lang),
                 "parse_mode": "HTML",
             },
         )
@@ -276,3 +280,59 @@ async def group_of(desk: Desk, ticket: Ticket) -> StoreSupportGroup | None:
     if ticket.support_group_id is None:
         return None
     return await desk.uow.session.get(StoreSupportGroup, ticket.support_group_id)
+
+
+# --- the card of a ticket that carries an after-sales request (bot.relay.request_cards) ---
+
+
+async def card_text(desk: Desk, ticket: Ticket, lang: str, view: RequestView | None = None) -> str:
+    text = await ticket_card(desk, ticket, lang)
+    view = view or await request_cards.store_view(desk, ticket)
+    if view is None:  # a change or a cancellation has its own lines (bot.relay.change_cards)
+        change = await change_cards.card_part(desk, ticket, lang)
+        return text if change is None else text + "\n\n" + change
+    return text + "\n\n" + await request_cards.request_part(desk, ticket, view, lang, local_time)
+
+
+async def card_markup(
+    desk: Desk, ticket: Ticket, lang: str, view: RequestView | None = None, rows: list | None = None
+) -> InlineKeyboardMarkup | None:
+    """The decision buttons (or `rows` in their place), over the ticket's own."""
+    view = view or await request_cards.store_view(desk, ticket)
+    closing = card_keyboard(desk, lang, ticket)
+    if rows is not None:
+        mine = rows
+    elif view is not None:
+        mine = request_cards.decision_rows(desk, lang, view)
+    else:
+        mine = await change_cards.decision_rows(desk, ticket, lang)
+    everything = [*mine, *(closing.inline_keyboard if closing else ())]
+    return InlineKeyboardMarkup(everything) if everything else None
+
+
+async def refresh_request_cards(desk: Desk, ticket: Ticket) -> None:
+    """Every card of the ticket shows the request's status now, with the buttons that remain."""
+    view = await request_cards.store_view(desk, ticket)
+    if view is None:
+        return
+    group = await group_of(desk, ticket)
+    if group is not None and ticket.header_message_id is not None:
+        lang = await agents_language(desk, ticket.store_id)
+        await _edit(desk, ticket, group.chat_id, ticket.header_message_id, lang, view)
+    for card in await desk.uow.tickets.copies_of_ticket(ticket.id, CopyRole.CARD):
+        user = await desk.uow.users.by_telegram_id(card.chat_id)
+        lang = pick_language(user.language if user else None)
+        await _edit(desk, ticket, card.chat_id, card.telegram_message_id, lang, view, hint=True)
+
+
+async def _edit(
+    desk: Desk, ticket: Ticket, chat_id: int, message_id: int, lang: str, view: RequestView, *, hint: bool = False
+) -> OutboxMessage:
+    text = await card_text(desk, ticket, lang, view)
+    if hint:
+        text += "\n\n" + desk.render("seller/reply_hint.html", lang)
+    markup = await card_markup(desk, ticket, lang, view)
+    return await desk.outbox.call(
+        "editMessageText",
+        {"chat_id": chat_id, "message_id": message_id, "text": text, "parse_mode": "HTML", "reply_markup": markup},
+    )

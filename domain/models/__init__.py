@@ -2,6 +2,7 @@
 
 from domain.models.audit import AuditEvent
 from domain.models.base import Base
+from domain.models.changes import ChangeRequest
 from domain.models.drafts import ConversationDraft
 from domain.models.integration import InboxUpdate, OutboundWebhook, OutboxMessage
 from domain.models.moderation import ModerationFlag, Strike
@@ -17,6 +18,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Cancellation",
+    "ChangeRequest",
     "ConversationDraft",
     "Deadline",
     "InviteCode",

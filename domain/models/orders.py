@@ -29,6 +29,7 @@ class Order(Base):
     tracking_number: Mapped[str | None] = mapped_column(String(64))
     tracking_url: Mapped[str | None] = mapped_column(String(512))
     estimated_delivery: Mapped[date | None] = mapped_column(Date)
+    ship_by: Mapped[date | None] = mapped_column(Date)  # the promised ship date (store's calendar)
     international: Mapped[bool] = mapped_column(Boolean, default=False)
     delivered_on: Mapped[date | None] = mapped_column(Date)
     placed_at: Mapped[datetime | None]

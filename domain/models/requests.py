@@ -161,5 +161,6 @@ class Cancellation(Base):
     status: Mapped[CancellationStatus] = mapped_column(enum_column(CancellationStatus))
     refundable: Mapped[bool] = mapped_column(Boolean)
     decision_reason: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(64))  # "agent:12"; the audit trail has it too
     decided_at: Mapped[datetime | None]
     created_at: Mapped[datetime]

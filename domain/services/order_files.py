@@ -4,7 +4,9 @@ CSV: one row per item, header on line 1. Order fields repeat on every row of
 an order (or are left blank after its first row):
 
     order_number,buyer_name,phone,email,currency,status,shipping_address,carrier,
-    tracking_number,estimated_delivery,international,delivered_on,sku,title,quantity,unit_price
+    tracking_number,estimated_delivery,international,delivered_on,ship_by,sku,title,quantity,unit_price
+
+`ship_by` (optional) is the date the store promised to ship by.
 
 JSON: an array of orders, each with the same order fields and an "items"
 array of {sku, title, quantity, unit_price}. Prices are decimal strings or
@@ -41,6 +43,7 @@ ORDER_FIELDS = (
     "estimated_delivery",
     "international",
     "delivered_on",
+    "ship_by",
 )
 ITEM_FIELDS = ("sku", "title", "quantity", "unit_price")
 REQUIRED_ORDER_FIELDS = ("order_number", "buyer_name", "currency", "status", "shipping_address")
@@ -73,6 +76,7 @@ class OrderRow:
     international: bool
     delivered_on: date | None
     items: tuple[ItemRow, ...]
+    ship_by: date | None = None  # the promised ship date: the shipment-overdue timers run from it
 
 
 def read_order_file(path: str | Path) -> list[OrderRow]:
@@ -286,6 +290,7 @@ def _order(line: int, fields: Mapping[str, str], items: list[_RawItem]) -> Order
         international=international in _TRUE,
         delivered_on=delivered_on,
         items=tuple(_minor_units(item, currency) for item in items),
+        ship_by=_date(line, "ship_by", fields.get("ship_by")),
     )
 
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from domain.clock import Clock
 from domain.errors import IllegalTransition, NotFound, OrderFileError
 from domain.models import Order, OrderItem
+from domain.services.order_events import schedule_shipment_timers
 from domain.services.order_files import OrderRow
 from domain.states import transition
 from domain.storage.uow import UnitOfWork
@@ -38,7 +39,8 @@ async def import_orders(
     Raises OrderFileError naming the row's line on the first row that cannot
     be applied; the caller then rolls back, so nothing of the file remains.
     """
-    if await uow.stores.get(store_id) is None:
+    store = await uow.stores.get(store_id)
+    if store is None:
         raise NotFound(f"no store with id {store_id}")
     now = clock.now()
     existing = await uow.orders.by_numbers(store_id, [row.number for row in rows])
@@ -60,6 +62,7 @@ async def import_orders(
                 data={"number": row.number, "status": row.status.value},
             )
             existing[row.number] = order
+            await schedule_shipment_timers(uow, order, store, now)
             created += 1
             continue
         if order.status != row.status:
@@ -70,6 +73,7 @@ async def import_orders(
                     row.line, f"order {row.number} is {error.from_status} and cannot become {error.to_status}"
                 ) from None
         _apply(order, row, now)
+        await schedule_shipment_timers(uow, order, store, now)  # ship_by moved, or the order shipped
         updated += 1
     await uow.flush()
     return ImportResult(created=created, updated=updated)
@@ -86,6 +90,7 @@ def _apply(order: Order, row: OrderRow, now: datetime) -> None:
     order.estimated_delivery = row.estimated_delivery
     order.international = row.international
     order.delivered_on = row.delivered_on
+    order.ship_by = row.ship_by
     order.updated_at = now
     order.items = [
         OrderItem(

@@ -17,7 +17,7 @@ from domain.enums import AuthorRole, OpenedBy, TicketReason, TicketStatus
 from domain.errors import InvalidInput, NotFound
 from domain.models import Order, Store, Ticket
 from domain.results import IncomingFile, Notice, TicketSummary, Viewer
-from domain.services import ticket_deadlines
+from domain.services import cancellations, order_changes, ticket_deadlines
 from domain.services.refusals import Forbidden, Refused
 from domain.services.relay import record_buyer_message
 from domain.services.ticket_access import (
@@ -150,6 +150,7 @@ async def open_ticket(
     attachments: Sequence[IncomingFile] = (),
     *,
     entities: Sequence[Mapping[str, Any]] | None = None,
+    cancel_reason: str | None = None,
 ) -> OpenedTicket:
     """Open a ticket on one of the buyer's orders, or refuse with a reason code (`Refused.why`).
 
@@ -183,6 +184,9 @@ async def open_ticket(
     message_id = None
     if text or attachments:
         message_id = (await record_buyer_message(uow, clock, ticket.id, text, entities, attachments)).message_id
+    # A change or a cancellation is also a record the store decides on (cancel_reason: the code the buyer picked).
+    await order_changes.record_opened(uow, ticket, order, reason, text, now=now)
+    await cancellations.record_opened(uow, ticket, order, reason, text, cancel_reason=cancel_reason, now=now)
     await uow.flush()
     data = {"number": ticket.number, "reason": reason.value, "priority": int(priority)}
     notices = (

@@ -10,7 +10,7 @@ for entries and fields glued to the text before them.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from types import SimpleNamespace as Obj
 
 import pytest
@@ -113,8 +113,115 @@ def CARD_ORDER(status: str) -> Obj:  # noqa: N802 - a sample's factory, named li
 
 MENUS = [order_menu(status, international=status == OrderStatus.IN_TRANSIT) for status in OrderStatus]
 
+REQUEST = Obj(
+    type="defective",
+    status="awaiting_seller",
+    items=[Obj(title="Desk lamp", quantity=1)],
+    affected_amount_minor=3499,
+    currency="EUR",
+    not_delivered=False,
+    delivered_on=date(2024, 3, 6),
+    barcode_given=True,
+    resolution_wanted="reshipment",
+    resolution=None,
+    refund_amount_minor=None,
+    reject_reason=None,
+    decision_note=None,
+)
+DECIDED = Obj(**{**vars(REQUEST), "status": "rejected", "reject_reason": "other", "decision_note": "Used"})
+OFFER = Obj(amount_minor=1750, currency="EUR")
+REQUEST_DATA = {
+    "resolution": "refund_only",
+    "refund_amount_minor": 3499,
+    "currency": "EUR",
+    "decided_by": "store",
+    "reject_reason": "buyer_damage",
+    "note": "Scratched",
+    "amount_minor": 1750,
+    "carrier": "DHL",
+    "tracking_number": "JD0146 0001",
+    "tracking_url": "https://www.dhl.de/track?id=JD01460001",
+    "late": True,
+    "outcome": "overturned",
+}
+REQUEST_KINDS = [
+    "request_approved",
+    "request_rejected",
+    "offer_proposed",
+    "offer_withdrawn",
+    "offer_expired",
+    "offer_rejected",
+    "reshipment_shipped",
+    "request_escalated",
+    "escalation_decided",
+    "reshipment_overdue",
+]
+
 # Templates with no variables render with `{}`; every other one needs an entry here.
+# Change requests and cancellations (domain.services.order_changes, cancellations).
+CHANGE = Obj(
+    kind="change_address",
+    asked="Karl-Marx-Allee 90, Berlin",
+    status="requested",
+    actions=frozenset({"apply", "decline"}),
+    item_title="Desk lamp",
+    decision_reason="Already packed",
+)
+CANCELLATION = Obj(reason="found_cheaper", status="requested", path="seller_decides", decision_reason="Made to order")
+CHANGE_DATA = {"order_number": "BG-1004", "asked": "Karl-Marx-Allee 90", "item_title": "Desk lamp", "note": "Sorry"}
+
 SAMPLES: dict[str, list[dict]] = {
+    # order events (domain.services.order_events)
+    "buyer/order_event_out_of_stock.html": [
+        {"store_name": "Shop", "data": {"order_id": 1, "order_number": "BG-1", "event_id": 1, "note": "Back in May"}}
+    ],
+    "buyer/order_event_shipment_overdue.html": [
+        {"store_name": "Shop", "data": {"order_id": 1, "order_number": "BG-1", "event_id": 1, "ship_by": "2026-11-20"}}
+    ],
+    "buyer/order_event_seller_unresponsive.html": [
+        {"store_name": "Shop", "data": {"order_id": 1, "order_number": "BG-1", "event_id": 1}}
+    ],
+    "buyer/order_event_customs_hold.html": [
+        {
+            "store_name": "Shop",
+            "data": {"order_id": 1, "order_number": "BG-1", "event_id": 1, "needed": "a copy of your ID"},
+        }
+    ],
+    "buyer/order_event_incorrect_address.html": [
+        {"store_name": "Shop", "address": "Main St 1", "data": {"order_id": 1, "order_number": "BG-1", "event_id": 1}}
+    ],
+    "buyer/order_event_shipped.html": [
+        {
+            "store_name": "Shop",
+            "data": {
+                "order_id": 1,
+                "order_number": "BG-1",
+                "event_id": 1,
+                "carrier": "DHL",
+                "tracking_number": "J1",
+                "tracking_url": "https://t.example/J1",
+            },
+        }
+    ],
+    "buyer/order_event_delivered.html": [
+        {"store_name": "Shop", "data": {"order_id": 1, "order_number": "BG-1", "event_id": 1, "date": "2026-11-20"}}
+    ],
+    "buyer/order_event_button.txt": [{"choice": c} for c in ("refund", "wait", "confirm", "correct")],
+    "buyer/order_event_answer.html": [
+        {"choice": c, "order_number": "BG-1", "address": "Main St 1"}
+        for c in ("refund", "wait", "confirm", "ask", "correct")
+    ],
+    "buyer/order_event_refused.txt": [
+        {"why": w} for w in ("already_answered", "already_shipped", "bad_address", "forbidden")
+    ],
+    "seller/order_event_store.html": [
+        {"kind": "order_event_shipment_reminder", "data": {"order_number": "BG-1", "ship_by": "2026-11-20", "days": 2}},
+        {"kind": "order_event_unreachable", "data": {"order_number": "BG-1", "event": "out_of_stock"}},
+        *(
+            {"kind": "order_event_answered", "data": {"order_number": "BG-1", "choice": c, "address": "Main St 1"}}
+            for c in ("refund", "wait", "confirm", "correct")
+        ),
+    ],
     "common/chosen_line.txt": [{"chosen": "Damaged item"}],
     "buyer/also_buyer.html": [{"orders": 0}, {"orders": 1}, {"orders": 3}],
     "buyer/claim_ask_contact.html": [{"number": "BG-1004"}],
@@ -218,7 +325,6 @@ SAMPLES: dict[str, list[dict]] = {
         for a in ("buyer", "agent", "moderator")
     ],
     "common/hello.html": [{"first_name": "Bob"}],
-    "flows/after_sales_intro.html": [{"order": ORDER}],
     "flows/ask_media.html": [{"max_files": 5}],
     "flows/cancel_order_intro.html": [
         {"order": ORDER, "path": p} for p in ("seller_decides", "interception", "not_refundable")
@@ -236,6 +342,65 @@ SAMPLES: dict[str, list[dict]] = {
         {"problem": "too_long", "reason": "after_sales", "length": 1000, "min_length": 10, "max_length": 900},
     ],
     "flows/media_received.html": [{"count": 1}, {"count": 3}],
+    "flows/request_intro.html": [{"order": ORDER}],
+    "flows/request_type_name.txt": [{"type": t} for t in ("defective", "damaged", "wrong_item", "missing_items")],
+    "flows/request_ask_items.html": [{"more": False}, {"more": True}],
+    "flows/request_item_button.txt": [{"title": "Desk lamp", "quantity": 1}, {"title": "Bulb", "quantity": 2}],
+    "flows/request_ask_quantity.html": [{"title": "Desk lamp", "quantity": 3}],
+    "flows/request_quantity_button.txt": [{"quantity": 2}],
+    "flows/request_want_quantity.html": [{}, {"quantity": 3}],
+    "flows/request_ask_description.html": [
+        {"type": t} for t in ("defective", "damaged", "wrong_item", "missing_items")
+    ],
+    "flows/request_example.txt": [{"type": "defective"}, {"type": "missing_items"}],
+    "flows/request_description_invalid.html": [
+        {"why": w, "type": "defective", "length": 1200}
+        for w in ("description_too_short", "description_too_vague", "description_too_long")
+    ],
+    "flows/request_ask_delivery.html": [{"example": "19/11/2026"}],
+    "flows/request_day_button.txt": [{"which": w, "day": "Fri 20 Nov"} for w in ("today", "yesterday", "date")],
+    "flows/request_delivery_invalid.html": [
+        {"why": "delivery_date_in_future", "example": "19/11/2026", "earliest": None},
+        {"why": "delivery_date_before_order", "example": "19/11/2026", "earliest": "10 Nov 2026"},
+        {"why": "unreadable", "example": "19/11/2026", "earliest": None},
+    ],
+    "flows/request_want_picture.html": [{"what": "screenshot"}, {"what": "barcode"}],
+    "flows/request_ask_fault.html": [{"required": True, "max_files": 10}, {"required": False, "max_files": 10}],
+    "flows/request_want_fault.html": [{"why": "missing"}, {"why": "kind"}],
+    "flows/request_resolution_name.txt": [
+        {"resolution": r} for r in ("reshipment", "exchange", "return_refund", "refund_only")
+    ],
+    "flows/request_ask_resolution.html": [{"type": "defective"}],
+    "flows/request_summary.html": [
+        {
+            "order": ORDER,
+            "type": "defective",
+            "items": [("Desk lamp", 1), ("Bulb", 2)],
+            "description": "The switch clicks but the lamp stays dark",
+            "delivered_on": delivered_on,
+            "screenshot": delivered_on is not None,
+            "fault": 2,
+            "barcode": barcode,
+            "resolution": "exchange",
+        }
+        for delivered_on, barcode in (("20 Nov 2026", True), (None, False))
+    ],
+    "flows/request_edit_button.txt": [
+        {"field": f}
+        for f in ("type", "items", "description", "delivery", "screenshot", "fault", "barcode", "resolution")
+    ],
+    "flows/request_refused.html": [{"why": w} for w in ("request_exists", "order_gone", "not_delivered_yet")],
+    "buyer/request_submitted.html": [
+        {
+            "number": 3,
+            "order_number": "BG-1004",
+            "type": "damaged",
+            "resolution": "exchange",
+            "store_name": "Lamp & Co",
+            "due": datetime(2024, 3, 10, 10, 15, tzinfo=UTC),
+            "hours": 48,
+        }
+    ],
     "flows/remove_product_intro.html": [{"order": ORDER}],
     "flows/return_refund_intro.html": [{"order": ORDER}],
     "flows/too_many_files.html": [{"max_files": 5}],
@@ -302,6 +467,76 @@ SAMPLES: dict[str, list[dict]] = {
         {"store_name": "Lamp & Co", "tag": None, "part": 1, "parts": 2},
         {"store_name": "Lamp & Co", "tag": Obj(number=4, order_number=None), "part": 1, "parts": 2},
     ],
+    "seller/request_card.html": [
+        {
+            "view": REQUEST,
+            "purposes": ["fault_evidence"],
+            "seller_files": 0,
+            "due_kind": "seller_answer",
+            "due_at": AT,
+            "hours": 47,
+            "offer": None,
+        },
+        {
+            "view": DECIDED,
+            "purposes": [],
+            "seller_files": 1,
+            "due_kind": None,
+            "due_at": None,
+            "hours": None,
+            "offer": OFFER,
+        },
+    ],
+    "seller/request_button.txt": [
+        {"what": w, "reason": "other", "amount": 1750, "view": REQUEST}
+        for w in ("approve", "reject", "refund_only", "partial_refund", "withdraw_offer", "reason", "amount", "back")
+    ],
+    "seller/request_file.txt": [{"purpose": "barcode", "number": 2}],
+    "seller/request_prompt.html": [
+        {"asks": "reject", "number": 2, "view": REQUEST, "reason": "barcode_mismatch", "evidence": True},
+        {"asks": "amount", "number": 2, "view": REQUEST},
+    ],
+    "seller/request_refused.txt": [{"why": "note_missing"}, {"why": "amount_over_cap"}, {"why": "x"}],
+    "seller/request_line.html": [{"kind": k, "number": 2, "data": REQUEST_DATA} for k in REQUEST_KINDS]
+    + [{"kind": "request_approved", "number": 2, "data": {**REQUEST_DATA, "decided_by": "system", "auto": True}}],
+    "buyer/request_decided.html": [
+        {"kind": k, "number": 2, "store_name": "Lamp & Co", "data": REQUEST_DATA} for k in REQUEST_KINDS
+    ]
+    + [
+        {
+            "kind": "request_approved",
+            "number": 2,
+            "store_name": "Lamp & Co",
+            "data": {**REQUEST_DATA, "decided_by": "system", "auto": True},
+        },
+        {
+            "kind": "reshipment_shipped",
+            "number": 2,
+            "store_name": "Lamp & Co",
+            "data": {**REQUEST_DATA, "tracking_url": None},
+        },
+    ],
+    "moderator/escalation_button.txt": [{"what": w} for w in ("uphold", "overturn", "escalate")],
+    "moderator/escalation_card.html": [
+        {
+            "view": REQUEST,
+            "number": 2,
+            "order_number": "BG-1004",
+            "store_name": "Lamp & Co",
+            "buyer_files": 3,
+            "seller_files": 1,
+            "note": note,
+            "outcome": outcome,
+        }
+        for note, outcome in (("It is broken", None), (None, "upheld"), (None, "overturned"))
+    ],
+    "moderator/refused.txt": [{"why": w} for w in ("not_moderator", "not_buyer", "already_escalated", "other")],
+    "moderator/reshipment_overdue.html": [
+        {"number": 2, "order_number": "BG-1004", "store_name": "Lamp & Co", "ship_by": AT}
+    ],
+    "seller/request_reminder.html": [
+        {"number": 2, "stage": stage, "due": AT, "hours": 24} for stage in ("half_time", "two_hours")
+    ],
     "seller/ticket_card.html": [
         {
             "number": 4,
@@ -331,6 +566,50 @@ SAMPLES: dict[str, list[dict]] = {
         {"number": 4, "reason": "after_sales", "status": "closed", "due": None},
     ],
     "seller/undelivered.html": [{"blocked": True}, {"blocked": False}],
+    "seller/change_card.html": [
+        {"change": CHANGE, "cancellation": None},
+        {"change": Obj(**{**vars(CHANGE), "status": "applied", "kind": "remove_product"}), "cancellation": None},
+        {"change": Obj(**{**vars(CHANGE), "actions": frozenset({"decline"})}), "cancellation": None},
+    ]
+    + [
+        {"change": None, "cancellation": Obj(**{**vars(CANCELLATION), "status": s, "path": p})}
+        for s, p in (
+            ("requested", "seller_decides"),
+            ("requested", "not_refundable"),
+            ("intercepting", "interception"),
+            ("rejected", "seller_decides"),
+            ("interception_failed", "interception"),
+        )
+    ],
+    "seller/change_button.txt": [
+        {"what": w, "title": "Desk lamp", "quantity": 2}
+        for w in ("apply", "decline", "approve", "reject", "intercepted", "interception_failed", "item", "back")
+    ],
+    "seller/change_line.html": [
+        {"kind": k, "number": 2, "data": {**CHANGE_DATA, "outcome": o}}
+        for k, o in (
+            ("change_decided", "applied"),
+            ("change_decided", "declined"),
+            ("cancellation_decided", "approved"),
+            ("cancellation_decided", "rejected"),
+            ("cancellation_decided", "intercepted"),
+            ("cancellation_decided", "interception_failed"),
+        )
+    ],
+    "buyer/change_decided.html": [
+        {"kind": k, "number": 2, "store_name": "Lamp & Co", "data": {**CHANGE_DATA, "outcome": o, "change": c}}
+        for k, o, c in (
+            ("change_decided", "applied", "change_address"),
+            ("change_decided", "applied", "remove_product"),
+            ("change_decided", "declined", "change_address"),
+            ("cancellation_decided", "approved", None),
+            ("cancellation_decided", "rejected", None),
+            ("cancellation_decided", "intercepted", None),
+            ("cancellation_decided", "interception_failed", None),
+        )
+    ],
+    "seller/change_refused.txt": [{"why": w} for w in ("already_decided", "only_item", "note_required", "x")],
+    "seller/change_prompt.html": [{"number": 2}],
 }
 
 # Where a new entry or field begins, and the text that may stand before it on its

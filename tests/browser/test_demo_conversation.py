@@ -27,6 +27,9 @@ from domain.storage.engine import create_engine
 from domain.storage.migrate import upgrade
 from domain.storage.uow import UnitOfWorkFactory
 
+# The demo's database by the stand-in's URL, for a test that seeds what a flow would have made.
+_DATABASES: dict[str, tuple[UnitOfWorkFactory, SystemClock]] = {}
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -44,6 +47,7 @@ async def demo(tmp_path) -> AsyncIterator[StandIn]:
     clock = SystemClock()
     uow_factory = UnitOfWorkFactory(engine)
     stand_in = await start_sandbox(settings, uow_factory, clock)
+    _DATABASES[stand_in.url] = (uow_factory, clock)
     deps = Deps(settings=stand_in.settings, clock=clock, renderer=default_renderer(), uow_factory=uow_factory)
     application = build_application(deps, token=stand_in.token)
     # No flood limits here: the sandbox runs without them and the test would wait out 20/min per group.
@@ -116,7 +120,9 @@ async def test_a_buyer_and_an_agent_hold_a_conversation_in_the_web_chat(demo, pa
 
 async def _ask_the_seller(page: Page, order_button: str, question: str, *, tickets_after: int) -> None:
     await page.get_by_role("button", name=order_button).last.click()
-    await page.get_by_role("button", name="Contact the seller").last.click()
+    # That order's own card: an earlier order's card further up has the same button.
+    card = page.get_by_test_id("message").filter(has_text=order_button.split(" · ")[0].removeprefix("📦 "))
+    await card.get_by_role("button", name="Contact the seller").last.click()
     await expect(page.get_by_test_id("message").filter(has_text="What would you like to ask?").last).to_be_visible()
     await send(page, question)
     await page.get_by_role("button", name="📨 Send to the seller").last.click()
@@ -141,3 +147,52 @@ async def test_the_ticket_list_shows_each_ticket_on_a_line_of_its_own(demo, page
     assert len(entries) == 2, lines
     assert {entry.split(" · ")[0] for entry in entries} == {"#1", "#2"}
     assert all("order BG-100" in entry for entry in entries), entries
+
+
+async def _seed_request(demo: StandIn, buyer_telegram_id: int, order_number: str) -> None:
+    """A missing-item request on the order (parcel not delivered: no screenshot), as the form sends it, announced."""
+    from bot.relay.announce import announce
+    from bot.relay.desk import Desk
+    from domain.enums import RequestType, Resolution
+    from domain.services.request_rules import RequestDraft
+    from domain.services.requests import submit_request
+
+    uow_factory, clock = _DATABASES[demo.url]
+    async with uow_factory() as uow:
+        store = await uow.stores.by_name("Berlin Gadgets")
+        order = await uow.orders.by_number(store.id, order_number)
+        draft = RequestDraft(
+            type=RequestType.MISSING_ITEMS,
+            items=((order.items[0].id, 1),),
+            description="the lamp came without its shade",
+            resolution=Resolution.RESHIPMENT,
+            not_delivered=True,
+            no_barcode=True,
+        )
+        submitted = await submit_request(uow, clock, buyer_telegram_id, order.id, draft)
+        await announce(Desk.for_hook(uow, default_renderer(), clock), submitted.opened)
+        await uow.commit()
+
+
+async def test_an_agent_approves_a_request_from_its_card(demo, page):
+    anna = await person_id(demo, "Buyer · Anna Schmidt")
+    agent = await person_id(demo, "Agent · Berlin Gadgets")
+    await page.goto(f"{demo.url}?as={anna}")
+    await page.get_by_test_id("chat-item").filter(has_text="Aftersales").click()
+    await send(page, "/start")  # a bot may write only to someone who started it
+    await expect(page.get_by_test_id("message").filter(has_text="BG-1004").first).to_be_visible()
+    await _seed_request(demo, anna, "BG-1004")
+
+    await page.goto(f"{demo.url}?as={agent}")
+    await page.get_by_test_id("chat-item").filter(has_text="Berlin Gadgets support").click()
+    await page.get_by_test_id("topic-item").filter(has_text="#1").click()
+    card = page.get_by_test_id("message").filter(has_text="without its shade").filter(has_text="Approve").first
+    await expect(card).to_be_visible()
+    await card.get_by_role("button", name="✅ Approve").click()
+    await expect(page.get_by_test_id("message").filter(has_text="without its shade").first).not_to_contain_text(
+        "✅ Approve"
+    )
+
+    await page.goto(f"{demo.url}?as={anna}")
+    await page.get_by_test_id("chat-item").filter(has_text="Aftersales").click()
+    await expect(page.get_by_test_id("message").filter(has_text="approved your request #1")).to_be_visible()

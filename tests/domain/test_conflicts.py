@@ -30,3 +30,22 @@ async def test_two_transactions_setting_one_live_deadline_is_a_conflict_on_postg
         with pytest.raises(Exception) as raised:
             await racing
         assert is_conflict(raised.value), raised.value
+
+
+async def test_a_deadline_another_sweeper_is_firing_is_skipped_not_waited_for_on_postgresql(
+    uow_factory, clock, database_url
+):
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite lets one writer in at a time: the second sweeper waits for the first's commit")
+    async with uow_factory() as uow:
+        deadline = await uow.deadlines.schedule(
+            DeadlineKind.AUTO_CLOSE, "ticket", 1, due_at=clock.now(), at=clock.now()
+        )
+        await uow.commit()
+    async with uow_factory() as first, uow_factory() as second:
+        assert await first.deadlines.claim(deadline.id, at=clock.now())  # firing: its handler still runs
+        # The second sweeper moves on at once instead of waiting for the first to finish.
+        assert await asyncio.wait_for(second.deadlines.claim(deadline.id, at=clock.now()), timeout=2) is False
+        await first.commit()
+    async with uow_factory() as uow:
+        assert await uow.deadlines.claim(deadline.id, at=clock.now()) is False  # fired once, for good

@@ -165,7 +165,8 @@ async def test_return_exchange_or_refund_after_delivery(chat, shop, bot_app):
     await bind(bot_app, shop, buyer, "W-5")
     menu = await open_menu(buyer, "W-5")
     await menu.press("Return, exchange or refund")
-    await buyer.expect(contains="What would you like, and why?")
+    intro = await buyer.expect(contains="What would you like, and why?")
+    assert intro.buttons == [["🛠 It is defective, damaged, wrong or incomplete"]]  # that is a problem report
     await buyer.send("Refund")
     await buyer.expect(contains="please write at least 10 characters")
     await buyer.send("The colour is not what the photos showed; I want to return both for a refund")
@@ -183,6 +184,23 @@ async def test_return_exchange_or_refund_after_delivery(chat, shop, bot_app):
     await buyer.expect(contains="Ticket #1 is open (Return, exchange or refund, order W-5)")
     await shop.agent.expect(contains="return both for a refund")
     assert "#1 · Return, exchange or refund · order W-5" in await listed_tickets(buyer)
+
+
+async def test_a_return_for_a_fault_becomes_a_problem_report(chat, shop, bot_app):
+    buyer = await chat.user("Alice", lang="en")
+    await bind(bot_app, shop, buyer, "W-5")
+    menu = await open_menu(buyer, "W-5")
+    await menu.press("Return, exchange or refund")
+    intro = await buyer.expect(contains="What would you like, and why?")
+    await intro.press("🛠 It is defective, damaged, wrong or incomplete")
+    await buyer.expect(contains="Report a problem with the item for order W-5")  # the request form, from its start
+    kinds = await buyer.expect(contains="What is wrong?")
+    assert kinds.buttons
+    await buyer.send("It is broken")  # typed where a type is asked: the form (not the return flow) asks again
+    await buyer.expect(contains="Please press one of the buttons above")
+    await buyer.send("/tickets")  # leaves the form; neither flow opened a ticket
+    await buyer.expect(contains="You have no tickets yet")
+    assert (await buyer.expect_edit(kinds)).buttons == []  # the form's pending question closes as it ends
 
 
 # --- answers that are no answer: re-asked, and the flow goes on at the same step --------------

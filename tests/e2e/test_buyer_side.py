@@ -7,6 +7,7 @@ import pytest
 
 from domain.services.binding import make_order_link_token
 from tests.e2e.conftest import PHOTO, ask_to_cancel, bind, make_choice, open_menu
+from tests.e2e.test_request_form import sent_recorded
 
 LINK_SECRET = "a-test-secret-of-enough-bytes-0123456789"
 
@@ -142,25 +143,42 @@ async def test_a_change_after_shipment_is_refused_up_front(chat, shop, bot_app):
 
 
 async def test_report_a_problem_with_photos_in_chinese(chat, shop, bot_app):
+    """The request form in Chinese: its buttons, its re-asks and the confirmation."""
     buyer = await chat.user("李伟", lang="zh-hans")
     await bind(bot_app, shop, buyer, "W-5", lang="zh")
     menu = await open_menu(buyer, "W-5")
     await menu.press("商品问题反馈")
-    await buyer.expect(contains="请描述商品的问题")
+    await buyer.expect(contains="商品问题反馈，订单 W-5")
+    await make_choice(await buyer.expect(contains="出了什么问题？"), "💥 破损或损坏")
+    await make_choice(await buyer.expect(contains="哪件商品有问题？"), "Desk lamp（×2）")
+    await make_choice(await buyer.expect(contains="有几件有问题？"), "1")
+    await buyer.expect(contains="请具体描述问题")
+    await buyer.send("坏了")
+    await buyer.expect(contains="内容有点短")
     await buyer.send("台灯的灯罩碎了，无法使用")
-    ask = await buyer.expect(contains="请发送相关照片")
-    await buyer.send("还有")
-    again = await buyer.expect(contains="请发送照片、视频或文件")
-    assert (await buyer.expect_edit(ask)).buttons == []  # one Done button stands at a time: the latest
+    when = await buyer.expect(contains="包裹是哪天送达的？")
+    assert when.buttons[0] == ["今天", "昨天"] and when.buttons[1][0] == "11月20日 周五"
+    await make_choice(when, "11月20日 周五")
+    await buyer.expect(contains="请发送物流状态的截图")
+    await buyer.send_photo(PHOTO)
+    ask = await buyer.expect(contains="请发送能显示问题的照片或视频")
+    await ask.press("✅ 完成")
+    await buyer.expect(contains="请先发送至少一张能显示问题的照片或视频")
+    await sent_recorded(bot_app, ask)
     await buyer.send_photo(PHOTO)
     got = await buyer.expect(contains="已收到（1）")
-    assert (await buyer.expect_edit(again)).buttons == []
+    assert (await buyer.expect_edit(ask)).buttons == []  # one Done button stands at a time: the latest
     await make_choice(got, "✅ 完成")
+    await make_choice(await buyer.expect(contains="请发送条形码的照片"), "没有条形码")
+    await buyer.expect(contains="申请可能会被拒绝")
+    await make_choice(await buyer.expect(contains="您希望卖家怎么处理？"), "🔄 换货")
     confirm = await buyer.expect(contains="即将发送")
-    assert "1 个文件" in confirm.text
+    assert "照片和视频：1" in confirm.text and "2026年11月20日" in confirm.text
     await make_choice(confirm, "📨 发送给卖家")
-    await buyer.expect(contains="工单 #1 已创建")
+    await buyer.expect(contains="申请 #1 已发送（💥 破损或损坏，订单 W-5）")
     await shop.agent.expect(contains="灯罩碎了")
+    await shop.agent.expect(contains="#1 · shipping status")
+    await shop.agent.expect(contains="#1 · fault")
 
 
 async def test_cancelling_an_international_parcel_warns_before_submitting(chat, shop, bot_app):
@@ -204,7 +222,8 @@ async def test_cancel_outside_a_flow_is_answered(chat, shop, bot_app):
 # --- /tickets, free text, closing ------------------------------------------------------------
 
 
-async def ask_seller(buyer, shop, number: str, question: str) -> None:
+async def ask_seller(buyer, shop, number: str, question: str):
+    """The ticket's card in the agent's private chat."""
     menu = await open_menu(buyer, number)
     await menu.press("Contact the seller")
     await buyer.expect(contains="What would you like to ask?")
@@ -212,13 +231,13 @@ async def ask_seller(buyer, shop, number: str, question: str) -> None:
     confirm = await buyer.expect(contains="Ready to send")
     await make_choice(confirm, "📨 Send to the seller")
     await buyer.expect(contains="is open")
-    await shop.agent.expect(contains=question)  # the ticket's card
+    return await shop.agent.expect(contains=question)  # the ticket's card
 
 
 async def test_tickets_timeline_free_text_and_closing(chat, shop, bot_app):
     buyer = await chat.user("Alice", lang="en")
     await bind(bot_app, shop, buyer, "W-1", "W-2")
-    await ask_seller(buyer, shop, "W-1", "Can you gift-wrap it?")
+    card = await ask_seller(buyer, shop, "W-1", "Can you gift-wrap it?")
     await buyer.send("And add a card, please")  # the only open ticket gets it
     await shop.agent.expect(contains="New message in ticket #1")
     await shop.agent.expect(contains="And add a card")
@@ -239,6 +258,7 @@ async def test_tickets_timeline_free_text_and_closing(chat, shop, bot_app):
     await make_choice(timeline, "✅ Close this ticket")
     await buyer.expect(contains="Your ticket #1 with Berlin Gadgets is closed")  # worded by the seller side
     await shop.agent.expect(contains="Ticket #1 is closed by the buyer")
+    assert card.buttons and (await shop.agent.expect_edit(card)).buttons == []  # its Close button is gone
     rating = await buyer.expect(contains="Rate it from 1 to 5 stars")
     await rating.press("⭐⭐⭐⭐")
     assert (await buyer.expect_edit(rating)).text == "Thank you for your rating: ⭐⭐⭐⭐"
@@ -290,24 +310,19 @@ async def test_a_return_before_delivery_is_said_not_offered_in_chinese(chat, sho
     assert "退货、换货或退款" not in [b for row in menu.buttons for b in row] and "取消订单" in menu.buttons[5]
 
 
-async def test_report_a_problem_with_a_document_as_proof(chat, shop, bot_app):
+async def test_report_a_problem_takes_the_screenshot_as_a_file_but_not_the_fault_proof(chat, shop, bot_app):
+    """The request form: a shipping-status screenshot may come uncompressed; the fault is shown in photos or videos."""
+    from tests.e2e.test_request_form import DESCRIPTION, start_form
+
     buyer = await chat.user("Alice", lang="en")
-    await bind(bot_app, shop, buyer, "W-5")
-    menu = await open_menu(buyer, "W-5")
-    await menu.press("Report a problem with the item")
-    await buyer.expect(contains="Describe what is wrong with the item")
-    await buyer.send("too short")
-    await buyer.expect(contains="at least 10 characters")
-    await buyer.send("The lamp arrived with a cracked base")
-    ask = await buyer.expect(contains="Send photos")
+    await start_form(bot_app, shop, buyer, "🔧 Defective (does not work properly)")
+    await buyer.send(DESCRIPTION)
+    await make_choice(await buyer.expect(contains="When was the parcel delivered?"), "Yesterday")
+    await buyer.expect(contains="screenshot of the shipping status")
+    await buyer.send_document(b"%PDF-1.4 tracking", "tracking.pdf")
+    await buyer.expect(contains="Send photos or videos that show the problem")
     await buyer.send_document(b"%PDF-1.4 receipt", "receipt.pdf")
-    got = await buyer.expect(contains="Got it (1)")
-    assert (await buyer.expect_edit(ask)).buttons == []
-    await make_choice(got, "✅ Done")
-    confirm = await buyer.expect(contains="📎 1 file\n")
-    await make_choice(confirm, "📨 Send to the seller")
-    await buyer.expect(contains="Ticket #1 is open (Report a problem with the item, order W-5)")
-    await shop.agent.expect(contains="cracked base")
+    await buyer.expect(contains="Please send a photo or a video, or press Done")
 
 
 async def test_a_step_rolled_back_is_retried_from_the_step_that_committed(chat, shop, bot_app):

@@ -72,8 +72,8 @@ async def test_done_after_photos_is_shown_and_only_the_latest_done_was_pressable
     buyer = await chat.user("Alice", lang="en")
     await bind(bot_app, shop, buyer, "W-5")
     menu = await open_menu(buyer, "W-5")
-    await menu.press("Report a problem with the item")
-    await buyer.expect(contains="Describe what is wrong with the item")
+    await menu.press("Return, exchange or refund")  # a flow with the shared photos step
+    await buyer.expect(contains="What would you like, and why?")
     await buyer.send("The lamp arrived with a cracked base")
     ask = await buyer.expect(contains="Send photos")
     await sent_recorded(bot_app, ask)

@@ -112,10 +112,17 @@ class DeadlineRepository(Repository):
 
         Not before it is due: a deadline pushed back, parked or set to wait
         after a failed try since it was read as due stays as it is.
+        On PostgreSQL a row another sweeper is firing right now is skipped
+        (FOR UPDATE SKIP LOCKED), not waited for: that one fires it, or its
+        failure is counted and the row comes round again. SQLite has one
+        writer at a time and renders no lock clause.
         """
+        claimable = (
+            select(Deadline.id).where(Deadline.id == deadline_id, *_to_fire(at)).with_for_update(skip_locked=True)
+        )
         result = await self.session.execute(
             update(Deadline)
-            .where(Deadline.id == deadline_id, *_to_fire(at))
+            .where(Deadline.id.in_(claimable))
             .values(fired_at=at)
             .execution_options(synchronize_session=False)
         )

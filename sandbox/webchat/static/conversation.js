@@ -285,7 +285,10 @@ export class ConversationView {
       // A group shows the menus of the bots in it; the sandbox answers [] for the others.
       const botIds = chat.type === "private" ? [chat.id] : (await api.bots()).map((bot) => bot.id);
       const lists = await Promise.all(botIds.map((botId) => api.botCommands(botId, this.pid, chat.id)));
-      if (this.chat === chat) this.botCommands = lists.flat();
+      if (this.chat !== chat) return;
+      this.botCommands = lists.flat();
+      // A "/" typed while the menu was loading gets its suggestions now.
+      this.composer.updateCommands();
     } catch (_none) {
       // Suggestions are a nicety; without them the composer works the same.
     }
