@@ -6,7 +6,8 @@ then for the agent's note and, where the reason needs it, a photo: the bot posts
 a prompt and the agent answers it with Telegram's own "reply" (the note as text,
 or a photo with the note as its caption). A reply is durable and unambiguous, in
 a topic where colleagues talk too; the prompt's outbox row says what it asks.
-Typing a partial-refund amount works the same way. Every press and reply is
+Typing a partial-refund amount works the same way, and so does the carrier and
+tracking number of a shipped replacement (bot.handlers.reshipments). Every press and reply is
 checked against the database and the presser by the domain service; a refusal
 is an alert to the presser (or an answer under their reply), never a group notice.
 """
@@ -22,7 +23,7 @@ from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHa
 
 from bot import callbacks
 from bot.context import AftersalesContext, language_of
-from bot.handlers import escalations
+from bot.handlers import escalations, reshipments
 from bot.handlers.common import answer_query
 from bot.relay import request_cards, topics
 from bot.relay.desk import Desk
@@ -105,6 +106,10 @@ async def _act(update, context, desk: Desk, decoded, view, ticket, lang: str):
         await _prompt(context, message, lang, "reject", view, reason=args[1], evidence=needs_seller_evidence(args[1]))
     elif action == "pt" and "partial_refund" in view.actions:
         await _prompt(context, message, lang, "amount", view)
+    elif action == "rs":
+        if "mark_reshipped" not in view.actions:
+            raise Refused("already_reshipped")
+        await _prompt(context, message, lang, "reshipped", view)
     else:
         raise Refused("already_decided")
     return None
@@ -160,6 +165,8 @@ async def reply_to_prompt(update: Update, context: AftersalesContext) -> None:
                 for f in incoming_files(message)
             ]
             done = await reject_request(context.uow, clock, asked["request_id"], who, asked["reason"], text, files)
+        elif asked["asks"] == "reshipped":
+            done = await reshipments.mark_typed(context, asked["request_id"], who, text)
         else:
             done = await _propose_typed(context, asked["request_id"], who, text, lang)
     except Forbidden:

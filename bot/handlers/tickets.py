@@ -10,6 +10,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot import callbacks
 from bot.context import AftersalesContext
+from bot.handlers import changes
 from bot.handlers.buyer_views import buyer_language
 from bot.handlers.common import answer_query
 from bot.keyboards import close_keyboard
@@ -26,11 +27,13 @@ from domain.services.albums import (
     record_buyer_album_part,
     release_for_routing,
 )
+from domain.services.cancellations import can_withdraw, cancellation_of_ticket, withdraw_cancellation
 from domain.services.refusals import Refused
 from domain.services.relay import record_buyer_message, route_free_text
 from domain.services.tickets import buyer_tickets, close_ticket, ticket_timeline
 
 TICKET_PREFIX = "btk"  # btk:view:<id>, btk:close:<id>, btk:to:<id> (send the replied-to message there)
+WITHDRAW = "wc"  # btk:wc:<ticket id>: withdraw the ticket's cancellation while it waits for the store
 
 
 def several_stores(tickets: Sequence[TicketSummary]) -> bool:
@@ -78,6 +81,8 @@ async def press_ticket(update: Update, context: AftersalesContext) -> None:
             await show_timeline(context, query.message.chat.id, query.from_user.id, ticket_id, lang)
         elif action == "close":
             await close_by_buyer(context, query.from_user.id, ticket_id)
+        elif action == WITHDRAW:
+            await withdraw_by_buyer(context, query.from_user.id, ticket_id)
         elif action == "to" and query.message.reply_to_message is not None:
             for message in await _with_rest_of_album(context, query.message.reply_to_message):
                 await pass_on(context, ticket_id, message, lang)
@@ -96,18 +101,28 @@ async def press_ticket(update: Update, context: AftersalesContext) -> None:
 async def show_timeline(context: AftersalesContext, chat_id: int, buyer_id: int, ticket_id: int, lang: str) -> None:
     timeline = await ticket_timeline(context.uow, ticket_id, Viewer("buyer", buyer_id))
     closable = timeline.ticket.status != "closed"
+    cancellation = await cancellation_of_ticket(context.uow, ticket_id) if closable else None
+    rows = [[_button(context.render("buyer/button_close_ticket.txt", lang), "close", ticket_id)]]
+    if cancellation is not None and can_withdraw(cancellation):
+        rows.insert(0, [_button(context.render("buyer/button_withdraw_cancellation.txt", lang), WITHDRAW, ticket_id)])
     # The store's clock, named: the buyer's own zone is unknown to the bot, and bare times read as the reader's.
     entries = [replace(entry, at=local_time(entry.at, timeline.ticket.store_timezone)) for entry in timeline.entries]
     await context.outbox.send_message(
         chat_id,
         context.render("buyer/ticket_timeline.html", lang, ticket=timeline.ticket, entries=entries),
         parse_mode="HTML",
-        reply_markup=InlineKeyboardMarkup(
-            [[_button(context.render("buyer/button_close_ticket.txt", lang), "close", ticket_id)]]
-        )
-        if closable
-        else None,
+        reply_markup=InlineKeyboardMarkup(rows) if closable else None,
     )
+
+
+async def withdraw_by_buyer(context: AftersalesContext, buyer_id: int, ticket_id: int) -> None:
+    """The store's cards lose their Approve and Reject, a line tells the store, the buyer is told."""
+    cancellation = await cancellation_of_ticket(context.uow, ticket_id)
+    ticket = await context.uow.tickets.get(ticket_id)
+    if cancellation is None or ticket is None:
+        raise DomainError("no cancellation on this ticket")
+    done = await withdraw_cancellation(context.uow, context.deps.clock, cancellation.id, buyer_id)
+    await changes.deliver(Desk.of(context), ticket, done.notices)
 
 
 async def close_by_buyer(context: AftersalesContext, buyer_id: int, ticket_id: int) -> None:

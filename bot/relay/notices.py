@@ -136,7 +136,7 @@ async def deliver_notices(desk: Desk, notices: Iterable[Notice], *, to: tuple[st
             )
         elif notice.kind in REQUEST_DECIDED:
             store = await desk.uow.stores.get(ticket.store_id)
-            await desk.outbox.send_message(
+            told = await desk.outbox.send_message(
                 notice.buyer_telegram_id,
                 desk.render(
                     "buyer/request_decided.html",
@@ -149,6 +149,10 @@ async def deliver_notices(desk: Desk, notices: Iterable[Notice], *, to: tuple[st
                 parse_mode="HTML",
                 reply_markup=_escalate_keyboard(desk, lang, data) if notice.kind == "request_rejected" else None,
             )
+            if notice.kind == "request_rejected" and data.get("evidence"):  # the buyer sees what the store showed
+                await request_cards.send_evidence(
+                    desk, ticket, notice.buyer_telegram_id, None, lang, after=told, side="seller"
+                )
         elif notice.kind == "rating_request":
             await desk.outbox.send_message(
                 notice.buyer_telegram_id,
@@ -227,13 +231,16 @@ async def _tell_moderators(desk: Desk, ticket: Ticket, kind: str, data: dict) ->
     if kind == "request_escalated":
         text = await _moderator_card_text(desk, ticket, data, None)
         if text is not None:
-            await desk.outbox.send_message(
+            card = await desk.outbox.send_message(
                 chat_id,
                 text,
                 parse_mode="HTML",
                 reply_markup=moderator_keyboard(desk, request_id),
                 on_result_args={MODERATOR_CARD: request_id},
             )
+            # Both sides' evidence under the card: the buyer's album, then the store's.
+            after = await request_cards.send_evidence(desk, ticket, chat_id, None, MODERATORS_LANG, after=card)
+            await request_cards.send_evidence(desk, ticket, chat_id, None, MODERATORS_LANG, after=after, side="seller")
     elif kind == "escalation_decided":
         text = await _moderator_card_text(desk, ticket, data, data.get("outcome"))
         message_id = await _moderator_card_id(desk, chat_id, request_id)

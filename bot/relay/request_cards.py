@@ -10,6 +10,7 @@ edited in place: its status and the buttons that remain.
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton
@@ -55,6 +56,9 @@ async def request_part(desk: Desk, ticket: Ticket, view: RequestView, lang: str,
     store = await desk.uow.stores.get(ticket.store_id)
     due, hours = hours_left(desk, view)
     pending = next((o for o in view.offers if str(o.status) == "pending"), None)
+    due_at = due.due_at if due else None
+    if due and due.kind == "reshipment_ship_by":  # the end of a working day: its last minute, not the next midnight
+        due_at -= timedelta(seconds=1)
     return desk.render(
         "seller/request_card.html",
         lang,
@@ -62,9 +66,10 @@ async def request_part(desk: Desk, ticket: Ticket, view: RequestView, lang: str,
         purposes=sorted({str(f.purpose) for f in view.evidence if f.side == "buyer"}),
         seller_files=sum(1 for f in view.evidence if f.side == "seller"),
         due_kind=due.kind if due else None,
-        due_at=local_time(due.due_at, store) if due and store else None,
+        due_at=local_time(due_at, store) if due_at and store else None,
         hours=hours,
         offer=pending,
+        reshipment=view.reshipment,
     )
 
 
@@ -89,6 +94,8 @@ def decision_rows(desk: Desk, lang: str, view: RequestView) -> list[list[InlineK
     pending = next((o for o in view.offers if str(o.status) == "pending"), None)
     if "withdraw_offer" in actions and pending is not None:
         rows.append([_button(desk, lang, "withdraw_offer", callbacks.encode(PREFIX, "wd", rid, pending.offer_id))])
+    if "mark_reshipped" in actions:
+        rows.append([_button(desk, lang, "mark_reshipped", callbacks.encode(PREFIX, "rs", rid))])
     return rows
 
 
@@ -116,12 +123,14 @@ def amount_rows(desk: Desk, lang: str, view: RequestView) -> list[list[InlineKey
     return [row for row in rows if row]
 
 
-async def send_evidence(desk: Desk, ticket: Ticket, chat_id: int, thread_id: int | None, lang: str, *, after) -> None:
-    """The buyer's evidence under the card: photos and videos as albums, other files one by one."""
+async def send_evidence(
+    desk: Desk, ticket: Ticket, chat_id: int, thread_id: int | None, lang: str, *, after, side: str = "buyer"
+):
+    """One side's evidence under `after`: photos and videos as albums, other files one by one; the last row sent."""
     view = await store_view(desk, ticket)
     if view is None:
-        return
-    files = [f for f in view.evidence if f.side == "buyer"]
+        return after
+    files = [f for f in view.evidence if f.side == side]
     where = {"chat_id": chat_id, "message_thread_id": thread_id}
     media = [f for f in files if f.kind in ALBUM_KINDS]
     for start in range(0, len(media), MAX_ALBUM):
@@ -151,3 +160,4 @@ async def send_evidence(desk: Desk, ticket: Ticket, chat_id: int, thread_id: int
             after = await desk.outbox.call(
                 "sendDocument", {**where, "document": f.file_id, "caption": caption}, after=after
             )
+    return after

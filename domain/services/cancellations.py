@@ -22,7 +22,7 @@ from domain.enums import CancellationReason, CancellationStatus, OrderStatus, Ti
 from domain.errors import NotFound
 from domain.models import Cancellation, Order, Ticket
 from domain.services.order_changes import Case, agent_actor, answered, check_note, load_case
-from domain.services.refusals import Refused
+from domain.services.refusals import Forbidden, Refused
 from domain.services.ticket_rules import cancel_options
 from domain.states import transition
 from domain.storage.uow import UnitOfWork
@@ -186,6 +186,32 @@ async def decide_cancellation(
     await answered(uow, case, now)
     await uow.flush()
     return CancellationDecision(cancellation.id, CancellationStatus(cancellation.status), _notices(case, cancellation))
+
+
+def can_withdraw(cancellation: Cancellation) -> bool:
+    """The buyer may take a cancellation back while it waits for the store (not once an interception is under way)."""
+    return CancellationStatus(cancellation.status) == C.REQUESTED
+
+
+async def withdraw_cancellation(
+    uow: UnitOfWork, clock: Clock, cancellation_id: int, buyer_telegram_id: int
+) -> CancellationDecision:
+    """The ticket's buyer withdraws their cancellation: the order goes on, the store has nothing left to decide.
+
+    Forbidden for anyone but the ticket's buyer; Refused already_decided once
+    the store decided (or, of a withdrawal and a decision at once, the later one).
+    """
+    cancellation = await _cancellation(uow, cancellation_id)
+    case = await load_case(uow, cancellation.id, cancellation.ticket_id, cancellation.order_id)
+    if case.buyer_telegram_id is None or case.buyer_telegram_id != buyer_telegram_id:
+        raise Forbidden("only the ticket's buyer may withdraw its cancellation")
+    if not can_withdraw(cancellation):
+        raise Refused("already_decided")
+    now = clock.now()
+    await transition(uow, cancellation, C.WITHDRAWN, actor=f"buyer:{case.ticket.buyer_id}", at=now)
+    await uow.flush()
+    notices = case.notices("cancellation_withdrawn", "buyer", "store", outcome=str(C.WITHDRAWN))
+    return CancellationDecision(cancellation.id, C.WITHDRAWN, notices)
 
 
 def _notices(case: Case, cancellation: Cancellation) -> tuple:

@@ -476,6 +476,7 @@ SAMPLES: dict[str, list[dict]] = {
             "due_at": AT,
             "hours": 47,
             "offer": None,
+            "reshipment": None,
         },
         {
             "view": DECIDED,
@@ -485,18 +486,45 @@ SAMPLES: dict[str, list[dict]] = {
             "due_at": None,
             "hours": None,
             "offer": OFFER,
+            "reshipment": None,
         },
+    ]
+    + [
+        {
+            "view": Obj(**{**vars(REQUEST), "status": "approved", "resolution": "reshipment"}),
+            "purposes": [],
+            "seller_files": 0,
+            "due_kind": "reshipment_ship_by" if status != "shipped" else None,
+            "due_at": AT if status != "shipped" else None,
+            "hours": 30,
+            "offer": None,
+            "reshipment": Obj(status=status, carrier="DHL", tracking_number="00340434161234567890", tracking_url=url),
+        }
+        for status, url in (("awaiting_shipment", None), ("overdue", None), ("shipped", "https://dhl.de/t?id=1"))
     ],
     "seller/request_button.txt": [
         {"what": w, "reason": "other", "amount": 1750, "view": REQUEST}
-        for w in ("approve", "reject", "refund_only", "partial_refund", "withdraw_offer", "reason", "amount", "back")
+        for w in (
+            "approve",
+            "reject",
+            "refund_only",
+            "partial_refund",
+            "withdraw_offer",
+            "mark_reshipped",
+            "reason",
+            "amount",
+            "back",
+        )
     ],
     "seller/request_file.txt": [{"purpose": "barcode", "number": 2}],
     "seller/request_prompt.html": [
         {"asks": "reject", "number": 2, "view": REQUEST, "reason": "barcode_mismatch", "evidence": True},
         {"asks": "amount", "number": 2, "view": REQUEST},
+        {"asks": "reshipped", "number": 2, "view": REQUEST},
     ],
-    "seller/request_refused.txt": [{"why": "note_missing"}, {"why": "amount_over_cap"}, {"why": "x"}],
+    "seller/request_refused.txt": [
+        {"why": w} for w in ("note_missing", "amount_over_cap", "tracking_unreadable", "tracking_url_invalid", "x")
+    ],
     "seller/request_line.html": [{"kind": k, "number": 2, "data": REQUEST_DATA} for k in REQUEST_KINDS]
     + [{"kind": "request_approved", "number": 2, "data": {**REQUEST_DATA, "decided_by": "system", "auto": True}}],
     "buyer/request_decided.html": [

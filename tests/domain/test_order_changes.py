@@ -215,3 +215,41 @@ async def test_other_reasons_get_no_record(uow_factory, clock, shop, act):
     opened = await _open(act, clock, shop, "C-1", TicketReason.CONTACT_SELLER, "hello there")
     assert await _change(uow_factory, opened.ticket.ticket_id) is None
     assert await _cancellation(uow_factory, opened.ticket.ticket_id) is None
+
+
+async def test_the_buyer_withdraws_a_cancellation_waiting_for_the_store(uow_factory, clock, shop, act):
+    from domain.services.cancellations import withdraw_cancellation
+
+    opened = await _open(act, clock, shop, "C-1", TicketReason.CANCEL_ORDER, "Changed my mind: sorry")
+    cancellation = await _cancellation(uow_factory, opened.ticket.ticket_id)
+    with pytest.raises(Forbidden):  # not the stranger's, nor the store's, to take back
+        await act(withdraw_cancellation, clock, cancellation.id, STRANGER)
+    with pytest.raises(Forbidden):
+        await act(withdraw_cancellation, clock, cancellation.id, AGENT)
+    done = await act(withdraw_cancellation, clock, cancellation.id, BUYER)
+    assert done.status == CancellationStatus.WITHDRAWN
+    assert {(n.kind, n.to) for n in done.notices} == {
+        ("cancellation_withdrawn", "buyer"),
+        ("cancellation_withdrawn", "store"),
+    }
+    async with uow_factory() as uow:
+        assert (await cancellation_view(uow, cancellation.id)).actions == frozenset()  # nothing left to decide
+    assert (await _order(uow_factory, shop.orders["C-1"])).status == OrderStatus.CONFIRMED
+    changes = [
+        e for e in await _audit(uow_factory, "cancellation", cancellation.id) if e.event_type.endswith("changed")
+    ]
+    assert [(e.actor.split(":")[0], e.data.get("to")) for e in changes][-1:] == [("buyer", "withdrawn")], changes
+    with refused("already_decided"):  # once: a second press, or the store after it
+        await act(withdraw_cancellation, clock, cancellation.id, BUYER)
+    with refused("already_decided"):
+        await act(decide_cancellation, clock, cancellation.id, AGENT, "approve")
+
+
+async def test_a_decided_cancellation_can_no_longer_be_withdrawn(uow_factory, clock, shop, act):
+    from domain.services.cancellations import withdraw_cancellation
+
+    opened = await _open(act, clock, shop, "C-1", TicketReason.CANCEL_ORDER, "Changed my mind: sorry")
+    cancellation = await _cancellation(uow_factory, opened.ticket.ticket_id)
+    await act(decide_cancellation, clock, cancellation.id, AGENT, "approve")
+    with refused("already_decided"):
+        await act(withdraw_cancellation, clock, cancellation.id, BUYER)

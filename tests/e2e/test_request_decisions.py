@@ -94,7 +94,7 @@ async def test_approve_tells_both_sides_and_the_card_loses_its_decisions(shop, b
     assert "Berlin Gadgets approved your request #1: reshipment." in told.text
     edited = await shop.agent.expect_edit(card)
     assert "📋 Defective item · approved" in edited.text and "Decided: reshipment" in edited.text
-    assert edited.buttons == [["✅ Close ticket"]]
+    assert edited.buttons == [["📦 Mark as shipped"], ["✅ Close ticket"]]  # the replacement is to ship now
     await shop.agent.expect(contains="✅ Request #1 approved: reshipment.", chat=shop.group, thread=card.thread_id)
     await shop.agent.client.assert_quiet()
 
@@ -150,6 +150,8 @@ async def test_a_reason_that_needs_evidence_asks_for_a_photo(shop, bot_app):
         reply_to_message_id=str(prompt.message_id),
     )
     assert "Barcode does not match" in (await shop.buyer.expect(contains="rejected your request #1")).text
+    evidence = await shop.buyer.expect(contains="#1 · store's evidence")  # the store's photo follows its rejection
+    assert evidence["photo"] and evidence.text == "#1 · store's evidence"
     assert "1 file(s)" in (await shop.agent.expect_edit(card)).text
     await shop.agent.expect(contains="rejected", chat=shop.group, thread=card.thread_id)
     await shop.agent.client.assert_quiet()

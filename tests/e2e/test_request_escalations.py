@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.e2e.conftest import PHOTO
 from tests.e2e.seller_side import Shop, buyer_has_started_the_bot, make_shop
 from tests.e2e.test_request_decisions import submit
 from tests.e2e.test_roles import Moderators, moderators  # noqa: F401 - the fixture, used by name
@@ -31,9 +32,17 @@ async def rejected_and_escalated(shop: Shop, bot_app, moderators: Moderators):  
     reasons = await shop.agent.expect_edit(card)
     await reasons.press("Photos do not show the fault")
     prompt = await shop.agent.expect(contains="Rejecting #1", chat=shop.group, thread=card.thread_id)
-    await shop.agent.reply(prompt, "The lamp in the photos is lit and looks fine.")
+    await shop.agent._media(  # the note as the caption of the store's own photo, a reply to the prompt
+        "photo",
+        [(PHOTO, "photo.jpg")],
+        "The lamp in the photos is lit and looks fine.",
+        shop.group,
+        card.thread_id,
+        reply_to_message_id=str(prompt.message_id),
+    )
     rejection = await shop.buyer.expect(contains="rejected your request #1")
     assert rejection.buttons == [["⚖️ Escalate to the platform"]]
+    assert (await shop.buyer.expect(contains="#1 · store's evidence"))["photo"]
     await shop.agent.expect_edit(card)
     await shop.agent.expect(contains="❌ Request #1 rejected", chat=shop.group, thread=card.thread_id)
     await shop.agent.client.assert_quiet()
@@ -47,8 +56,14 @@ async def rejected_and_escalated(shop: Shop, bot_app, moderators: Moderators):  
     escalated = await jo.expect(contains="⚖️ Escalated request #1", chat=moderators.chat_id)
     assert "Berlin Gadgets · order W-1" in escalated.text
     assert "Rejected: Photos do not show the fault · The lamp in the photos is lit" in escalated.text
-    assert "Evidence: buyer 4 file(s), store 0 file(s)" in escalated.text
+    assert "Evidence: buyer 4 file(s), store 1 file(s)" in escalated.text
     assert escalated.buttons == [["✔️ Uphold the rejection", "↩️ Overturn: approve"]]
+    # Under the card both sides' evidence: the buyer's album, then the store's photo.
+    album = await jo.expect_album(chat=moderators.chat_id)
+    assert [m.text for m in album] == ["#1 · shipping status", "#1 · fault", "#1 · fault", "#1 · barcode"]
+    assert all(m["photo"] for m in album)
+    store_photo = await jo.expect(contains="#1 · store's evidence", chat=moderators.chat_id)
+    assert store_photo["photo"] and store_photo.text == "#1 · store's evidence"
     await shop.agent.client.assert_quiet()
     return card, jo, escalated
 
