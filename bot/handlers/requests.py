@@ -29,6 +29,7 @@ from bot.relay import request_cards, topics
 from bot.relay.desk import Desk
 from bot.relay.incoming import incoming_files
 from bot.relay.notices import deliver_notices
+from bot.relay.request_timelines import timeline_text
 from domain.enums import AttachmentPurpose
 from domain.errors import InvalidInput, NotFound
 from domain.models import OutboxMessage
@@ -85,6 +86,9 @@ async def press(update: Update, context: AftersalesContext) -> None:
 async def _act(update, context, desk: Desk, decoded, view, ticket, lang: str):
     """One press: a decision (its `Decision`), or a change of the card's buttons (None)."""
     clock, who, action, args = context.deps.clock, update.effective_user.id, decoded.action, decoded.args
+    if action == request_cards.TIMELINE:
+        await _post_timeline(context, desk, update.callback_query.message, view, ticket, lang)
+        return None
     if action == "ok":
         return await approve_request(context.uow, clock, view.request_id, who)
     if action == "ro":
@@ -113,6 +117,18 @@ async def _act(update, context, desk: Desk, decoded, view, ticket, lang: str):
     else:
         raise Refused("already_decided")
     return None
+
+
+async def _post_timeline(context, desk: Desk, message, view, ticket, lang: str) -> None:
+    """The store's view of the timeline (agents' names, reminders) in the topic, on the store's clock."""
+    store = await context.uow.stores.get(ticket.store_id)
+    text = timeline_text(desk.render, lang, view, "store", store.timezone, context.deps.clock.now())
+    await context.outbox.send_message(
+        message.chat.id,
+        text,
+        parse_mode="HTML",
+        message_thread_id=message.message_thread_id if getattr(message, "is_topic_message", False) else None,
+    )
 
 
 async def _swap_buttons(context, message, rows, lang: str, desk: Desk | None = None, ticket=None) -> None:

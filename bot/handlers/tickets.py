@@ -17,6 +17,7 @@ from bot.keyboards import close_keyboard
 from bot.relay import Desk, deliver_ticket_notices, relay_buyer_message
 from bot.relay.incoming import incoming_files
 from bot.relay.outgoing import forward_to_store
+from bot.relay.request_timelines import timeline_text
 from bot.relay.topics import local_time
 from domain.errors import DomainError
 from domain.results import TicketSummary, Viewer
@@ -30,6 +31,7 @@ from domain.services.albums import (
 from domain.services.cancellations import can_withdraw, cancellation_of_ticket, withdraw_cancellation
 from domain.services.refusals import Refused
 from domain.services.relay import record_buyer_message, route_free_text
+from domain.services.requests import request_view
 from domain.services.tickets import buyer_tickets, close_ticket, ticket_timeline
 
 TICKET_PREFIX = "btk"  # btk:view:<id>, btk:close:<id>, btk:to:<id> (send the replied-to message there)
@@ -107,9 +109,17 @@ async def show_timeline(context: AftersalesContext, chat_id: int, buyer_id: int,
         rows.insert(0, [_button(context.render("buyer/button_withdraw_cancellation.txt", lang), WITHDRAW, ticket_id)])
     # The store's clock, named: the buyer's own zone is unknown to the bot, and bare times read as the reader's.
     entries = [replace(entry, at=local_time(entry.at, timeline.ticket.store_timezone)) for entry in timeline.entries]
+    request = await context.uow.requests.by_ticket(ticket_id)
+    request_part = None
+    if request is not None:  # an after-sales request: its status, its timeline and what is due next
+        now = context.deps.clock.now()
+        view = await request_view(context.uow, request.id, Viewer("buyer", buyer_id), now=now)
+        request_part = timeline_text(context.render, lang, view, "buyer", timeline.ticket.store_timezone, now)
     await context.outbox.send_message(
         chat_id,
-        context.render("buyer/ticket_timeline.html", lang, ticket=timeline.ticket, entries=entries),
+        context.render(
+            "buyer/ticket_timeline.html", lang, ticket=timeline.ticket, entries=entries, request_part=request_part
+        ),
         parse_mode="HTML",
         reply_markup=InlineKeyboardMarkup(rows) if closable else None,
     )

@@ -27,6 +27,7 @@ from domain.services.requests import RequestView, request_view
 PREFIX = "rq"  # callback data: rq:<action>:<request id>[:<argument>]
 ALBUM_KINDS = frozenset({AttachmentKind.PHOTO, AttachmentKind.VIDEO})  # what sendMediaGroup mixes in one album
 MAX_ALBUM = 10  # Telegram's limit of files in one media group
+TIMELINE = "tl"  # rq:tl:<request id>: post the request's timeline in the topic
 
 
 async def store_view(desk: Desk, ticket: Ticket) -> RequestView | None:
@@ -96,6 +97,7 @@ def decision_rows(desk: Desk, lang: str, view: RequestView) -> list[list[InlineK
         rows.append([_button(desk, lang, "withdraw_offer", callbacks.encode(PREFIX, "wd", rid, pending.offer_id))])
     if "mark_reshipped" in actions:
         rows.append([_button(desk, lang, "mark_reshipped", callbacks.encode(PREFIX, "rs", rid))])
+    rows.append([_button(desk, lang, "timeline", callbacks.encode(PREFIX, TIMELINE, rid))])  # whatever the status
     return rows
 
 

@@ -156,6 +156,11 @@ REQUEST_KINDS = [
     "escalation_decided",
     "reshipment_overdue",
 ]
+# A request's timeline (bot.relay.request_timelines): every kind of event and of due time.
+TIMELINE_DATA = {**REQUEST_DATA, "stage": "half_time"}
+TIMELINE_KINDS = ["submitted", "approved", "auto_approved", "refund_only", "rejected", "offer_proposed"]
+TIMELINE_KINDS += ["offer_withdrawn", "escalated", "upheld", "overturned", "seller_reminded", "reshipped"]
+DUE_KINDS = ["seller_answer", "offer_response", "reshipment_ship_by", "escalation_window"]
 
 # Templates with no variables render with `{}`; every other one needs an entry here.
 # Change requests and cancellations (domain.services.order_changes, cancellations).
@@ -303,8 +308,22 @@ SAMPLES: dict[str, list[dict]] = {
         {"status": s} for s in ("open", "waiting_seller", "waiting_buyer", "closed", "odd")
     ],
     "buyer/ticket_timeline.html": [
-        {"ticket": TICKET, "entries": TIMELINE},
-        {"ticket": TICKET, "entries": TIMELINE[:1]},
+        {"ticket": TICKET, "entries": TIMELINE, "request_part": None},
+        {"ticket": TICKET, "entries": TIMELINE[:1], "request_part": None},
+        {"ticket": TICKET, "entries": TIMELINE[:1], "request_part": "<b>📋 Request #2</b> · approved"},
+    ],
+    "common/request_timeline.html": [
+        {
+            "view": Obj(**{**vars(REQUEST), "ticket_number": 2}),
+            "side": side,
+            "entries": [
+                Obj(at=AT.replace(tzinfo=UTC), kind=kind, by="store", agent_name="Anna", data=TIMELINE_DATA)
+                for kind in TIMELINE_KINDS
+            ],
+            "dues": [Obj(kind="seller_answer", at=None, hours=40)]
+            + [Obj(kind=kind, at=AT.replace(tzinfo=UTC), hours=23) for kind in DUE_KINDS],
+        }
+        for side in ("buyer", "store")
     ],
     "buyer/tickets.html": [
         {

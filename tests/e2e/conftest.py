@@ -51,9 +51,17 @@ def refusals_checked() -> bool:
 
 @asynccontextmanager
 async def running_bot(
-    sandbox: SandboxServer, bot_token: str, database_url: str, **more_settings: object
+    sandbox: SandboxServer,
+    bot_token: str,
+    database_url: str,
+    *,
+    clock: FakeClock | None = None,
+    **more_settings: object,
 ) -> AsyncIterator[AftersalesApplication]:
-    """One life of the bot: the project's factory and update pipeline on `database_url`, then stopped."""
+    """One life of the bot: the project's factory and update pipeline on `database_url`, then stopped.
+
+    `clock` lets a test start a later life of the bot at a later time (what fell due meanwhile).
+    """
     settings = load_settings(
         telegram_bot_token=bot_token,
         telegram_api_url=sandbox.bot_api_base_url,
@@ -62,7 +70,7 @@ async def running_bot(
         **more_settings,
     )
     engine = create_engine(settings.database_url)
-    clock = FakeClock(start=datetime(2026, 11, 22, 12, tzinfo=UTC))
+    clock = clock or FakeClock(start=datetime(2026, 11, 22, 12, tzinfo=UTC))
     deps = Deps(settings=settings, clock=clock, renderer=default_renderer(), uow_factory=UnitOfWorkFactory(engine))
     application = build_application(deps)
     # The production update path: poller → inbox → runner → outbox → sender.
@@ -87,8 +95,8 @@ async def running_bot(
 
 @pytest.fixture
 def start_bot(sandbox: SandboxServer, bot_token: str):
-    """`async with start_bot(database_url) as app:` — for tests that restart the bot themselves."""
-    return lambda database_url: running_bot(sandbox, bot_token, database_url)
+    """`async with start_bot(database_url) as app:` — for tests that restart the bot themselves (`clock=`: its clock)."""
+    return lambda database_url, **options: running_bot(sandbox, bot_token, database_url, **options)
 
 
 @pytest.fixture

@@ -80,6 +80,7 @@ async def test_the_card_shows_the_request_and_its_evidence_follows_as_an_album(s
     assert card.buttons == [
         ["✅ Approve", "❌ Reject"],
         ["💶 Refund only", "➗ Partial refund"],
+        ["📜 Timeline"],
         ["✅ Close ticket"],
     ]
     assert len(album) == 4 and all(m["photo"] for m in album)
@@ -94,7 +95,11 @@ async def test_approve_tells_both_sides_and_the_card_loses_its_decisions(shop, b
     assert "Berlin Gadgets approved your request #1: reshipment." in told.text
     edited = await shop.agent.expect_edit(card)
     assert "📋 Defective item · approved" in edited.text and "Decided: reshipment" in edited.text
-    assert edited.buttons == [["📦 Mark as shipped"], ["✅ Close ticket"]]  # the replacement is to ship now
+    assert edited.buttons == [
+        ["📦 Mark as shipped"],
+        ["📜 Timeline"],
+        ["✅ Close ticket"],
+    ]  # the replacement is to ship now
     await shop.agent.expect(contains="✅ Request #1 approved: reshipment.", chat=shop.group, thread=card.thread_id)
     await shop.agent.client.assert_quiet()
 
@@ -166,7 +171,7 @@ async def test_a_partial_refund_offer_is_recorded_shown_and_withdrawn(shop, bot_
     assert "offers a partial refund of" in (await shop.buyer.expect(contains="partial refund")).text
     offered = await shop.agent.expect_edit(card)
     assert "Offer: " in offered.text and "waiting for the buyer" in offered.text
-    assert offered.buttons == [["↩️ Withdraw offer"], ["✅ Close ticket"]]
+    assert offered.buttons == [["↩️ Withdraw offer"], ["📜 Timeline"], ["✅ Close ticket"]]
     await shop.agent.expect(contains="Partial refund of", chat=shop.group, thread=card.thread_id)
     await offered.press("↩️ Withdraw offer")
     await shop.buyer.expect(contains="withdrew its offer")

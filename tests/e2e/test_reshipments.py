@@ -38,7 +38,7 @@ async def approved(shop: Shop, bot_app, ship_by: str):
     edited = await shop.agent.expect_edit(card)
     assert "Replacement: to be shipped" in edited.text
     assert ship_by in edited.text
-    assert edited.buttons == [["📦 Mark as shipped"], ["✅ Close ticket"]]
+    assert edited.buttons == [["📦 Mark as shipped"], ["📜 Timeline"], ["✅ Close ticket"]]
     await shop.agent.expect(contains="✅ Request #1 approved: reshipment.", chat=shop.group, thread=card.thread_id)
     await shop.agent.client.assert_quiet()
     return edited
@@ -65,7 +65,7 @@ async def test_the_agent_marks_the_replacement_shipped_and_the_buyer_gets_the_tr
     edited = await shop.agent.expect_edit(card)
     assert "Replacement: shipped · DHL 00340434161234567890 · tracking" in edited.text
     assert "Ship by" not in edited.text
-    assert edited.buttons == [["✅ Close ticket"]]
+    assert edited.buttons == [["📜 Timeline"], ["✅ Close ticket"]]
     line = await shop.agent.expect(contains="📦 Replacement for #1 shipped", chat=shop.group, thread=card.thread_id)
     assert "DHL 00340434161234567890; the buyer has the tracking number." in line.text
     await shop.agent.client.assert_quiet()
@@ -136,7 +136,7 @@ async def test_a_missed_ship_by_over_a_weekend_is_escalated_to_the_moderators(sh
     await move_clock(bot_app, seconds=1)  # the end of Tuesday
     edited = await shop.agent.expect_edit(card, timeout=8)
     assert "Replacement: not shipped by the ship-by date; the moderators have been told" in edited.text
-    assert edited.buttons == [["📦 Mark as shipped"], ["✅ Close ticket"]]  # it can still ship
+    assert edited.buttons == [["📦 Mark as shipped"], ["📜 Timeline"], ["✅ Close ticket"]]  # it can still ship
     line = await shop.agent.expect(contains="⏰ The replacement for #1", chat=shop.group, thread=thread)
     assert "was not shipped in time; the moderators have been told. It can still ship." in line.text
     jo = await shop.agent.client.person(moderators.jo)
