@@ -31,6 +31,7 @@ from domain.models import Offer, RequestFile
 from domain.results import IncomingFile, Notice
 from domain.services import request_clock, ticket_deadlines
 from domain.services.money import check_partial_refund
+from domain.services.order_answers import tracking_url as carrier_tracking_url
 from domain.services.refusals import Refused
 from domain.services.request_access import (
     RequestCase,
@@ -411,6 +412,8 @@ async def mark_reshipped(
     tracking_url = _clean(tracking_url, "tracking_url", limit=512, required=False)
     if tracking_url is not None and not tracking_url.startswith(("https://", "http://")):
         raise Refused("tracking_url_invalid")
+    # No link given: a known carrier's own tracking page, as the order's answers use, so the buyer can follow it.
+    tracking_url = tracking_url or carrier_tracking_url(carrier, tracking_number)
     await transition(
         uow,
         reshipment,

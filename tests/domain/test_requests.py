@@ -405,6 +405,15 @@ async def test_the_replacement_is_marked_shipped_once_with_a_carrier_and_trackin
         await act(mark_reshipped, clock, submitted.request_id, AGENT, "DHL", "JJD0002")
 
 
+async def test_a_replacement_shipped_without_a_link_gets_its_known_carriers_tracking_page(act, clock, submitted):
+    await act(approve_request, clock, submitted.request_id, AGENT)
+    decision = await act(mark_reshipped, clock, submitted.request_id, AGENT, "DHL Express", "JJD0001")
+    assert (
+        decision.notices[0].data["tracking_url"]
+        == "https://www.dhl.com/global-en/home/tracking.html?tracking-id=JJD0001"
+    )
+
+
 # What each side sees -------------------------------------------------------------------------------
 
 
