@@ -117,6 +117,15 @@ async def _order(context: AftersalesContext) -> tuple[Order | None, Store | None
     return order, store
 
 
+async def _order_still_there(context: AftersalesContext, chat_id: int, lang: str) -> tuple[Order, Store] | None:
+    """The form's order and its store; None, with the buyer told, when the order is gone meanwhile."""
+    order, store = await _order(context)
+    if order is None or store is None:
+        await _say(context, chat_id, "flows/request_refused.html", lang, why="order_gone")
+        return None
+    return order, store
+
+
 def _file(value: list | None) -> IncomingFile | None:
     return IncomingFile(AttachmentKind(value[0]), value[1], value[2]) if value else None
 
@@ -222,10 +231,10 @@ async def choose_type(update: Update, context: AftersalesContext) -> int:
 
 async def ask_items(context: AftersalesContext, chat_id: int, lang: str) -> int:
     current = form(context)
-    order, _store = await _order(context)
-    if order is None:
-        await _say(context, chat_id, "flows/request_refused.html", lang, why="order_gone")
+    found = await _order_still_there(context, chat_id, lang)
+    if found is None:
         return ConversationHandler.END
+    order, _store = found
     chosen = {item_id for item_id, _qty in current.get("items", [])}
     current["picking_items"] = True
     rows = [
@@ -403,10 +412,10 @@ def _day(value: date) -> str:
 
 
 async def ask_delivery_date(context: AftersalesContext, chat_id: int, lang: str) -> int:
-    order, store = await _order(context)
-    if order is None or store is None:
-        await _say(context, chat_id, "flows/request_refused.html", lang, why="order_gone")
+    found = await _order_still_there(context, chat_id, lang)
+    if found is None:
         return ConversationHandler.END
+    order, store = found
     today = store_today(context.deps.clock.now(), store.timezone)
     earliest = earliest_delivery(order.placed_at, store.timezone)
     fits = [today - timedelta(days=n) for n in (0, 1, *DAYS_BACK)]
@@ -433,10 +442,10 @@ async def ask_delivery_date(context: AftersalesContext, chat_id: int, lang: str)
 async def _take_delivery(
     context: AftersalesContext, chat_id: int, lang: str, day: date | None, example: str, *, pressed: bool
 ) -> int:
-    order, store = await _order(context)
-    if order is None or store is None:
-        await _say(context, chat_id, "flows/request_refused.html", lang, why="order_gone")
+    found = await _order_still_there(context, chat_id, lang)
+    if found is None:
         return ConversationHandler.END
+    order, store = found
     today = store_today(context.deps.clock.now(), store.timezone)
     earliest = earliest_delivery(order.placed_at, store.timezone)
     if day is None:
@@ -644,10 +653,10 @@ async def choose_resolution(update: Update, context: AftersalesContext) -> int:
 
 async def show_summary(context: AftersalesContext, chat_id: int, lang: str) -> int:
     current = form(context)
-    order, _store = await _order(context)
-    if order is None:
-        await _say(context, chat_id, "flows/request_refused.html", lang, why="order_gone")
+    found = await _order_still_there(context, chat_id, lang)
+    if found is None:
         return ConversationHandler.END
+    order, _store = found
     titles = {item.id: item.title for item in order.items}
     delivered = date.fromisoformat(current["delivered_on"]) if current.get("delivered_on") else None
     text = context.render(

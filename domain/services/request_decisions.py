@@ -297,25 +297,25 @@ async def end_offer(
 
 async def withdraw_offer(uow: UnitOfWork, clock: Clock, offer_id: int, agent_telegram_id: int) -> Decision:
     """The seller takes the pending offer back (until the buyer answers it)."""
-    now = clock.now()
-    offer = await uow.requests.get_offer(offer_id)
-    if offer is None:
-        raise NotFound(f"no offer with id {offer_id}")
-    case = await load_case(uow, offer.request_id)
-    actor = await agent_actor(uow, case, agent_telegram_id)
-    notices = await end_offer(uow, case, offer, OfferStatus.WITHDRAWN, actor=actor, now=now)
-    return _decision(case, notices, offer.id)
+    return await _end_offer_by(uow, clock, offer_id, OfferStatus.WITHDRAWN, agent_actor, agent_telegram_id)
 
 
 async def reject_offer(uow: UnitOfWork, clock: Clock, offer_id: int, buyer_telegram_id: int) -> Decision:
     """The buyer turns the offer down: the request goes back to the seller, who must approve or reject."""
+    return await _end_offer_by(uow, clock, offer_id, OfferStatus.REJECTED, buyer_actor, buyer_telegram_id)
+
+
+async def _end_offer_by(
+    uow: UnitOfWork, clock: Clock, offer_id: int, status: OfferStatus, who, telegram_id: int
+) -> Decision:
+    """The pending offer ended by a person: `who` (agent_actor or buyer_actor) says whether they may."""
     now = clock.now()
     offer = await uow.requests.get_offer(offer_id)
     if offer is None:
         raise NotFound(f"no offer with id {offer_id}")
     case = await load_case(uow, offer.request_id)
-    actor = await buyer_actor(uow, case, buyer_telegram_id)
-    notices = await end_offer(uow, case, offer, OfferStatus.REJECTED, actor=actor, now=now)
+    actor = await who(uow, case, telegram_id)
+    notices = await end_offer(uow, case, offer, status, actor=actor, now=now)
     return _decision(case, notices, offer.id)
 
 
