@@ -2,6 +2,7 @@
 
     aftersales db upgrade                       bring the database to the newest schema
     aftersales stores add NAME --country DE     create a store
+    aftersales stores webhook STORE URL         where the store's money decisions are posted (prints the secret)
     aftersales agents invite STORE              print a one-time code an agent sends the bot
     aftersales orders import STORE FILE         import orders from a .csv or .json file
     aftersales orders event STORE ORDER KIND    an order event from the marketplace (--data JSON)
@@ -9,6 +10,7 @@
     aftersales run [--webhook|--polling]        run the bot
     aftersales inbox [retry UPDATE_ID]          updates parked after failing; queue one again
     aftersales deadlines [retry ID|--all]       deadlines parked after failing; give them new tries
+    aftersales webhooks [replay ID]             money webhooks not delivered yet; send one again
 
 Settings come from the environment (AFTERSALES_*) or .env; a bad one prints
 one line naming it and exits with status 2. An embedded SQLite database is
@@ -269,6 +271,30 @@ def stores_list(state: CliState) -> None:
         click.echo(line)
 
 
+@stores.command("webhook")
+@click.argument("store")
+@click.argument("url")
+@click.option("--secret", default=None, help="The signing secret to use (default: a new one, printed).")
+@pass_state
+def stores_webhook(state: CliState, store: str, url: str, secret: str | None) -> None:
+    """Post STORE's money decisions (refunds, cancellations...) to URL, signed; prints the signing secret."""
+    from domain.errors import InvalidInput
+    from domain.services.stores import set_webhook
+
+    async def work(uow_factory: UnitOfWorkFactory) -> tuple[int, str, str, str]:
+        async with uow_factory() as uow:
+            try:
+                updated = await set_webhook(uow, clock(), await find_store_id(uow, store), url, secret)
+            except InvalidInput as error:
+                fail(f"error: {error}", status=2)
+            await uow.commit()
+            return updated.id, updated.name, updated.webhook_url or "", updated.webhook_secret or ""
+
+    store_id, store_name, endpoint, signing_secret = run_with_database(state.settings, work)
+    click.echo(f"store #{store_id} {store_name!r} posts its money decisions to {endpoint}")
+    click.echo(f"signing secret (Aftersales-Signature header): {signing_secret}")
+
+
 @cli.group()
 def agents() -> None:
     """Store agents."""
@@ -518,6 +544,47 @@ def deadlines_retry(state: CliState, deadline_id: int | None, every: bool) -> No
         fail(f"error: deadline {deadline_id} is not parked (see `aftersales deadlines`)")
     what = f"deadline {deadline_id} is" if deadline_id is not None else f"{count} deadlines are"
     click.echo(f"{what} due again; the running bot tries at its next sweep, within seconds")
+
+
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def webhooks(context: click.Context) -> None:
+    """Money webhooks not delivered yet (pending, failed, parked); without a subcommand, list them."""
+    if context.invoked_subcommand is not None:
+        return
+    from domain.storage.repositories.webhooks import listed_status
+
+    async def work(uow_factory: UnitOfWorkFactory) -> list[str]:
+        async with uow_factory() as uow:
+            return [
+                f"{row.id}\t{row.event_type}\t{row.idempotency_key}\t{listed_status(row)}"
+                f"\tattempts {row.attempts}\t{_first_line_of(row.last_error)}"
+                for row in await uow.webhooks.undelivered()
+            ]
+
+    state = context.ensure_object(CliState)
+    for line in run_with_database(state.settings, work) or ["no pending, failed or parked webhooks"]:
+        click.echo(line)
+
+
+@webhooks.command("replay")
+@click.argument("webhook_id", type=int)
+@pass_state
+def webhooks_replay(state: CliState, webhook_id: int) -> None:
+    """Send webhook WEBHOOK_ID again (parked, failing or even delivered), with the same idempotency key."""
+
+    async def work(uow_factory: UnitOfWorkFactory) -> str | None:
+        async with uow_factory() as uow:
+            event = await uow.webhooks.get(webhook_id)
+            if event is None or not await uow.webhooks.replay(webhook_id, now=clock().now()):
+                return None
+            await uow.commit()
+            return event.idempotency_key
+
+    key = run_with_database(state.settings, work)
+    if key is None:
+        fail(f"error: no webhook {webhook_id} (see `aftersales webhooks`)", status=2)
+    click.echo(f"webhook {webhook_id} ({key}) queued again with the same key; the running bot posts it within seconds")
 
 
 def main() -> None:

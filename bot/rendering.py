@@ -13,7 +13,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_skeleton
 from babel.numbers import format_currency, get_currency_precision
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.ext import Extension
@@ -92,6 +94,20 @@ def zone_name(at: datetime) -> str:
     return f"UTC{sign}{minutes // 60}" + (f":{minutes % 60:02d}" if minutes % 60 else "")
 
 
+@pass_context
+def _when_filter(context, at: datetime, zone: str | None = None) -> str:
+    """`{{ offer.respond_by | when(buyer_zone) }}`: "Mar 4, 14:02 CET" / "3月4日 14:02 CET" in the reader's
+    language (Babel's patterns), on the clock of `zone` (an IANA name; the time's own zone without one)."""
+    if zone:
+        try:
+            at = at.astimezone(ZoneInfo(zone))
+        except (KeyError, ValueError):
+            pass
+    lang = context["lang"]
+    day = format_skeleton("MMMd", at, locale=lang, fuzzy=True)
+    return f"{day}{', ' if lang == 'en' else ' '}{format_skeleton('Hm', at, locale=lang, fuzzy=True)} {zone_name(at)}"
+
+
 class Renderer:
     def __init__(self, templates_dir: Path = TEMPLATES_DIR) -> None:
         self._env = Environment(
@@ -105,6 +121,7 @@ class Renderer:
         )
         self._env.filters["money"] = _money_filter
         self._env.filters["zone"] = zone_name
+        self._env.filters["when"] = _when_filter
 
     def render(self, template: str, lang: str, /, **values: object) -> str:
         """Render `templates/<lang>/<template>`; English when a translation is missing."""

@@ -174,6 +174,7 @@ class OfferStatus(StrEnum):
     REJECTED = "rejected"
     EXPIRED = "expired"
     WITHDRAWN = "withdrawn"
+    COUNTERED = "countered"  # the buyer answered with a counter-offer, now pending with the store
 
 
 class ReshipmentStatus(StrEnum):

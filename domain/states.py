@@ -84,7 +84,8 @@ REQUEST_TRANSITIONS: Mapping[R, frozenset[R]] = {
 }
 
 OFFER_TRANSITIONS: Mapping[OF, frozenset[OF]] = {
-    OF.PENDING: frozenset({OF.ACCEPTED, OF.REJECTED, OF.EXPIRED, OF.WITHDRAWN}),
+    OF.PENDING: frozenset({OF.ACCEPTED, OF.REJECTED, OF.EXPIRED, OF.WITHDRAWN, OF.COUNTERED}),
+    OF.COUNTERED: frozenset(),
     OF.ACCEPTED: frozenset(),
     OF.REJECTED: frozenset(),
     OF.EXPIRED: frozenset(),
@@ -144,17 +145,17 @@ MACHINES: Mapping[type, Machine] = {
 }
 
 
-async def _compare_and_set(uow: UnitOfWork, entity: Any, old: StrEnum, new: StrEnum) -> None:
+async def _compare_and_set(uow: UnitOfWork, entity: Any, old: StrEnum, new: StrEnum, guard: Any = None) -> None:
     """UPDATE ... WHERE status = old: of two transactions that both read `old`
     (two agents pressing at once, a deadline firing while the buyer answers),
     only one moves the row; the other gets `ConcurrentChange`, rolls back and
     retries on fresh data. The in-memory check alone cannot see the other one."""
     cls = type(entity)
+    conditions = [cls.id == entity.id, cls.status == old.value]
+    if guard is not None:
+        conditions.append(guard)
     result = await uow.session.execute(
-        update(cls)
-        .where(cls.id == entity.id, cls.status == old.value)
-        .values(status=new.value)
-        .execution_options(synchronize_session=False)
+        update(cls).where(*conditions).values(status=new.value).execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
         raise ConcurrentChange(machine_for(entity).subject_type, entity.id)
@@ -189,8 +190,13 @@ async def transition(
     reason: str | None = None,
     at: datetime,
     data: Mapping[str, Any] | None = None,
+    guard: Any = None,
 ) -> None:
-    """Move `entity` to `new_status` or raise `IllegalTransition`; audit it in the same transaction."""
+    """Move `entity` to `new_status` or raise `IllegalTransition`; audit it in the same transaction.
+
+    `guard`: one more condition of the compare-and-set (an offer's `respond_by > now`), so a row
+    that no longer meets it is not moved even if its status still matches (`ConcurrentChange`).
+    """
     machine = machine_for(entity)
     old = machine.status_type(entity.status)
     new = machine.status_type(new_status)
@@ -200,7 +206,7 @@ async def transition(
         entity.status = new
         await uow.flush()  # the audit row needs the subject's id
     else:
-        await _compare_and_set(uow, entity, old, new)
+        await _compare_and_set(uow, entity, old, new, guard)
     if hasattr(entity, "updated_at"):
         entity.updated_at = at
     event_data: dict[str, Any] = {"from": old.value, "to": new.value}

@@ -248,3 +248,76 @@ def test_orders_event_records_once_and_bad_data_is_one_line_exit_2(
         "orders", "event", store, number, "delivered", "--data", "{date", cwd=tmp_path, database_url=database_url
     )
     assert not_json.returncode == 2 and not_json.stderr.count("\n") == 1 and "--data is not JSON" in not_json.stderr
+
+
+def test_stores_webhook_sets_the_endpoint_and_prints_the_signing_secret(
+    database_url: str, store: str, tmp_path: Path
+) -> None:
+    result = aftersales(
+        "stores", "webhook", store, "https://marketplace.example/aftersales", cwd=tmp_path, database_url=database_url
+    )
+    assert result.returncode == 0, result.stderr
+    endpoint, secret_line = result.stdout.strip().splitlines()
+    assert endpoint == "store #1 'Berlin Gadgets' posts its money decisions to https://marketplace.example/aftersales"
+    prefix = "signing secret (Aftersales-Signature header): whsec_"
+    assert secret_line.startswith(prefix) and len(secret_line) > len(prefix) + 30
+    own_secret = ("--secret", "s3cr3t")
+    again = aftersales(
+        "stores", "webhook", "1", "http://10.0.0.5:8080/hook", *own_secret, cwd=tmp_path, database_url=database_url
+    )
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip().splitlines()[1] == "signing secret (Aftersales-Signature header): s3cr3t"
+
+    for bad in ("ftp://marketplace.example/x", "marketplace.example", "https://"):
+        refused = aftersales("stores", "webhook", store, bad, cwd=tmp_path, database_url=database_url)
+        assert refused.returncode == 2, (bad, refused.stderr)
+        assert refused.stderr.strip().startswith(f"error: webhook URL {bad!r} is not an http(s) address with a host")
+        assert len(refused.stderr.strip().splitlines()) == 1
+    unknown = aftersales("stores", "webhook", "Nowhere", "https://x.example/", cwd=tmp_path, database_url=database_url)
+    assert unknown.returncode == 1 and unknown.stderr.strip().startswith("error: no store named 'Nowhere'")
+
+
+async def test_webhooks_lists_the_undelivered_ones_and_replay_sends_one_again(
+    database_url: str, uow_factory, clock, tmp_path: Path
+) -> None:
+    from domain.services import money_events
+    from tests.domain.test_webhook_queue import claim, make_store, mark, record
+
+    help_text = aftersales("--help", cwd=tmp_path)
+    assert "  webhooks " in help_text.stdout
+    empty = aftersales("webhooks", cwd=tmp_path, database_url=database_url)
+    assert (empty.returncode, empty.stdout.strip()) == (0, "no pending, failed or parked webhooks"), empty.stderr
+
+    store_id = await make_store(uow_factory, clock, url="https://marketplace.example/hooks")
+    failing = await record(uow_factory, clock, store_id, money_events.REFUND_APPROVED, ("request", 1))
+    parked = await record(uow_factory, clock, store_id, money_events.CANCELLATION_APPROVED, ("cancellation", 2))
+    delivered = await record(uow_factory, clock, store_id, money_events.RESHIPMENT_APPROVED, ("request", 3))
+    waiting = await record(uow_factory, clock, store_id, money_events.EXCHANGE_APPROVED, ("request", 4))
+    claims = {c.id: c for c in await claim(uow_factory, clock, limit=3)}
+    assert await mark(uow_factory, clock, claims[failing], "HTTP 503: down\nfor maintenance") == "failed"
+    assert await mark(uow_factory, clock, claims[delivered]) is True
+    clock.advance(days=1)
+    assert await mark(uow_factory, clock, claims[parked], "ClientConnectorError: refused") == "failed"
+    clock.advance(days=1, minutes=1)
+    [again] = [c for c in await claim(uow_factory, clock) if c.id == parked]
+    assert await mark(uow_factory, clock, again, "ClientConnectorError: refused") == "parked"
+
+    listed = aftersales("webhooks", cwd=tmp_path, database_url=database_url)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines() == [
+        f"{failing}\trefund.approved\trefund.approved:request:1\tfailed\tattempts 1\tHTTP 503: down",
+        f"{parked}\tcancellation.approved\tcancellation.approved:cancellation:2\tparked\tattempts 2"
+        "\tClientConnectorError: refused",
+        f"{waiting}\texchange.approved\texchange.approved:request:4\tpending\tattempts 0\t-",
+    ]
+    replayed = aftersales("webhooks", "replay", str(parked), cwd=tmp_path, database_url=database_url)
+    assert replayed.returncode == 0, replayed.stderr
+    assert replayed.stdout.startswith(f"webhook {parked} (cancellation.approved:cancellation:2) queued again")
+    resent = aftersales("webhooks", "replay", str(delivered), cwd=tmp_path, database_url=database_url)
+    assert resent.returncode == 0, resent.stderr
+    async with uow_factory() as uow:
+        rows = {w.id: w for w in await uow.webhooks.undelivered()}
+    assert (rows[parked].status, rows[parked].attempts) == ("pending", 0)
+    assert rows[delivered].status == "pending" and rows[delivered].idempotency_key == "reshipment.approved:request:3"
+    unknown = aftersales("webhooks", "replay", "999999", cwd=tmp_path, database_url=database_url)
+    assert (unknown.returncode, unknown.stderr.strip()) == (2, "error: no webhook 999999 (see `aftersales webhooks`)")

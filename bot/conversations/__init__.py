@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.conversations import claim, request_form, ticket_flow
+from bot.conversations import claim, counter_offer, request_form, ticket_flow
 from bot.conversations.flow_builder import Leaving
 
 
@@ -12,6 +12,7 @@ def buyer_conversations(*, leaving: Leaving, persistent: bool = False) -> list:
     `persistent`: the application has `bot.persistence.DraftPersistence` to restore them at start-up.
     """
     return [
+        counter_offer.build(leaving=leaving, persistent=persistent),  # first: its amount is typed mid-anything
         *ticket_flow.build_all(leaving=leaving, persistent=persistent),
         request_form.build(leaving=leaving, persistent=persistent),
         claim.build(leaving=leaving, persistent=persistent),

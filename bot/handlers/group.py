@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot import callbacks
 from bot.context import AftersalesContext, language_of
-from bot.handlers import agent, changes, requests
+from bot.handlers import agent, changes, offers, requests
 from bot.handlers.common import answer_query
 from bot.pipeline.lookups import lookup
 from bot.relay import topics
@@ -184,5 +184,5 @@ def register(application: Application) -> None:
         application.add_handler(handler, group=changes.PROMPT_GROUP)
     for handler in agent.early_handlers():
         application.add_handler(handler, group=agent.EARLY_GROUP)
-    for handler in handlers() + requests.handlers() + changes.handlers() + agent.handlers():
+    for handler in handlers() + requests.handlers() + offers.handlers() + changes.handlers() + agent.handlers():
         application.add_handler(handler)

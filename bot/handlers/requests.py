@@ -14,14 +14,12 @@ is an alert to the presser (or an answer under their reply), never a group notic
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from babel.numbers import NumberFormatError, parse_decimal
 from sqlalchemy import select
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
 
 from bot import callbacks
+from bot.amounts import parse_amount
 from bot.context import AftersalesContext, language_of
 from bot.handlers import escalations, reshipments
 from bot.handlers.common import answer_query
@@ -31,10 +29,9 @@ from bot.relay.incoming import incoming_files
 from bot.relay.notices import deliver_notices
 from bot.relay.request_timelines import timeline_text
 from domain.enums import AttachmentPurpose
-from domain.errors import InvalidInput, NotFound
+from domain.errors import NotFound
 from domain.models import OutboxMessage
 from domain.results import IncomingFile, Viewer
-from domain.services import money
 from domain.services.refusals import Forbidden, Refused
 from domain.services.request_rules import needs_seller_evidence
 from domain.services.requests import (
@@ -197,11 +194,7 @@ async def reply_to_prompt(update: Update, context: AftersalesContext) -> None:
 
 async def _propose_typed(context, request_id: int, who: int, text: str, lang: str):
     request = await context.uow.requests.get(request_id)
-    try:
-        amount = Decimal(parse_decimal(text.strip().lstrip("€$¥£ ").strip(), locale=lang, strict=False))
-        minor = money.to_minor(amount, request.currency)
-    except (NumberFormatError, InvalidInput, ArithmeticError) as error:
-        raise Refused("amount_unreadable") from error
+    minor = parse_amount(text, lang, request.currency)
     return await propose_partial_refund(context.uow, context.deps.clock, request_id, who, minor)
 
 

@@ -1,4 +1,4 @@
-"""The durable update path assembled: poller → inbox → runner → outbox → sender.
+"""The durable update path assembled: poller → inbox → runner → outbox → sender (and money webhooks out).
 
 async with application:            # built with .updater(None)
     await application.start()
@@ -26,6 +26,7 @@ from bot.pipeline.runner import DEFAULT_RETRY_DELAYS, RollbackHook, UpdateRunner
 from bot.pipeline.sender import FailureHook, OutboxSender, ResultHook
 from bot.pipeline.timers import DeadlineHandler, TimerSweeper
 from bot.pipeline.webhook import WebhookConfig, WebhookReceiver
+from bot.pipeline.webhooks import WebhookDispatcher
 from domain.clock import Clock
 from domain.enums import DeadlineKind
 from domain.storage.uow import UnitOfWorkFactory
@@ -54,6 +55,7 @@ class UpdatePipeline:
         webhook: WebhookConfig | None = None,
         on_rollback: RollbackHook | None = None,
         on_start: Callable[[], Awaitable[None]] | None = None,
+        money_webhook_interval: float = 5.0,
     ) -> None:
         self._drain_timeout = drain_timeout
         self._on_start = on_start
@@ -68,6 +70,8 @@ class UpdatePipeline:
             on_failure=on_send_failure,
             poll_interval=poll_interval,
         )
+        # Money decisions go to the marketplace from their table (bot.pipeline.webhooks), woken by commits.
+        self.money_webhooks = WebhookDispatcher(uow_factory, clock, poll_interval=money_webhook_interval)
         # Button presses are answered on a lane of their own, after the commit (bot.pipeline.answers).
         self.answers = CallbackAnswers(application.bot)
         self.runner = UpdateRunner(
@@ -77,7 +81,7 @@ class UpdatePipeline:
             max_concurrency=concurrent_updates,
             retry_delays=retry_delays,
             poll_interval=poll_interval,
-            on_committed=self.sender.wake,
+            on_committed=self._update_committed,
             on_rollback=on_rollback,
             answers=self.answers,
         )
@@ -112,10 +116,16 @@ class UpdatePipeline:
         self._tasks: list[asyncio.Task[None]] = []
         self._timer_task: asyncio.Task[None] | None = None
 
+    def _update_committed(self) -> None:
+        """An update's effects committed: outbox rows to send, maybe a money event to post."""
+        self.sender.wake()
+        self.money_webhooks.wake()
+
     def _timer_committed(self) -> None:
-        """A deadline's effects committed: outbox rows to send, maybe internal updates to handle."""
+        """A deadline's effects committed: outbox rows to send, maybe internal updates to handle, money events."""
         self.sender.wake()
         self.runner.wake()
+        self.money_webhooks.wake()
 
     async def start(self) -> None:
         """Send what is left from before, handle what is stored, then poll for more."""
@@ -139,9 +149,11 @@ class UpdatePipeline:
             self._timer_task.add_done_callback(_log_crash)
         for task in self._tasks:
             task.add_done_callback(_log_crash)
+        await self.money_webhooks.start()
 
     async def stop(self) -> None:
-        """Stop polling, let started updates and sends finish, then stop."""
+        """Stop polling, let started updates, sends and webhook posts finish, then stop."""
+        await self.money_webhooks.stop(drain_timeout=self._drain_timeout)
         if self._timer_task is not None:
             self._timer_task.cancel()
             await asyncio.wait([self._timer_task])

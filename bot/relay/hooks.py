@@ -12,7 +12,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from bot.relay import topics
+from bot.relay import offer_cards, topics
 from bot.relay.desk import Desk
 from bot.relay.notices import deliver_notices
 from bot.relay.order_notices import deliver_order_notices
@@ -57,7 +57,16 @@ class SellerHooks:
             "card_sent": self.card_sent,
             "copy_sent": self.copy_sent,
             "buyer_copy_sent": self.copy_sent,
+            offer_cards.CARD_SENT: self.offer_card_sent,
         }
+
+    async def offer_card_sent(self, uow: UnitOfWork, row: OutboxMessage, result: Any) -> None:
+        args = row.on_result_args or {}
+        if isinstance(result, dict) and "message_id" in result:
+            shown = offer_cards.fingerprint(row.payload.get("text", ""), row.payload.get("reply_markup"))
+            await offer_cards.card_sent(
+                self._desk(uow), args["offer_id"], args["audience"], row.chat_id, result["message_id"], shown
+            )
 
     async def topic_created(self, uow: UnitOfWork, row: OutboxMessage, result: Any) -> None:
         args = row.on_result_args or {}

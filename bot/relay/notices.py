@@ -10,7 +10,7 @@ from sqlalchemy import select
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
-from bot.relay import request_cards, topics
+from bot.relay import offer_cards, request_cards, topics
 from bot.relay.agents import agent_chats
 from bot.relay.desk import Desk
 from bot.rendering import pick_language
@@ -91,6 +91,9 @@ async def deliver_notices(desk: Desk, notices: Iterable[Notice], *, to: tuple[st
             continue
         data = dict(notice.data)
         number = data.get("number", ticket.number)
+        if notice.kind in offer_cards.KINDS and notice.to in ("buyer", "store"):
+            await offer_cards.tell(desk, ticket, notice, tell_store)
+            continue
         if notice.to == "store":
             if notice.kind == "ticket_closed":
                 await topics.close_topic(desk, ticket)

@@ -7,7 +7,15 @@ from domain.models.drafts import ConversationDraft
 from domain.models.integration import InboxUpdate, OutboundWebhook, OutboxMessage
 from domain.models.moderation import ModerationFlag, Strike
 from domain.models.orders import Order, OrderBinding, OrderEvent, OrderItem
-from domain.models.requests import AfterSalesRequest, Cancellation, Offer, RequestFile, RequestItem, Reshipment
+from domain.models.requests import (
+    AfterSalesRequest,
+    Cancellation,
+    Offer,
+    OfferCard,
+    RequestFile,
+    RequestItem,
+    Reshipment,
+)
 from domain.models.scheduling import Deadline
 from domain.models.stores import InviteCode, Store, StoreAgent, StoreSupportGroup
 from domain.models.tickets import MessageAttachment, MessageCopy, Ticket, TicketMessage, UnroutedAlbumPart
@@ -27,6 +35,7 @@ __all__ = [
     "UnroutedAlbumPart",
     "ModerationFlag",
     "Offer",
+    "OfferCard",
     "Order",
     "OrderBinding",
     "OrderEvent",

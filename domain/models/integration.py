@@ -5,27 +5,43 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.models.base import Base
 
 
 class OutboundWebhook(Base):
-    """A money-moving decision for the marketplace, retried until acknowledged."""
+    """A money-moving decision for the marketplace, retried until acknowledged.
+
+    ``status``: "pending" (to post), "delivered" (a 2xx came back) or
+    "parked" (a day of failures; ``aftersales webhooks replay`` sends it
+    again). One ``sequence_key``'s events (a request's) are posted in id order.
+    """
 
     __tablename__ = "outbound_webhooks"
-    __table_args__ = (Index("ix_outbound_webhooks_pending", "delivered_at", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbound_webhooks_due", "status", "next_attempt_at"),
+        # The dispatcher asks "is an earlier event of this sequence still undelivered?" for each one it claims.
+        Index("ix_outbound_webhooks_sequence", "sequence_key", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), index=True)
+    sequence_key: Mapped[str] = mapped_column(String(64), default="", server_default="")  # e.g. "request:12"
     event_type: Mapped[str] = mapped_column(String(64))  # e.g. "refund.approved"
     payload: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
     created_at: Mapped[datetime]
     next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]  # a dispatcher is posting it until then
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # When the current run of failed posts began (None: none failed since created or replayed); a day of them parks it.
+    failing_since: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
+    parked_at: Mapped[datetime | None]
 
 
 class OutboxMessage(Base):

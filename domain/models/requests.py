@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain.enums import (
@@ -125,11 +137,33 @@ class Offer(Base):
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[OfferStatus] = mapped_column(enum_column(OfferStatus))
     proposed_by: Mapped[str] = mapped_column(String(64))
+    # "store": the store's offer, answered by the buyer; "buyer": the buyer's counter-offer, answered by the store.
+    side: Mapped[str] = mapped_column(String(8), default="store", server_default="store")
+    counter_of_id: Mapped[int | None] = mapped_column(ForeignKey("offers.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
     respond_by: Mapped[datetime]
     answered_at: Mapped[datetime | None]
-    card_chat_id: Mapped[int | None] = mapped_column(BigInteger)  # the buyer's negotiation card
+    reminded_at: Mapped[datetime | None]  # the one reminder before it expires
+    # Unused since the cards are in `offer_cards` (a card per chat: the buyer's, the topic's, agents' private chats).
+    card_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     card_message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class OfferCard(Base):
+    """A message showing an offer with its buttons, edited when the offer ends; `audience` "buyer" or "store"."""
+
+    __tablename__ = "offer_cards"
+    __table_args__ = (UniqueConstraint("chat_id", "message_id", name="uq_offer_cards_message"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"), index=True)
+    audience: Mapped[str] = mapped_column(String(8))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    # A fingerprint of what the card shows now: an edit that would change nothing is not sent
+    # (Telegram refuses it: "message is not modified").
+    shown: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
 
 
 class Reshipment(Base):

@@ -30,6 +30,11 @@ class Store(Base):
     refund_suggestion_percents: Mapped[list[Any]] = mapped_column(
         default=lambda: [20, 50, 80], server_default=text("'[20, 50, 80]'")
     )
+    # Whether a buyer may answer a partial-refund offer with a counter-offer (Shopee allows it, TikTok Shop not).
+    counter_offers_allowed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # Where money decisions are posted (signed with the secret); None: they wait until one is set.
+    webhook_url: Mapped[str | None] = mapped_column(String(512))
+    webhook_secret: Mapped[str | None] = mapped_column(String(128))
     strike_threshold: Mapped[int] = mapped_column(Integer, default=3)
     messaging_suspended_at: Mapped[datetime | None]
     # Last ticket number handed out; bumped by one atomic UPDATE so numbers never repeat within the store.

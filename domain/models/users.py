@@ -19,6 +19,8 @@ class User(Base):
     display_name: Mapped[str | None] = mapped_column(String(255))
     username: Mapped[str | None] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(16), default="en")
+    # IANA zone for the times a buyer is shown; None: the store's zone (Telegram does not tell a user's zone).
+    timezone: Mapped[str | None] = mapped_column(String(64))
     role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.BUYER)
     blocked_bot: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]

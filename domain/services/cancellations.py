@@ -21,6 +21,7 @@ from domain.clock import Clock
 from domain.enums import CancellationReason, CancellationStatus, OrderStatus, TicketReason
 from domain.errors import NotFound
 from domain.models import Cancellation, Order, Ticket
+from domain.services.money_events import CANCELLATION_APPROVED, record_money_event
 from domain.services.order_changes import Case, agent_actor, answered, check_note, load_case
 from domain.services.refusals import Forbidden, Refused
 from domain.services.ticket_rules import cancel_options
@@ -182,6 +183,19 @@ async def decide_cancellation(
     if cancels_order:
         await transition(
             uow, case.order, OrderStatus.CANCELLED, actor=actor, at=now, data={"cancellation_id": cancellation.id}
+        )
+    if refunds:  # the order is cancelled and paid back: the marketplace moves the money
+        record_money_event(
+            uow,
+            event_type=CANCELLATION_APPROVED,
+            store=case.store,
+            order_number=case.order.external_number,
+            subject=("cancellation", cancellation.id),
+            actor=actor,
+            at=now,
+            amount_minor=sum(item.unit_price_minor * item.quantity for item in case.order.items),
+            currency=case.order.currency,
+            details={"outcome": str(status), "reason": str(cancellation.reason)},
         )
     await answered(uow, case, now)
     await uow.flush()

@@ -9,7 +9,8 @@
   stages are counted back from the due time, so after a pause the reminders
   still come at half of the window and 2 hours before the (later) due time,
   those already past are not repeated.
-- A partial-refund offer: `OFFER_RESPONSE` at its `respond_by`.
+- A partial-refund offer or counter-offer: `OFFER_RESPONSE`, first 2 hours before its `respond_by`
+  (the one reminder), then at it (the expiry).
 - A reshipment: `RESHIPMENT_SHIP_BY` at its `ship_by`, the end of the Nth
   working day after the approval in the store's time zone and country.
 
@@ -100,6 +101,14 @@ def offer_respond_by(store: Store, now: datetime) -> datetime:
 
 
 async def start_offer_clock(uow: UnitOfWork, offer: Offer, now: datetime) -> None:
+    """The offer's deadline: first the one reminder 2 hours before it expires (if that is still ahead), then expiry."""
+    reminder = offer.respond_by - SECOND_REMINDER_BEFORE
+    due_at = reminder if reminder > now else offer.respond_by
+    await uow.deadlines.schedule(DeadlineKind.OFFER_RESPONSE, OFFER, offer.id, due_at=due_at, at=now)
+
+
+async def schedule_offer_expiry(uow: UnitOfWork, offer: Offer, now: datetime) -> None:
+    """After the reminder: the deadline again, at the expiry itself."""
     await uow.deadlines.schedule(DeadlineKind.OFFER_RESPONSE, OFFER, offer.id, due_at=offer.respond_by, at=now)
 
 

@@ -29,8 +29,9 @@ from domain.enums import (
 from domain.errors import InvalidInput, NotFound
 from domain.models import Offer, RequestFile
 from domain.results import IncomingFile, Notice
-from domain.services import request_clock, ticket_deadlines
+from domain.services import money_events, request_clock, ticket_deadlines
 from domain.services.money import check_partial_refund
+from domain.services.money_events import record_money_event
 from domain.services.order_answers import tracking_url as carrier_tracking_url
 from domain.services.refusals import Refused
 from domain.services.request_access import (
@@ -46,6 +47,8 @@ from domain.services.request_rules import MAX_NOTE, REFUNDING, check_rejection, 
 from domain.states import transition
 from domain.storage.uow import UnitOfWork
 
+# Offer statuses after which the store may not propose another partial refund: the buyer has answered one.
+ANSWERED_BY_BUYER = frozenset({OfferStatus.REJECTED, OfferStatus.EXPIRED, OfferStatus.COUNTERED})
 # Decided by the code: a buyer may take a rejection to the moderators within 7 calendar days of it.
 ESCALATION_WINDOW = timedelta(days=7)
 
@@ -117,7 +120,30 @@ async def approve(
             data={"request_id": request.id, "ship_by": reshipment.ship_by.isoformat()},
         )
         data["ship_by"] = reshipment.ship_by
+    record_money_event(
+        uow,
+        event_type=_approval_event(resolution, actor),
+        store=case.store,
+        order_number=case.order_number,
+        subject=("request", request.id),
+        actor=actor,
+        at=now,
+        amount_minor=refund,
+        currency=request.currency if refund is not None else None,
+        details={"resolution": resolution.value},
+    )
     return data
+
+
+def _approval_event(resolution: Resolution, actor: str) -> str:
+    """The marketplace's event for an approval: by the deadline, or by what it pays or ships."""
+    if actor == "system":
+        return money_events.REQUEST_AUTO_APPROVED
+    if resolution in REFUNDING:
+        return money_events.REFUND_APPROVED
+    if resolution == Resolution.RESHIPMENT:
+        return money_events.RESHIPMENT_APPROVED
+    return money_events.EXCHANGE_APPROVED
 
 
 async def approve_request(uow: UnitOfWork, clock: Clock, request_id: int, agent_telegram_id: int) -> Decision:
@@ -211,6 +237,9 @@ async def propose_partial_refund(
     request = case.request
     actor = await agent_actor(uow, case, agent_telegram_id)
     require_status(request, RequestStatus.AWAITING_SELLER)
+    if any(offer.status in ANSWERED_BY_BUYER for offer in await uow.requests.offers(request.id)):
+        # docs/business-rules.md#negotiation: once the buyer has answered an offer the store approves or rejects.
+        raise Refused("offer_answered", "the buyer has answered an offer: approve or reject")
     verdict = check_partial_refund(amount_minor, request.affected_amount_minor)
     if not verdict.allowed:
         raise Refused(verdict.why or "not_allowed", cap_minor=request.affected_amount_minor)
@@ -223,6 +252,7 @@ async def propose_partial_refund(
             currency=request.currency,
             status=OfferStatus.PENDING,
             proposed_by=actor,
+            side="store",
             created_at=now,
             respond_by=request_clock.offer_respond_by(case.store, now),
         )
@@ -269,17 +299,37 @@ async def propose_partial_refund(
     )
 
 
+def require_pending(offer: Offer, now: datetime) -> None:
+    """The offer can still be answered; else a refusal that says truthfully what became of it.
+
+    Why codes: offer_accepted, offer_rejected, offer_withdrawn, offer_countered (each with `at`),
+    offer_expired (with `expired_at`, also for a pending one whose time is up but not yet swept).
+    """
+    status = OfferStatus(offer.status)
+    if status == OfferStatus.PENDING and now < offer.respond_by:
+        return
+    if status in (OfferStatus.PENDING, OfferStatus.EXPIRED):
+        raise Refused("offer_expired", "this offer has expired", expired_at=offer.respond_by)
+    raise Refused(f"offer_{status.value}", "this offer is no longer open", at=offer.answered_at)
+
+
 async def end_offer(
     uow: UnitOfWork, case: RequestCase, offer: Offer, status: OfferStatus, *, actor: str, now: datetime
 ) -> list[Notice]:
     """The offer is withdrawn, rejected or expired: the request goes back to the seller, whose clock runs on.
 
-    (Accepting it, which resolves the request with the refund, belongs to the negotiation card.)
+    A person's answer (withdraw, reject) needs the offer unexpired, in the compare-and-set too; the
+    expiry itself needs it pending only. (Accepting and counter-offers are in `negotiation`.)
     """
-    if offer.status != OfferStatus.PENDING:
-        raise Refused("offer_not_pending", "this offer has been answered or withdrawn", status=str(offer.status))
-    await transition(uow, offer, status, actor=actor, reason=f"offer_{status.value}", at=now)
-    if status == OfferStatus.REJECTED:
+    expiring = status == OfferStatus.EXPIRED
+    if expiring:
+        if offer.status != OfferStatus.PENDING:
+            raise Refused(f"offer_{OfferStatus(offer.status).value}", "this offer is no longer open")
+    else:
+        require_pending(offer, now)
+    guard = None if expiring else Offer.respond_by > now
+    await transition(uow, offer, status, actor=actor, reason=f"offer_{status.value}", at=now, guard=guard)
+    if not expiring:
         offer.answered_at = now
     await request_clock.stop_offer_clock(uow, offer, now)
     await transition(
@@ -287,35 +337,34 @@ async def end_offer(
         case.request,
         RequestStatus.AWAITING_SELLER,
         actor=actor,
-        reason=f"offer_{status.value}",
+        reason=f"offer_{status.value}" if offer.side == "store" else f"counter_{status.value}",
         at=now,
-        data={"offer_id": offer.id},
+        data={"offer_id": offer.id, "side": offer.side},
     )
     due_at = await request_clock.resume_seller_clock(uow, case.request, case.store, now)
-    return case.notices(f"offer_{status.value}", "buyer", "store", offer_id=offer.id, seller_due_at=due_at)
+    return case.notices(
+        f"offer_{status.value}",
+        "buyer",
+        "store",
+        offer_id=offer.id,
+        side=offer.side,
+        amount_minor=offer.amount_minor,
+        currency=offer.currency,
+        seller_due_at=due_at,
+    )
 
 
 async def withdraw_offer(uow: UnitOfWork, clock: Clock, offer_id: int, agent_telegram_id: int) -> Decision:
-    """The seller takes the pending offer back (until the buyer answers it)."""
-    return await _end_offer_by(uow, clock, offer_id, OfferStatus.WITHDRAWN, agent_actor, agent_telegram_id)
-
-
-async def reject_offer(uow: UnitOfWork, clock: Clock, offer_id: int, buyer_telegram_id: int) -> Decision:
-    """The buyer turns the offer down: the request goes back to the seller, who must approve or reject."""
-    return await _end_offer_by(uow, clock, offer_id, OfferStatus.REJECTED, buyer_actor, buyer_telegram_id)
-
-
-async def _end_offer_by(
-    uow: UnitOfWork, clock: Clock, offer_id: int, status: OfferStatus, who, telegram_id: int
-) -> Decision:
-    """The pending offer ended by a person: `who` (agent_actor or buyer_actor) says whether they may."""
+    """The seller takes its pending offer back (until the buyer answers it)."""
     now = clock.now()
     offer = await uow.requests.get_offer(offer_id)
     if offer is None:
         raise NotFound(f"no offer with id {offer_id}")
     case = await load_case(uow, offer.request_id)
-    actor = await who(uow, case, telegram_id)
-    notices = await end_offer(uow, case, offer, status, actor=actor, now=now)
+    actor = await agent_actor(uow, case, agent_telegram_id)
+    if offer.side != "store":
+        raise Refused("not_withdrawable", "a counter-offer is the buyer's: accept or reject it")
+    notices = await end_offer(uow, case, offer, OfferStatus.WITHDRAWN, actor=actor, now=now)
     return _decision(case, notices, offer.id)
 
 

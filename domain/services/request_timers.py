@@ -10,8 +10,9 @@ caller rolls it back whole and the retry sees the other's decision.
 - `SELLER_ANSWER`: a reminder for the store at half-time and 2 hours before
   (one only, if the bot was down through both), then at the due time the
   request is approved with what the buyer asked ("system"), both sides told.
-- `OFFER_RESPONSE`: the buyer let the offer lapse: it expires, the request
-  goes back to the seller, whose clock runs on with what was left.
+- `OFFER_RESPONSE`: 2 hours before, the one reminder to whoever answers the
+  offer; then, unanswered, it expires, the request goes back to the seller,
+  whose clock runs on with what was left (`negotiation.offer_timer`).
 - `RESHIPMENT_SHIP_BY`: not shipped in time: the reshipment is overdue and
   escalated to the moderators (it can still ship).
 """
@@ -19,12 +20,13 @@ caller rolls it back whole and the retry sees the other's decision.
 from __future__ import annotations
 
 from domain.clock import Clock
-from domain.enums import DeadlineKind, OfferStatus, RequestStatus, ReshipmentStatus, Resolution
+from domain.enums import DeadlineKind, RequestStatus, ReshipmentStatus, Resolution
 from domain.models import Deadline
 from domain.results import Notice
 from domain.services import request_clock
+from domain.services.negotiation import offer_timer
 from domain.services.request_access import SYSTEM, load_case
-from domain.services.request_decisions import approve, end_offer
+from domain.services.request_decisions import approve
 from domain.states import transition
 from domain.storage.uow import UnitOfWork
 
@@ -55,7 +57,7 @@ async def fire_claimed(uow: UnitOfWork, deadline: Deadline, clock: Clock) -> lis
     if deadline.kind == DeadlineKind.SELLER_ANSWER:
         return await _seller_answer(uow, deadline.subject_id, clock)
     if deadline.kind == DeadlineKind.OFFER_RESPONSE:
-        return await _offer_lapsed(uow, deadline.subject_id, clock)
+        return await offer_timer(uow, deadline.subject_id, clock)
     if deadline.kind == DeadlineKind.RESHIPMENT_SHIP_BY:
         return await _ship_by_missed(uow, deadline.subject_id, clock)
     raise ValueError(f"not a request timer: {deadline.kind}")
@@ -85,14 +87,6 @@ async def _seller_answer(uow: UnitOfWork, request_id: int, clock: Clock) -> list
         uow, case, Resolution(request.resolution_wanted), actor=SYSTEM, reason="seller_silent", now=now
     )
     return case.notices("request_approved", "buyer", "store", **data)
-
-
-async def _offer_lapsed(uow: UnitOfWork, offer_id: int, clock: Clock) -> list[Notice]:
-    offer = await uow.requests.get_offer(offer_id)
-    if offer is None or offer.status != OfferStatus.PENDING:
-        return []
-    case = await load_case(uow, offer.request_id)
-    return await end_offer(uow, case, offer, OfferStatus.EXPIRED, actor=SYSTEM, now=clock.now())
 
 
 async def _ship_by_missed(uow: UnitOfWork, reshipment_id: int, clock: Clock) -> list[Notice]:

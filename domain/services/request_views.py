@@ -29,7 +29,7 @@ from domain.models import AuditEvent
 from domain.results import Viewer
 from domain.services.money import suggested_refunds
 from domain.services.request_access import agent_actor, buyer_actor, load_case, require_moderator, side_of
-from domain.services.request_decisions import ESCALATION_WINDOW
+from domain.services.request_decisions import ANSWERED_BY_BUYER, ESCALATION_WINDOW
 from domain.storage.uow import UnitOfWork
 
 
@@ -61,6 +61,8 @@ class OfferView:
     created_at: datetime
     respond_by: datetime
     answered_at: datetime | None
+    side: str = "store"  # "store": the store's offer; "buyer": the buyer's counter-offer to it
+    counter_of_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,8 @@ class ReshipmentView:
 @dataclass(frozen=True)
 class RequestEvent:
     """One line of the timeline. `kind`: submitted, approved, auto_approved, refund_only, rejected,
-    offer_proposed, offer_withdrawn, offer_expired, offer_rejected, escalated, upheld, overturned,
+    offer_proposed, offer_withdrawn, offer_expired, offer_rejected, offer_accepted, offer_countered,
+    counter_rejected, counter_expired, escalated, upheld, overturned,
     seller_reminded (store side only), reshipment_due, reshipped, reshipment_overdue."""
 
     at: datetime
@@ -148,6 +151,8 @@ def _event(event: AuditEvent) -> tuple[str, Mapping[str, Any]] | None:
         return _STATUS_KINDS.get(reason, reason), data
     if event.event_type == "request.seller_reminded":
         return "seller_reminded", data
+    if event.event_type == "request.offer_countered":
+        return "offer_countered", data
     if event.event_type == "reshipment.created":
         return "reshipment_due", data
     if event.event_type == "reshipment.status_changed":
@@ -216,10 +221,12 @@ async def request_view(
     actions: set[str] = set()
     if viewer.role == "agent":
         if status == RequestStatus.AWAITING_SELLER:
-            actions |= {"approve", "reject", "partial_refund"}
+            actions |= {"approve", "reject"}
+            if not any(offer.status in ANSWERED_BY_BUYER for offer in offers):  # else: approve or reject
+                actions.add("partial_refund")
             if request.resolution_wanted != Resolution.REFUND_ONLY:
                 actions.add("refund_only")
-        elif status == RequestStatus.OFFER_PENDING:
+        elif status == RequestStatus.OFFER_PENDING and pending is not None and pending.side == "store":
             actions.add("withdraw_offer")
         if ships:
             actions.add("mark_reshipped")
@@ -263,7 +270,15 @@ async def request_view(
         ),
         offers=tuple(
             OfferView(
-                o.id, o.amount_minor, o.currency, OfferStatus(o.status), o.created_at, o.respond_by, o.answered_at
+                o.id,
+                o.amount_minor,
+                o.currency,
+                OfferStatus(o.status),
+                o.created_at,
+                o.respond_by,
+                o.answered_at,
+                o.side,
+                o.counter_of_id,
             )
             for o in offers
         ),

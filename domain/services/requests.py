@@ -20,6 +20,7 @@ from domain.errors import InvalidInput, NotFound
 from domain.models import AfterSalesRequest, RequestFile, RequestItem
 from domain.results import Notice, TicketSummary
 from domain.services import request_clock
+from domain.services.negotiation import accept_offer, counter_offer, reject_offer
 from domain.services.refusals import Forbidden, Refused
 from domain.services.request_access import RequestCase
 from domain.services.request_decisions import (
@@ -31,7 +32,6 @@ from domain.services.request_decisions import (
     moderator_decide,
     propose_partial_refund,
     propose_refund_only,
-    reject_offer,
     reject_request,
     withdraw_offer,
 )
@@ -53,6 +53,8 @@ from domain.storage.uow import UnitOfWork
 __all__ = [
     "ESCALATION_WINDOW",
     "Decision",
+    "accept_offer",
+    "counter_offer",
     "RequestDraft",
     "RequestView",
     "SubmittedRequest",

@@ -1,8 +1,9 @@
-"""Creating stores and letting agents and support groups join them."""
+"""Creating stores, letting agents and support groups join them, and where their money decisions are posted."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from domain.clock import Clock
 from domain.enums import InviteKind, Role
@@ -10,6 +11,7 @@ from domain.errors import AlreadyExists, InvalidCode, InvalidInput, NotFound
 from domain.models import InviteCode, Store, StoreAgent, StoreSupportGroup
 from domain.services.checks import check_country, check_currency, check_timezone
 from domain.services.codes import AGENT_CODE_PREFIX, GROUP_CODE_PREFIX, hash_code, new_code, strip_prefix
+from domain.services.webhook_signing import new_secret
 from domain.storage.uow import UnitOfWork
 
 AGENT_INVITE_TTL = timedelta(days=7)
@@ -167,3 +169,40 @@ async def redeem_group_link_code(
         data={"group_id": group.id, "code_id": invite.id},
     )
     return group
+
+
+def check_webhook_url(url: str) -> str:
+    """An http(s) address with a host, as the money webhooks are posted to; anything else is refused."""
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidInput(f"webhook URL {url!r} is not an http(s) address with a host, e.g. https://example.com/hooks")
+    if len(url) > 512:
+        raise InvalidInput("a webhook URL has at most 512 characters")
+    return url
+
+
+async def set_webhook(
+    uow: UnitOfWork, clock: Clock, store_id: int, url: str, secret: str | None = None, *, actor: str = "operator"
+) -> Store:
+    """Post the store's money decisions to `url`, signed with `secret` (a new one when None).
+
+    Events that waited for an endpoint go out from now on. The secret is
+    never written to the audit trail.
+    """
+    store = await _require_store(uow, store_id)
+    url = check_webhook_url(url)
+    if secret is None:
+        secret = new_secret()
+    elif not secret.strip() or secret != secret.strip() or len(secret) > 128:
+        raise InvalidInput("a webhook secret is 1 to 128 characters without leading or trailing spaces")
+    store.webhook_url, store.webhook_secret = url, secret
+    await uow.flush()
+    uow.audit.record(
+        "store.webhook_set", subject_type="store", subject_id=store.id, actor=actor, at=clock.now(), data={"url": url}
+    )
+    return store

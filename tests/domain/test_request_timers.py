@@ -110,7 +110,11 @@ async def test_a_pending_offer_pauses_the_clock_and_an_expired_one_resumes_it_wi
     # Paused: the old due time passes without anything happening.
     clock.set(start + timedelta(days=2, hours=1))
     assert await _fire(act, clock) == []
-    clock.set(start + timedelta(hours=54) - timedelta(seconds=1))  # the buyer has 24 hours
+    clock.set(start + timedelta(hours=52) - timedelta(seconds=1))
+    assert await _fire(act, clock) == []
+    clock.advance(seconds=1)  # 2 hours before the buyer's 24 hours end: one reminder, for the buyer only
+    assert await _fire(act, clock) == [("offer_reminder", "buyer")]
+    clock.set(start + timedelta(hours=54) - timedelta(seconds=1))
     assert await _fire(act, clock) == []
     clock.advance(seconds=1)
     notices = await _fire_notices(act, clock)

@@ -340,7 +340,9 @@ async def test_a_partial_refund_offer_is_recorded_and_pauses_the_seller_s_clock(
         request = await uow.requests.get(submitted.request_id)
         assert (request.seller_due_at, request.seller_paused_seconds_left) == (None, 38 * 3600)
         assert await uow.deadlines.live(DeadlineKind.SELLER_ANSWER, "request", request.id) is None
-        assert (await uow.deadlines.live(DeadlineKind.OFFER_RESPONSE, "offer", offer.id)).due_at == offer.respond_by
+        # First the buyer's one reminder, 2 hours before the offer expires.
+        live = await uow.deadlines.live(DeadlineKind.OFFER_RESPONSE, "offer", offer.id)
+        assert live.due_at == offer.respond_by - timedelta(hours=2)
     for service, args in (
         (approve_request, ()),
         (reject_request, ("buyer_damage",)),
@@ -368,7 +370,7 @@ async def test_a_withdrawn_offer_hands_the_request_back_with_the_time_that_was_l
         # Half-time (due - 24 h) is past: the next stage is the reminder 2 hours before.
         live = await uow.deadlines.live(DeadlineKind.SELLER_ANSWER, "request", request.id)
         assert live.due_at == clock.now() + timedelta(hours=16)
-    with refused("offer_not_pending"):
+    with refused("offer_withdrawn"):
         await act(withdraw_offer, clock, offer_id, AGENT)
     # A new offer may follow; the decisions are open again.
     assert (await act(propose_partial_refund, clock, submitted.request_id, AGENT, 1000)).offer_id != offer_id

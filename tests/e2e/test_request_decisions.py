@@ -168,17 +168,25 @@ async def test_a_partial_refund_offer_is_recorded_shown_and_withdrawn(shop, bot_
     amounts = await shop.agent.expect_edit(card)
     assert amounts.buttons[0] == ["€7.00", "€17.50", "€27.99"] or len(amounts.buttons[0]) == 3
     await amounts.press(amounts.buttons[0][1])
-    assert "offers a partial refund of" in (await shop.buyer.expect(contains="partial refund")).text
+    buyer_card = await shop.buyer.expect(contains="offers a partial refund")
+    assert "Offered: €17.50" in buyer_card.text and buyer_card.buttons == [["✅ Accept", "❌ Reject"]]
     offered = await shop.agent.expect_edit(card)
-    assert "Offer: " in offered.text and "waiting for the buyer" in offered.text
+    assert "Offer: " in offered.text and "offer pending" in offered.text
     assert offered.buttons == [["↩️ Withdraw offer"], ["📜 Timeline"], ["✅ Close ticket"]]
-    await shop.agent.expect(contains="Partial refund of", chat=shop.group, thread=card.thread_id)
+    store_card = await shop.agent.expect(
+        contains="Partial refund offered: €17.50", chat=shop.group, thread=card.thread_id
+    )
+    assert store_card.buttons == [["↩️ Withdraw offer"]]
     await offered.press("↩️ Withdraw offer")
+    withdrawn = await shop.buyer.expect_edit(buyer_card)
+    assert "withdrew this offer" in withdrawn.text and not withdrawn.buttons
     await shop.buyer.expect(contains="withdrew its offer")
     back = await shop.agent.expect_edit(card)
     assert back.buttons[0] == ["✅ Approve", "❌ Reject"]
+    assert not (await shop.agent.expect_edit(store_card)).buttons
     await shop.agent.expect(contains="was withdrawn", chat=shop.group, thread=card.thread_id)
     await shop.agent.client.assert_quiet()
+    await shop.buyer.client.assert_quiet()
 
 
 async def test_a_typed_amount_is_read_in_the_agents_language(shop, bot_app):
@@ -194,7 +202,7 @@ async def test_a_typed_amount_is_read_in_the_agents_language(shop, bot_app):
     await shop.agent.reply(prompt, "12.50")
     assert "€12.50" in (await shop.buyer.expect(contains="partial refund")).text
     assert "Offer: €12.50" in (await shop.agent.expect_edit(card)).text
-    await shop.agent.expect(contains="Partial refund of €12.50", chat=shop.group, thread=card.thread_id)
+    await shop.agent.expect(contains="Partial refund offered: €12.50", chat=shop.group, thread=card.thread_id)
     await shop.agent.client.assert_quiet()
 
 

@@ -65,7 +65,7 @@ async def test_a_pending_offer_pauses_the_stores_answer_time(shop, bot_app):
     await shop.agent.expect_edit(card)
     await shop.agent.expect(contains="Partial refund of", chat=shop.group, thread=card.thread_id)
     text = (await buyer_timeline(shop)).text
-    assert "📋 Request #1 · offer waiting for the buyer" in text
+    assert "📋 Request #1 · offer pending" in text
     assert "Partial refund offered: €17.50" in text
     assert "⏸ The store's time to answer is paused while the offer waits for you (48 h left)" in text
     assert "⏰ You answer the offer by" in text

@@ -5,13 +5,13 @@ from domain.storage.repositories.operations import (
     DeadlineRepository,
     ModerationRepository,
     OutboxRepository,
-    WebhookRepository,
 )
 from domain.storage.repositories.orders import OrderRepository
 from domain.storage.repositories.people import UserRepository
 from domain.storage.repositories.requests import RequestRepository
 from domain.storage.repositories.stores import StoreRepository
 from domain.storage.repositories.tickets import TicketRepository
+from domain.storage.repositories.webhooks import WebhookRepository
 
 __all__ = [
     "AuditRepository",

@@ -1,4 +1,4 @@
-"""The machinery around the business: deadlines, audit, moderation, webhooks, outbox, update dedupe."""
+"""The machinery around the business: deadlines, audit, moderation, outbox, update dedupe."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from domain.models import (
     AuditEvent,
     Deadline,
     ModerationFlag,
-    OutboundWebhook,
     OutboxMessage,
     Strike,
 )
@@ -222,36 +221,6 @@ class ModerationRepository(Repository):
 
     async def strike_count(self, store_id: int) -> int:
         return await self.session.scalar(select(func.count(Strike.id)).where(Strike.store_id == store_id)) or 0
-
-
-class WebhookRepository(Repository):
-    async def enqueue(self, idempotency_key: str, event_type: str, payload: dict[str, Any], *, at: datetime) -> bool:
-        """Queue a webhook; False when one with this key exists already (the decision was sent before)."""
-        return await self.insert_ignoring_duplicates(
-            OutboundWebhook.__table__,  # type: ignore[arg-type]
-            {
-                "idempotency_key": idempotency_key,
-                "event_type": event_type,
-                "payload": payload,
-                "created_at": at,
-                "next_attempt_at": at,
-                "attempts": 0,
-            },
-        )
-
-    async def by_key(self, idempotency_key: str) -> OutboundWebhook | None:
-        return await self.session.scalar(
-            select(OutboundWebhook).where(OutboundWebhook.idempotency_key == idempotency_key)
-        )
-
-    async def pending(self, now: datetime, *, limit: int = 50) -> Sequence[OutboundWebhook]:
-        query = (
-            select(OutboundWebhook)
-            .where(OutboundWebhook.delivered_at.is_(None), OutboundWebhook.next_attempt_at <= now)
-            .order_by(OutboundWebhook.next_attempt_at, OutboundWebhook.id)
-            .limit(limit)
-        )
-        return (await self.session.scalars(query)).all()
 
 
 class OutboxRepository(Repository):

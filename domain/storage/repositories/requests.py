@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from domain.enums import OfferStatus
-from domain.models import AfterSalesRequest, Cancellation, Offer, Reshipment
+from domain.models import AfterSalesRequest, Cancellation, Offer, OfferCard, Reshipment
 from domain.storage.repositories.base import Repository
 
 
@@ -39,6 +39,34 @@ class RequestRepository(Repository):
         return (
             await self.session.scalars(select(Offer).where(Offer.request_id == request_id).order_by(Offer.id))
         ).all()
+
+    # The messages that show an offer (edited when it ends)
+    async def add_offer_card(
+        self, offer_id: int, audience: str, chat_id: int, message_id: int, *, shown: str | None, at
+    ) -> None:
+        """Remember a card once Telegram has it; the same message told twice (a replayed answer) is kept once."""
+        known = await self.offer_card_at(chat_id, message_id)
+        if known is None:
+            self.session.add(
+                OfferCard(
+                    offer_id=offer_id,
+                    audience=audience,
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    shown=shown,
+                    created_at=at,
+                )
+            )
+
+    async def offer_cards(self, offer_id: int) -> Sequence[OfferCard]:
+        return (
+            await self.session.scalars(select(OfferCard).where(OfferCard.offer_id == offer_id).order_by(OfferCard.id))
+        ).all()
+
+    async def offer_card_at(self, chat_id: int, message_id: int) -> OfferCard | None:
+        return await self.session.scalar(
+            select(OfferCard).where(OfferCard.chat_id == chat_id, OfferCard.message_id == message_id)
+        )
 
     # Reshipments
     def add_reshipment(self, reshipment: Reshipment) -> Reshipment:
