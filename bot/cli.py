@@ -295,6 +295,40 @@ def stores_webhook(state: CliState, store: str, url: str, secret: str | None) ->
     click.echo(f"signing secret (Aftersales-Signature header): {signing_secret}")
 
 
+@stores.command("negotiation")
+@click.argument("store")
+@click.option(
+    "--counter-offers/--no-counter-offers",
+    default=None,
+    help="Whether a buyer may answer a partial-refund offer with a counter-offer (once per request).",
+)
+@click.option("--offer-hours", type=int, default=None, help="Hours an offer waits for its answer (default 24).")
+@pass_state
+def stores_negotiation(state: CliState, store: str, counter_offers: bool | None, offer_hours: int | None) -> None:
+    """Show or set STORE's negotiation rules: counter-offers, and how long an offer waits for its answer."""
+    from domain.errors import InvalidInput
+    from domain.services.stores import set_negotiation
+
+    async def work(uow_factory: UnitOfWorkFactory) -> tuple[str, bool, int]:
+        async with uow_factory() as uow:
+            try:
+                updated = await set_negotiation(
+                    uow,
+                    clock(),
+                    await find_store_id(uow, store),
+                    counter_offers=counter_offers,
+                    offer_hours=offer_hours,
+                )
+            except InvalidInput as error:
+                fail(f"error: --offer-hours: {error}", status=2)
+            if counter_offers is not None or offer_hours is not None:
+                await uow.commit()
+            return updated.name, updated.counter_offers_allowed, updated.buyer_offer_hours or 24
+
+    name, counters, hours = run_with_database(state.settings, work)
+    click.echo(f"store {name!r}: counter-offers {'allowed' if counters else 'not allowed'}; offers wait {hours} h")
+
+
 @cli.group()
 def agents() -> None:
     """Store agents."""

@@ -277,6 +277,32 @@ def test_stores_webhook_sets_the_endpoint_and_prints_the_signing_secret(
     assert unknown.returncode == 1 and unknown.stderr.strip().startswith("error: no store named 'Nowhere'")
 
 
+def test_stores_negotiation_shows_and_sets_counter_offers_and_the_offer_time(
+    database_url: str, store: str, tmp_path: Path
+) -> None:
+    shown = aftersales("stores", "negotiation", store, cwd=tmp_path, database_url=database_url)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.strip() == "store 'Berlin Gadgets': counter-offers not allowed; offers wait 24 h"
+    changed = aftersales(
+        "stores",
+        "negotiation",
+        store,
+        "--counter-offers",
+        "--offer-hours",
+        "48",
+        cwd=tmp_path,
+        database_url=database_url,
+    )
+    assert changed.stdout.strip() == "store 'Berlin Gadgets': counter-offers allowed; offers wait 48 h"
+    again = aftersales("stores", "negotiation", "1", cwd=tmp_path, database_url=database_url)
+    assert again.stdout.strip() == changed.stdout.strip()  # kept
+    bad = aftersales("stores", "negotiation", store, "--offer-hours", "0", cwd=tmp_path, database_url=database_url)
+    assert (
+        bad.returncode == 2
+        and bad.stderr.strip() == "error: --offer-hours: an offer waits 1 to 336 hours for its answer"
+    )
+
+
 async def test_webhooks_lists_the_undelivered_ones_and_replay_sends_one_again(
     database_url: str, uow_factory, clock, tmp_path: Path
 ) -> None:

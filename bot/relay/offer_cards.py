@@ -228,12 +228,24 @@ async def _line(desk: Desk, ticket: Ticket, notice: Notice, tell_store: TellStor
     user = await desk.uow.users.by_telegram_id(notice.buyer_telegram_id)
     lang = pick_language(user.language if user else None)
     zone = (user.timezone if user and user.timezone else None) or store.timezone
+    # A reminder answers the card itself, so the buyer finds the buttons however far up it is.
+    card = next(
+        (
+            c
+            for c in await desk.uow.requests.offer_cards(data["offer_id"])
+            if c.audience == BUYER and c.chat_id == notice.buyer_telegram_id
+        ),
+        None,
+    )
     await desk.outbox.send_message(
         notice.buyer_telegram_id,
         desk.render(
             "buyer/offer_line.html", lang, kind=notice.kind, number=number, data=data, store_name=store.name, zone=zone
         ),
         parse_mode="HTML",
+        reply_parameters={"message_id": card.message_id, "allow_sending_without_reply": True}
+        if card is not None and notice.kind == "offer_reminder"
+        else None,
     )
 
 
@@ -243,7 +255,7 @@ _LINES = {
     "offer_rejected": {"store": (STORE,), "buyer": (BUYER, STORE)},
     "offer_withdrawn": {"store": (BUYER, STORE)},
     "offer_expired": {"store": (BUYER, STORE), "buyer": (BUYER, STORE)},
-    "offer_countered": {"store": (BUYER,)},  # the store gets the counter-offer's card
+    "offer_countered": {"buyer": (BUYER,)},  # the buyer's counter-offer: the store gets its card
     "offer_reminder": {"store": (BUYER,), "buyer": (STORE,)},
 }
 

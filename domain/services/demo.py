@@ -193,6 +193,8 @@ async def seed_demo(uow: UnitOfWork, clock: Clock) -> DemoSeed:
             store = await add_store(
                 uow, clock, name=name, timezone=timezone, country=country, currency=currency, actor="demo"
             )
+        # The Shanghai store takes counter-offers (as Shopee does), the Berlin one does not (as TikTok Shop).
+        store.counter_offers_allowed = country == "CN"
         await import_orders(uow, clock, store.id, rows, actor="demo")
         stores.append(
             DemoStore(

@@ -32,7 +32,7 @@ from domain.services.money import currency_precision
 from domain.services.money_events import COUNTER_OFFER_ACCEPTED, PARTIAL_REFUND_ACCEPTED, record_money_event
 from domain.services.refusals import Refused
 from domain.services.request_access import SYSTEM, RequestCase, agent_actor, buyer_actor, load_case
-from domain.services.request_decisions import Decision, end_offer, require_pending
+from domain.services.request_decisions import Decision, end_offer, offer_notices, require_pending
 from domain.states import transition
 from domain.storage.uow import UnitOfWork
 
@@ -106,16 +106,7 @@ async def accept_offer(uow: UnitOfWork, clock: Clock, offer_id: int, telegram_id
         currency=offer.currency,
         details={"resolution": Resolution.PARTIAL_REFUND.value, "offer": offer.id},
     )
-    notices = case.notices(
-        "offer_accepted",
-        "buyer",
-        "store",
-        offer_id=offer.id,
-        side=offer.side,
-        amount_minor=offer.amount_minor,
-        currency=offer.currency,
-        answered_at=now,
-    )
+    notices = offer_notices(case, "offer_accepted", offer, "buyer", "store", answered_at=now)
     return Decision(request.id, RequestStatus(request.status), tuple(notices), offer.id)
 
 
@@ -152,14 +143,16 @@ def counter_suggestions(offer: Offer, cap_minor: int) -> tuple[int, ...]:
     return tuple(picks)
 
 
-async def can_counter(uow: UnitOfWork, found_offer: Offer, store_allows: bool) -> bool:
-    """A counter-offer is possible: the store allows them, the offer is the store's, and none was made yet."""
-    if not store_allows or found_offer.side != STORE:
+async def counter_unused(uow: UnitOfWork, offer: Offer) -> bool:
+    """The store's offer may still be countered: it is the store's, and the request has had no counter-offer."""
+    if offer.side != STORE:
         return False
-    return not any(o.side == BUYER for o in await uow.requests.offers(found_offer.request_id))
+    return not any(o.side == BUYER for o in await uow.requests.offers(offer.request_id))
 
 
-async def counter_offer(uow: UnitOfWork, clock: Clock, offer_id: int, buyer_telegram_id: int, amount_minor: int):
+async def counter_offer(
+    uow: UnitOfWork, clock: Clock, offer_id: int, buyer_telegram_id: int, amount_minor: int
+) -> Decision:
     """The buyer answers the store's offer with an amount of their own, for the store to accept or reject.
 
     Why codes: counter_not_allowed (the store does not take them, or this is not the store's offer),
@@ -172,7 +165,7 @@ async def counter_offer(uow: UnitOfWork, clock: Clock, offer_id: int, buyer_tele
     if offer.side != STORE or not case.store.counter_offers_allowed:
         raise Refused("counter_not_allowed", "this store does not take counter-offers")
     require_pending(offer, now)
-    if not await can_counter(uow, offer, True):
+    if not await counter_unused(uow, offer):
         raise Refused("counter_used", "a request has one counter-offer")
     if not isinstance(amount_minor, int) or isinstance(amount_minor, bool):
         raise Refused("amount_unreadable")
@@ -214,15 +207,14 @@ async def counter_offer(uow: UnitOfWork, clock: Clock, offer_id: int, buyer_tele
         data={"offer_id": counter.id, "counter_of": offer.id, "amount_minor": amount_minor},
     )
     await request_clock.start_offer_clock(uow, counter, now)
-    notices = case.notices(
+    notices = offer_notices(
+        case,
         "offer_countered",
+        counter,
         "buyer",
         "store",
-        offer_id=counter.id,
         counter_of=offer.id,
-        amount_minor=amount_minor,
         offer_minor=offer.amount_minor,
-        currency=offer.currency,
         respond_by=counter.respond_by,
     )
     return Decision(case.request.id, RequestStatus(case.request.status), tuple(notices), counter.id)
@@ -240,14 +232,6 @@ async def offer_timer(uow: UnitOfWork, offer_id: int, clock: Clock) -> list[Noti
             offer.reminded_at = now
             uow.audit.record("offer.reminded", subject_type="offer", subject_id=offer.id, actor=SYSTEM, at=now, data={})
         await request_clock.schedule_offer_expiry(uow, offer, now)
-        return case.notices(
-            "offer_reminder",
-            answering_side(offer),
-            offer_id=offer.id,
-            side=offer.side,
-            amount_minor=offer.amount_minor,
-            currency=offer.currency,
-            respond_by=offer.respond_by,
-        )
+        return offer_notices(case, "offer_reminder", offer, answering_side(offer), respond_by=offer.respond_by)
     notices = await end_offer(uow, case, offer, OfferStatus.EXPIRED, actor=SYSTEM, now=now)
     return notices

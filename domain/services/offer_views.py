@@ -16,7 +16,7 @@ from datetime import datetime
 from domain.enums import OfferStatus, RequestType, Resolution
 from domain.errors import NotFound
 from domain.results import Viewer
-from domain.services.negotiation import BUYER, STORE, answering_side, can_counter, counter_suggestions
+from domain.services.negotiation import BUYER, STORE, answering_side, counter_suggestions, counter_unused
 from domain.services.request_access import agent_actor, buyer_actor, load_case
 from domain.storage.uow import UnitOfWork
 
@@ -73,7 +73,7 @@ async def offer_card_view(uow: UnitOfWork, offer_id: int, viewer: Viewer, now: d
     suggestions: tuple[int, ...] = ()
     if is_open and answering_side(offer) == who:
         actions |= {"accept", "reject"}
-        if who == BUYER and await can_counter(uow, offer, store.counter_offers_allowed):
+        if who == BUYER and store.counter_offers_allowed and await counter_unused(uow, offer):
             actions.add("counter")
             suggestions = counter_suggestions(offer, request.affected_amount_minor)
     if is_open and who == STORE and offer.side == STORE:

@@ -342,15 +342,19 @@ async def end_offer(
         data={"offer_id": offer.id, "side": offer.side},
     )
     due_at = await request_clock.resume_seller_clock(uow, case.request, case.store, now)
+    return offer_notices(case, f"offer_{status.value}", offer, "buyer", "store", seller_due_at=due_at)
+
+
+def offer_notices(case: RequestCase, kind: str, offer: Offer, *audiences: str, **more: object) -> list[Notice]:
+    """A notice about an offer, with what each side's card and line show: whose offer, how much."""
     return case.notices(
-        f"offer_{status.value}",
-        "buyer",
-        "store",
+        kind,
+        *audiences,
         offer_id=offer.id,
         side=offer.side,
         amount_minor=offer.amount_minor,
         currency=offer.currency,
-        seller_due_at=due_at,
+        **more,
     )
 
 

@@ -206,3 +206,40 @@ async def set_webhook(
         "store.webhook_set", subject_type="store", subject_id=store.id, actor=actor, at=clock.now(), data={"url": url}
     )
     return store
+
+
+MAX_OFFER_HOURS = 24 * 14  # decided by the code: a buyer's answer is never awaited for more than two weeks
+
+
+async def set_negotiation(
+    uow: UnitOfWork,
+    clock: Clock,
+    store_id: int,
+    *,
+    counter_offers: bool | None = None,
+    offer_hours: int | None = None,
+    actor: str = "operator",
+) -> Store:
+    """The store's negotiation rules: whether buyers may counter an offer, how long an offer waits for an answer.
+
+    Offers already made keep the time they were given.
+    """
+    store = await _require_store(uow, store_id)
+    if offer_hours is not None:
+        if isinstance(offer_hours, bool) or not isinstance(offer_hours, int) or not 1 <= offer_hours <= MAX_OFFER_HOURS:
+            raise InvalidInput(f"an offer waits 1 to {MAX_OFFER_HOURS} hours for its answer")
+        store.buyer_offer_hours = offer_hours
+    if counter_offers is not None:
+        store.counter_offers_allowed = bool(counter_offers)
+    if offer_hours is None and counter_offers is None:
+        return store  # only asked what they are
+    await uow.flush()
+    uow.audit.record(
+        "store.negotiation_set",
+        subject_type="store",
+        subject_id=store.id,
+        actor=actor,
+        at=clock.now(),
+        data={"counter_offers": store.counter_offers_allowed, "offer_hours": store.buyer_offer_hours},
+    )
+    return store

@@ -160,7 +160,44 @@ REQUEST_KINDS = [
 TIMELINE_DATA = {**REQUEST_DATA, "stage": "half_time"}
 TIMELINE_KINDS = ["submitted", "approved", "auto_approved", "refund_only", "rejected", "offer_proposed"]
 TIMELINE_KINDS += ["offer_withdrawn", "escalated", "upheld", "overturned", "seller_reminded", "reshipped"]
+TIMELINE_KINDS += ["offer_accepted", "offer_countered", "counter_rejected", "counter_expired"]
 DUE_KINDS = ["seller_answer", "offer_response", "reshipment_ship_by", "escalation_window"]
+
+OFFERS = [
+    ("store", "pending", True),
+    ("store", "accepted", False),
+    ("store", "rejected", False),
+    ("store", "countered", False),
+    ("store", "withdrawn", False),
+    ("store", "expired", False),
+    ("buyer", "pending", True),
+    ("buyer", "accepted", False),
+    ("buyer", "expired", False),
+]
+OFFER_KINDS = ["offer_accepted", "offer_rejected", "offer_withdrawn", "offer_expired", "offer_countered"]
+OFFER_KINDS += ["offer_reminder"]
+OFFER_DATA = {"amount_minor": 1750, "currency": "EUR", "respond_by": AT.replace(tzinfo=UTC)}
+
+
+def offer_view(side: str, status: str, open_: bool) -> Obj:
+    at = AT.replace(tzinfo=UTC)
+    return Obj(
+        side=side,
+        status=status,
+        open=open_,
+        store_name="Lamp & Co",
+        ticket_number=2,
+        order_number="BG-1004",
+        items=[Obj(title="Desk lamp", quantity=1), Obj(title="Bulb", quantity=2)],
+        resolution_wanted="reshipment",
+        amount_minor=2500 if side == "buyer" else 1750,
+        countered_minor=1750 if side == "buyer" else None,
+        paid_minor=3499,
+        currency="EUR",
+        respond_by=at,
+        answered_at=None if open_ or status == "expired" else at,
+    )
+
 
 # Templates with no variables render with `{}`; every other one needs an entry here.
 # Change requests and cancellations (domain.services.order_changes, cancellations).
@@ -657,6 +694,39 @@ SAMPLES: dict[str, list[dict]] = {
     ],
     "seller/change_refused.txt": [{"why": w} for w in ("already_decided", "only_item", "note_required", "x")],
     "seller/change_prompt.html": [{"number": 2}],
+    # negotiation cards (domain.services.offer_views)
+    "buyer/offer_card.html": [
+        {"view": offer_view(side, status, open_), "zone": "Europe/Berlin", "hours": 23}
+        for side, status, open_ in OFFERS
+    ],
+    "seller/offer_card.html": [
+        {"view": offer_view(side, status, open_), "zone": "Asia/Shanghai", "hours": 23}
+        for side, status, open_ in OFFERS
+    ],
+    "buyer/offer_line.html": [
+        {"kind": k, "number": 2, "data": {**OFFER_DATA, "side": side}, "store_name": "Lamp & Co", "zone": "UTC"}
+        for k in OFFER_KINDS
+        for side in ("store", "buyer")
+    ],
+    "seller/offer_line.html": [
+        {"kind": k, "number": 2, "data": {**OFFER_DATA, "side": side}, "zone": "UTC"}
+        for k in OFFER_KINDS
+        for side in ("store", "buyer")
+    ],
+    "common/offer_button.txt": [
+        {"what": w, "amount": 1750, "currency": "EUR"} for w in ("accept", "reject", "counter", "withdraw", "amount")
+    ],
+    "common/offer_refused.txt": [
+        {"why": w, "at": AT.replace(tzinfo=UTC), "expired_at": AT.replace(tzinfo=UTC), "zone": "Europe/Berlin"}
+        for w in ("offer_accepted", "offer_rejected", "offer_expired", "stale", "counter_used", "forbidden", "x")
+    ],
+    "common/offer_done.txt": [{"what": w} for w in ("accepted", "rejected", "withdrawn")],
+    "flows/counter_ask.html": [{"view": offer_view("store", "pending", True), "example": "€26.00"}],
+    "flows/counter_invalid.html": [
+        {"view": offer_view("store", "pending", True), "example": "€26.00", "why": w}
+        for w in ("counter_too_low", "counter_over_cap", "amount_unreadable")
+    ],
+    "flows/counter_left.html": [{"open": True}, {"open": False}],
 }
 
 # Where a new entry or field begins, and the text that may stand before it on its

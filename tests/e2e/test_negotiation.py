@@ -8,13 +8,20 @@ an extra line fails it. The sandbox is strict, so an edit Telegram would refuse
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from domain.clock import FakeClock
 from domain.models import OutboundWebhook
+from domain.storage.migrate import upgrade
+from sandbox.client import SandboxClient
 from tests.e2e.seller_side import Shop, buyer_has_started_the_bot, make_shop
 from tests.e2e.test_request_deadlines import move_clock, quiet_after_a_sweep, submitted
+from tests.e2e.test_request_decisions import submit
+
+PROPOSED_AT = datetime(2026, 11, 22, 12, tzinfo=UTC)  # the restart test's clock (the harness's start)
 
 
 @pytest.fixture
@@ -104,7 +111,7 @@ async def test_one_reminder_two_hours_before_and_expiry_at_exactly_24_hours(shop
     await quiet_after_a_sweep(shop)
     await move_clock(bot_app, seconds=1)
     reminder = await shop.buyer.expect(contains="2 hours left to answer the offer", timeout=8)
-    assert "€17.50" in reminder.text
+    assert "€17.50" in reminder.text and reminder["reply_to_message_id"] == buyer_card.message_id
     await quiet_after_a_sweep(shop)  # one reminder, for the buyer only
     await move_clock(bot_app, hours=2, seconds=-1)  # 23:59:59: still open
     await quiet_after_a_sweep(shop)
@@ -254,3 +261,88 @@ async def test_a_counter_offer_the_store_lets_lapse_returns_to_its_decision(shop
 async def test_no_counter_offer_button_where_the_store_does_not_take_them(shop, bot_app):
     _, buyer_card, _ = await offer(shop, bot_app)
     assert buyer_card.buttons == [["✅ Accept", "❌ Reject"]]
+
+
+async def test_a_pending_offer_survives_a_restart_and_its_expiry_edits_the_card(sandbox, start_bot, tmp_path):
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'restart.sqlite3'}"
+    await upgrade(database_url)
+    async with SandboxClient(sandbox.url) as chat:
+        async with start_bot(database_url, clock=FakeClock(start=PROPOSED_AT)) as app:
+            shop = await make_shop(chat, app, with_group=True)
+            await buyer_has_started_the_bot(shop)
+            card, buyer_card, store_card = await offer(shop, app)
+        await chat.assert_quiet()
+        # Down through the reminder and the expiry; back an hour after the offer ran out.
+        async with start_bot(database_url, clock=FakeClock(start=PROPOSED_AT + timedelta(hours=53))) as app:
+            expired = await shop.buyer.expect_edit(buyer_card, timeout=8)
+            assert "⌛ Expired" in expired.text and expired.buttons == []
+            await shop.buyer.expect(contains="has expired")  # no reminder first: it is moot now
+            await shop.agent.expect_edit(card)
+            assert "⌛ Expired" in (await shop.agent.expect_edit(store_card)).text
+            await shop.agent.expect(contains="did not answer the offer", chat=shop.group, thread=card.thread_id)
+            await quiet_after_a_sweep(shop)
+            async with app.deps.uow_factory() as uow:
+                assert str((await uow.requests.get(1)).status) == "awaiting_seller"
+    assert sandbox.violations == [], sandbox.violations
+
+
+async def test_someone_else_pressing_the_store_s_card_changes_nothing(chat, bot_app):
+    shop = await make_shop(chat, bot_app, with_group=True, colleagues=("Eve",))
+    await buyer_has_started_the_bot(shop)
+    async with bot_app.deps.uow_factory() as uow:  # Eve left the store but is still in its group
+        for agent in await uow.stores.agents(1, active_only=False):
+            agent.active = agent.display_name != "Eve"
+        await uow.commit()
+    eve = shop.colleagues[0]
+    _, card, _ = await submit(shop, bot_app)
+    await card.press("➗ Partial refund")
+    await (await shop.agent.expect_edit(card)).press("€17.50")
+    await shop.buyer.expect(contains="offers a partial refund")
+    await shop.agent.expect_edit(card)
+    store_card = await shop.agent.expect(contains="Partial refund offered", chat=shop.group, thread=card.thread_id)
+    await eve.skip(within=0.5)  # Eve is still in the group: she sees what it sees (not this test's point)
+    await shop.agent.client.assert_quiet()
+    answer = await eve.press(store_card, "↩️ Withdraw offer")
+    assert answer["show_alert"] and answer["text"] == "This offer is not yours to answer."
+    assert await request_state(bot_app) == ("offer_pending", None)
+    await shop.agent.client.assert_quiet()  # nothing changed: no edit, no line
+
+
+def the_buyer_types_to_the_bot_itself(bot_app) -> None:
+    """The seller-side harness stands in for the buyer's typing (group -2); the counter-offer needs the real bot."""
+    stand_ins = [h for h in bot_app.handlers.get(-2, []) if getattr(h.callback, "__name__", "") == "buyer_writes"]
+    for handler in stand_ins:
+        bot_app.remove_handler(handler, group=-2)
+    assert stand_ins
+
+
+async def test_a_typed_counter_offer_is_asked_again_until_it_fits(shop, bot_app):
+    await allow_counter_offers(bot_app)
+    card, buyer_card, store_card = await offer(shop, bot_app)
+    the_buyer_types_to_the_bot_itself(bot_app)
+    await buyer_card.press("↔️ Counter-offer")
+    ask = await shop.buyer.expect(contains="How much do you ask")
+    for typed, why in (("€5", "not more than the offer"), ("lots", "could not read"), ("100", "more than the €34.99")):
+        await shop.buyer.send(typed)
+        assert why in (await shop.buyer.expect(contains="Please press an amount or type one")).text
+    await shop.buyer.send("25")
+    await shop.buyer.expect_edit(buyer_card)
+    await shop.buyer.expect(contains="Your counter-offer of €25.00")
+    await shop.agent.expect_edit(card)
+    await shop.agent.expect_edit(store_card)
+    await shop.agent.expect(contains="The buyer counters: €25.00", chat=shop.group, thread=card.thread_id)
+    await shop.agent.client.assert_quiet()
+    assert ask.buttons  # the suggestions stay on the question; the amount was typed
+
+
+async def test_cancel_leaves_the_offer_as_it_was(shop, bot_app):
+    await allow_counter_offers(bot_app)
+    card, buyer_card, store_card = await offer(shop, bot_app)
+    the_buyer_types_to_the_bot_itself(bot_app)
+    await buyer_card.press("↔️ Counter-offer")
+    await shop.buyer.expect(contains="How much do you ask")
+    await shop.buyer.send("/cancel")
+    assert "answer it on its card" in (await shop.buyer.expect(contains="was not sent")).text
+    await shop.agent.client.assert_quiet()
+    assert (await buyer_card.press("✅ Accept"))["text"] == "Accepted."
+    await accepted_everywhere(shop, card, buyer_card, store_card)
