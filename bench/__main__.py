@@ -19,6 +19,11 @@ that the bot records on the ticket and copies into that topic. The run ends
 when every copy is in its topic. `--scenario synthetic|relay` runs one of the
 two (against the same echo baseline); by default both.
 
+The moderation scenario (`bench/moderation.py`) runs no bot: the moderation
+screen over the labelled message set, printing precision and recall per rule,
+the legitimate messages held and the screen's CPU time per message. It runs
+by default after the others, or alone with `--scenario moderation`.
+
 For profiling: BENCH_PROFILE=FILE runs our bot under cProfile (the whole
 process); BENCH_PY_SPY=PREFIX samples each bot with py-spy during the burst
 only (``pip install py-spy`` into .venv; collapsed stacks in PREFIX.echo and
@@ -41,6 +46,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import moderation
 from bench.relay import RelayScene
 from sandbox.server import SandboxServer
 
@@ -214,16 +220,16 @@ async def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument(
         "--scenario",
-        choices=["all", *SCENARIOS],
+        choices=["all", *SCENARIOS, "moderation"],
         default="all",
-        help="which of our bots to measure against the echo baseline (default: both)",
+        help="which of our bots to measure against the echo baseline, or the moderation screen (default: all)",
     )
     parser.add_argument(
         "--bots", nargs="+", choices=["echo", *SCENARIOS.values()], help="exactly these bots (overrides --scenario)"
     )
     args = parser.parse_args()
-    scenarios = list(SCENARIOS) if args.scenario == "all" else [args.scenario]
-    bots = args.bots or ["echo", *(SCENARIOS[scenario] for scenario in scenarios)]
+    scenarios = list(SCENARIOS) if args.scenario == "all" else [s for s in [args.scenario] if s in SCENARIOS]
+    bots = args.bots or (["echo", *(SCENARIOS[scenario] for scenario in scenarios)] if scenarios else [])
     results: dict[str, tuple[float, float]] = {}
     for kind in bots:
         runs = []
@@ -242,6 +248,8 @@ async def main() -> None:
             results,
             SCENARIOS[scenario],
         )
+    if args.scenario == "moderation" or (args.scenario == "all" and not args.bots):
+        moderation.report()
 
 
 if __name__ == "__main__":

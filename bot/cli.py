@@ -621,6 +621,25 @@ def webhooks_replay(state: CliState, webhook_id: int) -> None:
     click.echo(f"webhook {webhook_id} ({key}) queued again with the same key; the running bot posts it within seconds")
 
 
+@cli.group()
+def moderation() -> None:
+    """The moderation screen, without the bot or a database."""
+
+
+@moderation.command("check")
+def moderation_check() -> None:
+    """Screen standard input: JSON lines {"text", "lang", "facts"} or plain lines; one JSON verdict per line."""
+    import json
+
+    from domain.moderation.jsonlines import BadLine, screen_line
+
+    for number, line in enumerate(click.get_text_stream("stdin"), start=1):
+        try:
+            click.echo(json.dumps(screen_line(line.rstrip("\r\n")), ensure_ascii=False))
+        except BadLine as error:
+            fail(f"line {number}: {error}", status=2)
+
+
 def main() -> None:
     cli(prog_name="aftersales")
 

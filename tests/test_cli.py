@@ -347,3 +347,31 @@ async def test_webhooks_lists_the_undelivered_ones_and_replay_sends_one_again(
     assert rows[delivered].status == "pending" and rows[delivered].idempotency_key == "reshipment.approved:request:3"
     unknown = aftersales("webhooks", "replay", "999999", cwd=tmp_path, database_url=database_url)
     assert (unknown.returncode, unknown.stderr.strip()) == (2, "error: no webhook 999999 (see `aftersales webhooks`)")
+
+
+def test_moderation_check_screens_json_and_plain_lines_and_a_bad_line_is_exit_2(tmp_path: Path) -> None:
+    import json
+
+    def check(stdin: str) -> subprocess.CompletedProcess[str]:
+        command = [str(CONSOLE_SCRIPT)] if CONSOLE_SCRIPT.exists() else [sys.executable, "-m", "bot.cli"]
+        return subprocess.run(
+            [*command, "moderation", "check"], cwd=tmp_path, input=stdin, capture_output=True, text=True, timeout=60
+        )
+
+    lines = [
+        '{"text": "send me your card number and CVV", "lang": "en"}',
+        "We will never ask for your card number or OTP.",
+        '{"text": "Уже отправил", "facts": {"has_tracking": false, "delivered": false, "today": "2026-12-03"}}',
+    ]
+    result = check("\n".join(lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    verdicts = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [v["action"] for v in verdicts] == ["hold", "allow", "flag"]
+    assert verdicts[0]["rules"] == ["payment_details"]
+    evidence = {"rule": "payment_details", "evidence": "send me your card number and CVV", "start": 0, "end": 32}
+    assert verdicts[0]["hits"] == [{**evidence, "severity": "high"}]
+    assert verdicts[2]["rules"] == ["false_information"]
+
+    bad = check('hello\n{"text": oops\n')
+    assert bad.returncode == 2
+    assert len(bad.stdout.splitlines()) == 1 and bad.stderr.strip() == "line 2: not JSON"
