@@ -15,20 +15,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
 
 from bot import callbacks
 from bot.context import AftersalesContext, language_of
 from bot.handlers.common import answer_query
-from bot.relay import change_cards, topics
+from bot.relay import change_cards, prompts, topics
 from bot.relay.desk import Desk
 from bot.relay.notices import tell_store
 from bot.rendering import pick_language
 from domain.enums import CopyRole
 from domain.errors import NotFound
-from domain.models import Cancellation, ChangeRequest, OutboxMessage, Ticket
+from domain.models import Cancellation, ChangeRequest, Ticket
 from domain.results import Notice
 from domain.services import order_changes
 from domain.services.cancellations import decide_cancellation
@@ -126,15 +125,7 @@ async def _ask_reason(context, desk: Desk, cancellation, ticket: Ticket, who: in
 async def reply_to_prompt(update: Update, context: AftersalesContext) -> None:
     """A reply to a rejection prompt is the reason; any other reply passes on."""
     message, lang = update.effective_message, language_of(update)
-    replied = message.reply_to_message
-    if replied is None or not replied.from_user or replied.from_user.id != context.bot.id:
-        return
-    row = await context.uow.session.scalar(
-        select(OutboxMessage).where(
-            OutboxMessage.chat_id == message.chat_id, OutboxMessage.telegram_message_id == replied.message_id
-        )
-    )
-    asked = (row.on_result_args or {}).get(PROMPT) if row is not None else None
+    asked = await prompts.asked_by(context, message, PROMPT)
     if asked is None:
         return
     desk, who = Desk.of(context), update.effective_user.id
@@ -148,12 +139,7 @@ async def reply_to_prompt(update: Update, context: AftersalesContext) -> None:
             if why == "not_agent"
             else context.render("seller/change_refused.txt", lang, why=why)
         )
-        await context.outbox.send_message(
-            message.chat_id,
-            answer,
-            message_thread_id=message.message_thread_id if message.is_topic_message else None,
-            reply_parameters={"message_id": message.message_id, "allow_sending_without_reply": True},
-        )
+        await prompts.answer_under(context, message, answer)
         raise ApplicationHandlerStop from None
     cancellation = await context.uow.session.get(Cancellation, done.cancellation_id)
     ticket = await context.uow.tickets.get(cancellation.ticket_id) if cancellation else None

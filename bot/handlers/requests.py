@@ -14,7 +14,6 @@ is an alert to the presser (or an answer under their reply), never a group notic
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
 
@@ -23,14 +22,13 @@ from bot.amounts import parse_amount
 from bot.context import AftersalesContext, language_of
 from bot.handlers import escalations, reshipments
 from bot.handlers.common import answer_query
-from bot.relay import request_cards, topics
+from bot.relay import prompts, request_cards, topics
 from bot.relay.desk import Desk
 from bot.relay.incoming import incoming_files
 from bot.relay.notices import deliver_notices
 from bot.relay.request_timelines import timeline_text
 from domain.enums import AttachmentPurpose
 from domain.errors import NotFound
-from domain.models import OutboxMessage
 from domain.results import IncomingFile, Viewer
 from domain.services.refusals import Forbidden, Refused
 from domain.services.request_rules import needs_seller_evidence
@@ -149,24 +147,10 @@ async def _prompt(context, message, lang: str, asks: str, view, **more: object) 
     )
 
 
-async def _asked(context: AftersalesContext, chat_id: int, message_id: int) -> dict | None:
-    row = (
-        await context.uow.session.execute(
-            select(OutboxMessage).where(
-                OutboxMessage.chat_id == chat_id, OutboxMessage.telegram_message_id == message_id
-            )
-        )
-    ).scalar_one_or_none()
-    return (row.on_result_args or {}).get(PROMPT) if row is not None else None
-
-
 async def reply_to_prompt(update: Update, context: AftersalesContext) -> None:
     """A reply to one of our prompts is the note (and photo) or the amount it asked for; any other reply passes on."""
     message, lang = update.effective_message, language_of(update)
-    replied = message.reply_to_message
-    if replied is None or not replied.from_user or replied.from_user.id != context.bot.id:
-        return
-    asked = await _asked(context, message.chat_id, replied.message_id)
+    asked = await prompts.asked_by(context, message, PROMPT)
     if asked is None:
         return
     desk, who, clock = Desk.of(context), update.effective_user.id, context.deps.clock
@@ -183,10 +167,12 @@ async def reply_to_prompt(update: Update, context: AftersalesContext) -> None:
         else:
             done = await _propose_typed(context, asked["request_id"], who, text, lang)
     except Forbidden:
-        await _answer(context, message, context.render("seller/not_agent.html", lang))
+        await prompts.answer_under(context, message, context.render("seller/not_agent.html", lang))
         raise ApplicationHandlerStop from None
     except Refused as refusal:
-        await _answer(context, message, context.render("seller/request_refused.txt", lang, why=refusal.why))
+        await prompts.answer_under(
+            context, message, context.render("seller/request_refused.txt", lang, why=refusal.why)
+        )
         raise ApplicationHandlerStop from None
     await deliver_notices(desk, done.notices)
     raise ApplicationHandlerStop  # answered here: not a message for the buyer
@@ -196,15 +182,6 @@ async def _propose_typed(context, request_id: int, who: int, text: str, lang: st
     request = await context.uow.requests.get(request_id)
     minor = parse_amount(text, lang, request.currency)
     return await propose_partial_refund(context.uow, context.deps.clock, request_id, who, minor)
-
-
-async def _answer(context, message, text: str) -> None:
-    await context.outbox.send_message(
-        message.chat_id,
-        text,
-        message_thread_id=message.message_thread_id if message.is_topic_message else None,
-        reply_parameters={"message_id": message.message_id, "allow_sending_without_reply": True},
-    )
 
 
 PROMPT_GROUP = -15  # after the names (NAMES_GROUP), before the agents' reply routing (EARLY_GROUP) and the topic relay
