@@ -11,6 +11,7 @@ afterwards is the steady state: buyers writing into tickets whose topics exist.
 from __future__ import annotations
 
 import asyncio
+import os
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -31,7 +32,13 @@ from domain.storage.uow import UnitOfWorkFactory
 from sandbox.world import Chat, World
 from sandbox.world.models import Bot, Person
 
-WARM_UP_SECONDS = 120
+WARM_UP_SECONDS = int(os.environ.get("BENCH_WARM_UP_SECONDS", "120"))  # a stuck warm-up says why
+
+
+def _said(text: str) -> str:
+    """What the buyer wrote, without the "👤 <name>:" line a topic copy starts with (agents see who wrote)."""
+    first, newline, rest = text.partition("\n")
+    return rest if newline and first.startswith("👤") else text.removeprefix("👤 ").partition(": ")[2] or text
 
 
 def _order(number: str) -> OrderRow:
@@ -116,12 +123,21 @@ class RelayScene:
         """Each buyer writes once; done when every ticket's topic exists and holds that message."""
         self.post_round("warm-up")
         expected = {f"warm-up from {person.id}": person.id for person in self.people}
-        async with asyncio.timeout(WARM_UP_SECONDS):
-            while len(self.threads) < len(self.people):
-                for message in self._scan():
-                    if message.text in expected and message.thread_id is not None:
-                        self.threads[expected[message.text]] = message.thread_id
-                await asyncio.sleep(0.05)
+        seen: list[str] = []
+        try:
+            async with asyncio.timeout(WARM_UP_SECONDS):
+                while len(self.threads) < len(self.people):
+                    for message in self._scan():
+                        said = _said(message.text)
+                        seen.append(message.text)
+                        if said in expected and message.thread_id is not None:
+                            self.threads[expected[said]] = message.thread_id
+                    await asyncio.sleep(0.05)
+        except TimeoutError:
+            raise RuntimeError(
+                f"warm-up: {len(self.threads)} of {len(self.people)} topics in {WARM_UP_SECONDS} s; "
+                f"the bot wrote in the group: {seen[:5]!r}"
+            ) from None
         live = [topic for topic in self.group.topics.values() if not topic.deleted]
         if len(live) != len(self.people) or len(set(self.threads.values())) != len(self.people):
             raise RuntimeError(f"the warm-up made {len(live)} topics for {len(self.people)} tickets")
@@ -129,11 +145,8 @@ class RelayScene:
     def copied(self) -> int:
         """How many distinct buyer messages have reached their own ticket's topic so far."""
         for message in self._scan():
-            _, _, buyer = message.text.rpartition(" from ")
-            if (
-                not message.text.startswith("warm-up")
-                and buyer.isdigit()
-                and self.threads.get(int(buyer)) == message.thread_id
-            ):
+            said = _said(message.text)
+            _, _, buyer = said.rpartition(" from ")
+            if not said.startswith("warm-up") and buyer.isdigit() and self.threads.get(int(buyer)) == message.thread_id:
                 self._seen.add(message.text)
         return len(self._seen)
