@@ -134,13 +134,10 @@ async def take_button(update: Update, context: AftersalesContext) -> int:
 
 
 async def take_text(update: Update, context: AftersalesContext) -> int:
+    """A typed amount; a photo or sticker reads as no amount: asked again, saying why."""
     lang = await views.buyer_language(update, context)
     text = update.effective_message.text
     return await _submit(update, context, lambda view: parse_amount(text, lang, view.currency))
-
-
-async def want_amount(update: Update, context: AftersalesContext) -> int:
-    return await take_text(update, context)  # a photo or sticker reads as no amount: asked again, saying why
 
 
 async def leave(update: Update, context: AftersalesContext) -> int:
@@ -168,8 +165,7 @@ def build(*, leaving: Leaving, persistent: bool = False) -> ConversationHandler:
             states={
                 CounterStep.AMOUNT: [
                     CallbackQueryHandler(take_button, pattern=rf"^{offer_cards.PREFIX}:{offer_cards.COUNTER_AMOUNT}:"),
-                    MessageHandler(private & filters.TEXT & ~filters.COMMAND, take_text),
-                    MessageHandler(private & ~filters.COMMAND, want_amount),
+                    MessageHandler(private & ~filters.COMMAND, take_text),
                 ],
             },
             fallbacks=[

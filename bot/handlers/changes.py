@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler
 
 from bot import callbacks
 from bot.context import AftersalesContext, language_of
@@ -204,12 +204,4 @@ def handlers() -> list:
 
 
 def prompt_handlers() -> list:
-    return [
-        MessageHandler(
-            filters.REPLY
-            & filters.UpdateType.MESSAGE
-            & ~filters.COMMAND
-            & (filters.ChatType.SUPERGROUP | filters.ChatType.PRIVATE),
-            reply_to_prompt,
-        )
-    ]
+    return [prompts.reply_handler(reply_to_prompt)]

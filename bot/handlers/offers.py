@@ -33,9 +33,7 @@ SERVICES = {
 
 async def reader_zone(context: AftersalesContext, offer_id: int, telegram_id: int) -> str | None:
     """The zone to show an offer's times to the presser in: the buyer's own (or the store's), the store's."""
-    offer = await context.uow.requests.get_offer(offer_id)
-    request = await context.uow.requests.get(offer.request_id) if offer else None
-    ticket = await context.uow.tickets.get(request.ticket_id) if request else None
+    ticket = await offer_cards.ticket_of_offer(context.uow, offer_id)
     store = await context.uow.stores.get(ticket.store_id) if ticket else None
     if store is None:
         return None
@@ -60,9 +58,7 @@ async def redraw_pressed(context: AftersalesContext, desk: Desk, query, offer_id
     message = query.message
     if message is None:
         return
-    offer = await context.uow.requests.get_offer(offer_id)
-    request = await context.uow.requests.get(offer.request_id) if offer else None
-    ticket = await context.uow.tickets.get(request.ticket_id) if request else None
+    ticket = await offer_cards.ticket_of_offer(context.uow, offer_id)
     if ticket is None:
         return
     card = await context.uow.requests.offer_card_at(message.chat.id, message.message_id)

@@ -15,7 +15,7 @@ is an alert to the presser (or an answer under their reply), never a group notic
 from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler
 
 from bot import callbacks
 from bot.amounts import parse_amount
@@ -192,12 +192,4 @@ def handlers() -> list:
 
 
 def prompt_handlers() -> list:
-    return [
-        MessageHandler(
-            filters.REPLY
-            & filters.UpdateType.MESSAGE
-            & ~filters.COMMAND
-            & (filters.ChatType.SUPERGROUP | filters.ChatType.PRIVATE),
-            reply_to_prompt,
-        )
-    ]
+    return [prompts.reply_handler(reply_to_prompt)]

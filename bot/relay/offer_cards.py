@@ -48,6 +48,13 @@ KINDS = frozenset(
 TellStore = Callable[..., Awaitable[None]]
 
 
+async def ticket_of_offer(uow, offer_id: int) -> Ticket | None:
+    """The ticket an offer's request belongs to (None for an offer that is gone)."""
+    offer = await uow.requests.get_offer(offer_id)
+    request = await uow.requests.get(offer.request_id) if offer else None
+    return await uow.tickets.get(request.ticket_id) if request else None
+
+
 def hours_until(desk: Desk, view: OfferCardView) -> int:
     return max(0, math.ceil((view.respond_by - desk.clock.now()).total_seconds() / 3600))
 
@@ -207,8 +214,7 @@ async def card_sent(desk: Desk, offer_id: int, audience: str, chat_id: int, mess
     offer = await desk.uow.requests.get_offer(offer_id)
     if offer is None or (offer.status == "pending" and desk.clock.now() < offer.respond_by):
         return
-    request = await desk.uow.requests.get(offer.request_id)
-    ticket = await desk.uow.tickets.get(request.ticket_id) if request else None
+    ticket = await ticket_of_offer(desk.uow, offer_id)
     if ticket is not None:
         await edit_card(desk, ticket, offer_id, audience, chat_id, message_id)
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 from telegram import Message
+from telegram.ext import MessageHandler, filters
 
 from bot.context import AftersalesContext
 from domain.models import OutboxMessage
@@ -37,4 +38,15 @@ async def answer_under(context: AftersalesContext, message: Message, text: str) 
         text,
         message_thread_id=message.message_thread_id if message.is_topic_message else None,
         reply_parameters={"message_id": message.message_id, "allow_sending_without_reply": True},
+    )
+
+
+def reply_handler(callback) -> MessageHandler:
+    """A handler for agents' replies (in a support group or a private chat) that `callback` may take as an answer."""
+    return MessageHandler(
+        filters.REPLY
+        & filters.UpdateType.MESSAGE
+        & ~filters.COMMAND
+        & (filters.ChatType.SUPERGROUP | filters.ChatType.PRIVATE),
+        callback,
     )
