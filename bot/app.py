@@ -10,7 +10,7 @@ from telegram.ext import Application, ContextTypes
 
 from bot.context import AftersalesApplication, AftersalesContext, Deps
 from bot.conversations import drafts
-from bot.handlers import buyer, common, group, order_events, outreach, welcome
+from bot.handlers import buyer, common, group, moderation, moderators, order_events, outreach, welcome
 
 
 def register_handlers(application: Application) -> None:
@@ -18,6 +18,10 @@ def register_handlers(application: Application) -> None:
         application.add_handler(handler, group=common.NAMES_GROUP)
     group.register(application)  # seller side: support groups, agents, the relay (before the buyer's /start)
     for handler in welcome.handlers():  # /help in groups: the moderators' or the agents'
+        application.add_handler(handler)
+    for handler in moderators.handlers():  # /ticket: moderators only, before the buyer's flows take a command
+        application.add_handler(handler)
+    for handler in moderation.handlers():  # case cards' buttons, the buyer's Report, /report, /flag, /unsuspend
         application.add_handler(handler)
     for handler in outreach.handlers():  # agents writing to a buyer first
         application.add_handler(handler)

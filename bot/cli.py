@@ -329,6 +329,34 @@ def stores_negotiation(state: CliState, store: str, counter_offers: bool | None,
     click.echo(f"store {name!r}: counter-offers {'allowed' if counters else 'not allowed'}; offers wait {hours} h")
 
 
+@stores.command("strikes")
+@click.argument("store")
+@click.option("--threshold", type=int, default=None, help="Confirmed strikes that suspend the store's messaging.")
+@click.option("--days", type=int, default=None, help="Days a strike counts toward the threshold (default 30).")
+@pass_state
+def stores_strikes(state: CliState, store: str, threshold: int | None, days: int | None) -> None:
+    """Show or set how many confirmed strikes within how many days suspend STORE's messaging to buyers."""
+    from domain.errors import InvalidInput
+    from domain.services.stores import set_strike_rules
+
+    async def work(uow_factory: UnitOfWorkFactory) -> tuple[str, int, int, bool]:
+        async with uow_factory() as uow:
+            try:
+                updated = await set_strike_rules(
+                    uow, clock(), await find_store_id(uow, store), threshold=threshold, window_days=days
+                )
+            except InvalidInput as error:
+                fail(f"error: --{'days' if str(error).startswith('days') else 'threshold'}: {error}", status=2)
+            if threshold is not None or days is not None:
+                await uow.commit()
+            suspended = updated.messaging_suspended_at is not None
+            return updated.name, updated.strike_threshold, updated.strike_window_days, suspended
+
+    name, limit, window, suspended = run_with_database(state.settings, work)
+    state_line = "; messaging suspended (a moderator lifts it with /unsuspend)" if suspended else ""
+    click.echo(f"store {name!r}: {limit} confirmed strikes within {window} days suspend messaging{state_line}")
+
+
 @cli.group()
 def agents() -> None:
     """Store agents."""

@@ -93,11 +93,12 @@ OFFER_TRANSITIONS: Mapping[OF, frozenset[OF]] = {
 }
 
 FLAG_TRANSITIONS: Mapping[F, frozenset[F]] = {
-    F.HELD: frozenset({F.RELEASED, F.BLOCKED}),
+    # One press decides a case: a held message released, blocked, or blocked and confirmed
+    # (with a warning or a strike); a delivered one confirmed or dismissed.
+    F.HELD: frozenset({F.RELEASED, F.BLOCKED, F.CONFIRMED}),
     F.OPEN: frozenset({F.CONFIRMED, F.DISMISSED}),
-    # After release or block the moderator still decides whether it earns a strike.
-    F.RELEASED: frozenset({F.CONFIRMED, F.DISMISSED}),
-    F.BLOCKED: frozenset({F.CONFIRMED, F.DISMISSED}),
+    F.RELEASED: frozenset(),
+    F.BLOCKED: frozenset(),
     F.CONFIRMED: frozenset(),
     F.DISMISSED: frozenset(),
 }

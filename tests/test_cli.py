@@ -303,6 +303,20 @@ def test_stores_negotiation_shows_and_sets_counter_offers_and_the_offer_time(
     )
 
 
+def test_stores_strikes_shows_and_sets_the_suspension_threshold(database_url: str, store: str, tmp_path: Path) -> None:
+    shown = aftersales("stores", "strikes", store, cwd=tmp_path, database_url=database_url)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.strip() == "store 'Berlin Gadgets': 3 confirmed strikes within 30 days suspend messaging"
+    changed = aftersales(
+        "stores", "strikes", store, "--threshold", "5", "--days", "60", cwd=tmp_path, database_url=database_url
+    )
+    assert changed.stdout.strip() == "store 'Berlin Gadgets': 5 confirmed strikes within 60 days suspend messaging"
+    again = aftersales("stores", "strikes", store, cwd=tmp_path, database_url=database_url)
+    assert again.stdout.strip() == changed.stdout.strip()  # kept
+    bad = aftersales("stores", "strikes", store, "--days", "0", cwd=tmp_path, database_url=database_url)
+    assert bad.returncode == 2 and bad.stderr.strip() == "error: --days: days: 1 to 365"
+
+
 async def test_webhooks_lists_the_undelivered_ones_and_replay_sends_one_again(
     database_url: str, uow_factory, clock, tmp_path: Path
 ) -> None:

@@ -8,8 +8,11 @@ from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, CommandHa
 from bot import callbacks
 from bot.commands import queue_agent_menu
 from bot.context import AftersalesContext, language_of
+from bot.handlers.buyer_views import buyer_language
 from bot.handlers.common import answer_query
 from bot.relay.agent_replies import pass_on_agent_message
+from bot.relay.card_warning import warn_card_masked
+from bot.relay.checkpoint_replies import after_checkpoint
 from bot.relay.desk import Desk
 from bot.relay.notices import RATE_PREFIX, deliver_notices
 from bot.relay.outgoing import carry_edit
@@ -91,7 +94,13 @@ async def follow_edit(update: Update, context: AftersalesContext) -> None:
         return
     ticket = await context.uow.tickets.get(result.ticket_id)
     store = await context.uow.stores.get(ticket.store_id) if ticket else None
-    await carry_edit(Desk.of(context), result, edited, store.name if store else "")
+    desk = Desk.of(context)
+    await after_checkpoint(desk, result.passage, edited, language_of(update), edit=True)
+    if result.passage.reaches_buyer:
+        await carry_edit(desk, result, edited, store.name if store else "")
+    if result.masked_cards:  # the buyer's edit added a card number: hidden, and they are warned
+        lang = await buyer_language(update, context)
+        await warn_card_masked(desk, edited.chat_id, lang, result.masked_cards, edited.message_id)
     raise ApplicationHandlerStop
 
 

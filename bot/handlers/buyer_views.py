@@ -12,6 +12,8 @@ from bot import callbacks
 from bot.context import AftersalesContext, language_of
 from bot.handlers.common import answer_query
 from bot.relay.announce import announce_ticket  # the seller side: a new ticket's topic or private cards
+from bot.relay.card_warning import warn_card_masked
+from bot.relay.desk import Desk
 from bot.rendering import pick_language
 from domain.models import Order
 from domain.results import Verdict
@@ -211,4 +213,5 @@ async def open_and_announce(
         context.render("buyer/ticket_opened.html", lang, ticket=opened.ticket, created=opened.created),
         parse_mode="HTML",
     )
+    await warn_card_masked(Desk.of(context), chat_id, lang, opened.masked_cards)
     return True

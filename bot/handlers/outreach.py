@@ -15,6 +15,7 @@ from bot.handlers import buyer
 from bot.handlers.common import answer_query
 from bot.relay import topics
 from bot.relay.announce import announce
+from bot.relay.checkpoint_replies import after_checkpoint
 from bot.relay.desk import Desk, answer_in_place
 from bot.relay.long_texts import utf16_len
 from bot.relay.notices import tell_store
@@ -108,11 +109,15 @@ async def _send(
         await answer_in_place(context, message, context.render("seller/refused.html", lang, why=refusal.why))
         return
     desk = Desk.of(context)
-    await send_agent_reply(desk, recorded, message, text_only=(text, entities))
+    await after_checkpoint(desk, recorded.passage, message, lang)
+    if recorded.passage.reaches_buyer:
+        await send_agent_reply(desk, recorded, message, text_only=(text, entities))
     if opened.created:
         await announce(desk, opened)  # the new topic shows what was sent (its history)
     else:
         await topics.refresh_topic(desk, ticket)
+    if not recorded.passage.reaches_buyer:
+        return  # the agent was told it is held, not sent
     await answer_in_place(context, message, context.render("seller/notify_sent.html", lang, number=ticket.number))
     if not opened.created and ticket.topic_id is not None and message.message_thread_id != ticket.topic_id:
         # Colleagues in the ticket's topic see what was sent from elsewhere.

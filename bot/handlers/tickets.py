@@ -15,6 +15,7 @@ from bot.handlers.buyer_views import buyer_language
 from bot.handlers.common import answer_query
 from bot.keyboards import close_keyboard
 from bot.relay import Desk, deliver_ticket_notices, relay_buyer_message
+from bot.relay.card_warning import warn_card_masked
 from bot.relay.incoming import incoming_files
 from bot.relay.outgoing import forward_to_store
 from bot.relay.request_timelines import timeline_text
@@ -144,7 +145,8 @@ async def close_by_buyer(context: AftersalesContext, buyer_id: int, ticket_id: i
 async def pass_on(context: AftersalesContext, ticket_id: int, message, lang: str) -> None:
     """Record the buyer's message on the ticket and copy it to the store."""
     if message.media_group_id is not None:
-        await pass_on_album_part(context, ticket_id, message)
+        masked_cards = await pass_on_album_part(context, ticket_id, message)
+        await warn_card_masked(Desk.of(context), message.chat.id, lang, masked_cards, message.message_id)
         return
     text = message.text if message.text is not None else message.caption
     # Its formatting too: the topic gets it again as text under the buyer's name (bot.relay.buyer_copies).
@@ -159,10 +161,14 @@ async def pass_on(context: AftersalesContext, ticket_id: int, message, lang: str
         buyer_telegram_id=message.chat.id,
     )
     await relay_buyer_message(context, ticket_id, recorded, message)
+    await warn_card_masked(Desk.of(context), message.chat.id, lang, recorded.masked_cards, message.message_id)
 
 
-async def pass_on_album_part(context: AftersalesContext, ticket_id: int, message) -> None:
-    """One part of an album: kept with its album, which the timer sweeper passes on whole (`albums`)."""
+async def pass_on_album_part(context: AftersalesContext, ticket_id: int, message) -> int:
+    """One part of an album: kept with its album, which the timer sweeper passes on whole (`albums`).
+
+    Returns the card numbers its caption had (hidden), for the buyer's warning.
+    """
     part = await record_buyer_album_part(
         context.uow,
         context.deps.clock,
@@ -180,6 +186,7 @@ async def pass_on_album_part(context: AftersalesContext, ticket_id: int, message
     else:
         ticket = await context.uow.tickets.get(part.ticket_id)
         await forward_to_store(Desk.of(context), ticket, part.ticket_message_id, message.chat.id, [message.message_id])
+    return part.masked_cards
 
 
 async def _album_ticket(context: AftersalesContext, message) -> int | None:

@@ -15,7 +15,7 @@ from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 from telegram.ext import CommandHandler, filters
 
-from bot.commands import queue_agent_menu
+from bot.commands import queue_staff_menu
 from bot.context import AftersalesContext, language_of
 from bot.pipeline.lookups import lookup
 from bot.relay.desk import answer_in_place
@@ -66,10 +66,12 @@ async def answer_staff(update: Update, context: AftersalesContext, lang: str, *,
     await context.outbox.send_message(
         chat_id, staff_text(context, roles, lang, first_name=user.first_name if greet else None), parse_mode="HTML"
     )
-    if roles.agent:
-        # Also here, not only on joining: agents who joined before menus were per role, or by the
-        # command line, get theirs, and a changed menu reaches everyone who asks for help.
-        await queue_agent_menu(context.outbox, context.deps.renderer, user.id, lang)
+    # Also here, not only on joining: agents who joined before menus were per role, or by the
+    # command line, get theirs, moderators theirs (no event tells the bot of a new seat in their
+    # group), and a changed menu reaches everyone who asks for help.
+    await queue_staff_menu(
+        context.outbox, context.deps.renderer, user.id, lang, agent=roles.agent, moderator=roles.moderator
+    )
     return True
 
 

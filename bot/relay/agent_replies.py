@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Message
 
 from bot.relay import topics
+from bot.relay.checkpoint_replies import after_checkpoint
 from bot.relay.desk import Desk, answer_in_place
 from bot.relay.incoming import incoming_files
 from bot.relay.outgoing import send_agent_reply
@@ -49,7 +50,9 @@ async def pass_on_agent_message(desk: Desk, message: Message, ticket_id: int) ->
     if recorded.internal:
         await mark_note(desk, message.chat_id, message.message_id)  # a note looks like a reply: ✍ says it stayed
         return True  # an agents' note: kept on the ticket, never sent
-    await send_agent_reply(desk, recorded, message)
+    await after_checkpoint(desk, recorded.passage, message, lang)
+    if recorded.passage.reaches_buyer:
+        await send_agent_reply(desk, recorded, message)
     ticket = await desk.uow.tickets.get(ticket_id)
     if ticket is not None:
         await topics.refresh_topic(desk, ticket)

@@ -10,7 +10,9 @@ minute):
 - an album by sendMediaGroup of its files, the line over the album's caption,
   so it stays one album (copyMessages cannot add a caption);
 - a sticker or a video note has no caption: the line goes just before it.
-Agents' private chats keep plain copies: their card line names the buyer.
+Agents' private chats keep plain copies: their card line names the buyer. A message
+whose card number was masked is carried from its stored text there too (`private_copy`),
+since a copy of the buyer's original would show the number.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from bot.relay import topics
 from bot.relay.desk import Desk
 from bot.relay.long_texts import CAPTION_LIMIT, TEXT_LIMIT, Header, Part, headed_parts, with_header
 from domain.models import MessageAttachment, OutboxMessage, Ticket, TicketMessage
+from domain.services.card_masking import was_masked
 from domain.services.relay import CopyRef
 
 NO_CAPTION = frozenset({"video_note", "sticker"})  # Telegram gives these no caption
@@ -84,6 +87,31 @@ async def copy_into_topic(
         text, entities = (file.caption, []) if late else (message.text, _entities(message))
         copy = {"from_chat_id": from_chat, "message_id": message_ids[0]}
         await _file(into, header, str(file.kind), "copyMessage", copy, text, entities)
+
+
+async def private_copy(
+    desk: Desk, ticket_message_id: int, from_chat: int, ids: list[int]
+) -> tuple[str, dict[str, Any]]:
+    """The call that puts the buyer's message `ids` (one, or an album's) in an agent's private chat, as stored."""
+    if len(ids) == 1:
+        plain = "copyMessage", {"from_chat_id": from_chat, "message_id": ids[0]}
+    else:
+        plain = "copyMessages", {"from_chat_id": from_chat, "message_ids": sorted(ids)}
+    message = await desk.uow.tickets.get_message(ticket_message_id)
+    if message is None or not await was_masked(desk.uow, message):
+        return plain
+    files = sorted(message.attachments, key=lambda f: f.position)
+    if not files:
+        return "sendMessage", {"text": message.text, "entities": _entities(message) or None}
+    if len(ids) == 1:
+        late = message.media_group_id is not None  # an album's part that came after the album went
+        caption, entities = (files[-1].caption, None) if late else (message.text, _entities(message) or None)
+        if str(files[-1].kind) in NO_CAPTION or caption is None:
+            return plain
+        return "copyMessage", {**plain[1], "caption": caption, "caption_entities": entities}
+    # copyMessages cannot change a caption: the album's files again, with their stored captions.
+    media = [{"type": str(f.kind), "media": f.file_id, **({"caption": f.caption} if f.caption else {})} for f in files]
+    return "sendMediaGroup", {"media": media}
 
 
 async def send_files_into_topic(desk: Desk, message: TicketMessage, chat_id: int, thread_id: int) -> None:

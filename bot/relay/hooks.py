@@ -12,7 +12,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from bot.relay import offer_cards, topics
+from bot.relay import moderation_cards, offer_cards, topics
 from bot.relay.desk import Desk
 from bot.relay.notices import deliver_notices
 from bot.relay.order_notices import deliver_order_notices
@@ -58,7 +58,13 @@ class SellerHooks:
             "copy_sent": self.copy_sent,
             "buyer_copy_sent": self.copy_sent,
             offer_cards.CARD_SENT: self.offer_card_sent,
+            moderation_cards.CARD_SENT: self.moderation_card_sent,
         }
+
+    async def moderation_card_sent(self, uow: UnitOfWork, row: OutboxMessage, result: Any) -> None:
+        if isinstance(result, dict) and "message_id" in result:
+            args = row.on_result_args or {}
+            await moderation_cards.card_sent(self._desk(uow), args["case_id"], row.chat_id, result["message_id"])
 
     async def offer_card_sent(self, uow: UnitOfWork, row: OutboxMessage, result: Any) -> None:
         args = row.on_result_args or {}

@@ -35,7 +35,9 @@ class Store(Base):
     # Where money decisions are posted (signed with the secret); None: they wait until one is set.
     webhook_url: Mapped[str | None] = mapped_column(String(512))
     webhook_secret: Mapped[str | None] = mapped_column(String(128))
+    # Confirmed strikes within `strike_window_days` reaching `strike_threshold` suspend the store's messaging.
     strike_threshold: Mapped[int] = mapped_column(Integer, default=3)
+    strike_window_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
     messaging_suspended_at: Mapped[datetime | None]
     # Last ticket number handed out; bumped by one atomic UPDATE so numbers never repeat within the store.
     ticket_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

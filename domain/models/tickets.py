@@ -97,6 +97,9 @@ class TicketMessage(Base):
     media_group_id: Mapped[str | None] = mapped_column(String(64))  # Telegram's album id
     created_at: Mapped[datetime]
     edited_at: Mapped[datetime | None]
+    # An agent's message the buyer has not got: "held" for a moderator, "blocked" by one, or
+    # "suspended" (kept while the store may not write to buyers); None once delivered or for a buyer's.
+    delivery: Mapped[str | None] = mapped_column(String(16))
 
     attachments: Mapped[list[MessageAttachment]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="MessageAttachment.position"

@@ -418,6 +418,14 @@ NUMBER_LABEL = [
     "الطلب", "رقم التتبع", "رقم الشحنة",
 ]  # fmt: skip
 
+# A number labelled as a product's own (a phone's IMEI, a box's barcode) is not a card either. For `masking`,
+# which hides card numbers in a buyer's words with no payment words to wait for, unlike the screen.
+PRODUCT_NUMBER_LABEL = [
+    "imei", "barcode", "bar code", "ean", "upc", "serial*", "s/n", "sn", "sku", "model", "part number", "batch",
+    "条码", "条形码", "串号", "序列号", "型号", "货号", "บาร์โค้ด", "kod bar", "kode batang", "mã vạch", "số seri",
+    "c[oó]digo de barras", "n[uú]mero de s[eé]rie", "штрихкод*", "штрих-код*", "серийн*", "الباركود", "الرقم التسلسلي",
+]  # fmt: skip
+
 # Number words that spell a card or account number out: "four five three two ...".
 NUMBER_WORDS: dict[str, str] = {
     **dict(zip("zero one two three four five six seven eight nine".split(), "0123456789")),

@@ -105,6 +105,11 @@ TOMORROW = Terms.of(lexicon.TOMORROW)
 TODAY = Terms.of(lexicon.TODAY)
 YESTERDAY = Terms.of(lexicon.YESTERDAY)
 NUMBER_LABEL = Terms.of(lexicon.NUMBER_LABEL)
+# What keeps a number in a buyer's words from being masked as a card: the labels above, but "ref" whole, since
+# "ref*" takes "refund" ("refund to 4111 ...") for a reference number's label.
+MASKING_LABEL = Terms.of(
+    [term for term in lexicon.NUMBER_LABEL if term != "ref*"] + ["ref", "refs"] + lexicon.PRODUCT_NUMBER_LABEL
+)
 STRONG_SECRET = Terms.of(lexicon.STRONG_SECRET)
 PRONOUN_ASK = Terms.of(lexicon.PRONOUN_ASK)
 ENTER = Terms.of(lexicon.ENTER)

@@ -21,6 +21,7 @@ from domain.clock import Clock
 from domain.enums import CopyRole, DeadlineKind
 from domain.models import MessageAttachment, TicketMessage
 from domain.results import IncomingFile
+from domain.services.card_masking import mask_buyer_words, note_masked
 from domain.services.relay import RecordedMessage, record_buyer_message, record_copy
 from domain.services.ticket_access import require_buyer_of, require_ticket
 from domain.storage.uow import UnitOfWork
@@ -36,6 +37,7 @@ class AlbumPart:
     first: bool  # this part started the album (and its flush deadline)
     late: bool  # the album was passed on already: send this part by itself
     recorded: RecordedMessage | None  # for the first part: what `record_buyer_message` returned
+    masked_cards: int = 0  # card numbers this part's caption had, hidden: the buyer is warned (once per album)
 
 
 async def record_buyer_album_part(
@@ -62,13 +64,17 @@ async def record_buyer_album_part(
         message.media_group_id = media_group_id
         await record_copy(uow, clock, message.id, chat_id, telegram_message_id, role=CopyRole.ORIGINAL)
         await uow.deadlines.schedule(DeadlineKind.ALBUM_FLUSH, SUBJECT, message.id, due_at=now + ALBUM_WAIT, at=now)
-        return AlbumPart(message.id, ticket.id, first=True, late=False, recorded=recorded)
+        return AlbumPart(
+            message.id, ticket.id, first=True, late=False, recorded=recorded, masked_cards=recorded.masked_cards
+        )
     # Each part gives the album another moment (a slow upload is not cut in two). When the flush
     # has fired already, this part goes on by itself.
     late = not await uow.deadlines.push_back(DeadlineKind.ALBUM_FLUSH, SUBJECT, message.id, due_at=now + ALBUM_WAIT)
-    _join(message, caption, entities, attachments)
+    masked = await mask_buyer_words(uow, ticket, caption, attachments)  # as the first part's, never stored
+    _join(message, masked.text, entities, masked.attachments)
     await record_copy(uow, clock, message.id, chat_id, telegram_message_id, role=CopyRole.ORIGINAL)
-    return AlbumPart(message.id, ticket.id, first=False, late=late, recorded=None)
+    warn = await note_masked(uow, message, masked.count, actor=f"buyer:{ticket.buyer_id}", at=now)
+    return AlbumPart(message.id, ticket.id, first=False, late=late, recorded=None, masked_cards=warn)
 
 
 def _join(

@@ -24,6 +24,7 @@ from domain.errors import NotFound
 from domain.models import ChangeRequest, Order, OrderItem, Store, Ticket
 from domain.results import Audience, Notice
 from domain.services import ticket_deadlines
+from domain.services.checkpoint import screen_note
 from domain.services.refusals import Refused
 from domain.services.ticket_access import require_agent_of, require_store, require_ticket
 from domain.states import transition
@@ -104,7 +105,7 @@ def check_note(note: str | None, *, required: bool) -> str | None:
         raise Refused("note_required")
     if len(note) > MAX_NOTE:
         raise Refused("note_too_long", f"a note has at most {MAX_NOTE} characters")
-    return note or None
+    return screen_note(note) or None
 
 
 # --- opening ---

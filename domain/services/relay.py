@@ -9,7 +9,7 @@ side: what goes to the buyer carries the store's name only.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from domain.clock import Clock
@@ -18,6 +18,8 @@ from domain.errors import InvalidInput
 from domain.models import MessageAttachment, MessageCopy, Store, Ticket, TicketMessage, User
 from domain.results import IncomingFile, Notice, TicketSummary, TicketTag
 from domain.services import ticket_deadlines
+from domain.services.card_masking import mask_buyer_text, mask_buyer_words, note_masked
+from domain.services.checkpoint import DELIVER, Passage, pass_seller_text
 from domain.services.refusals import Refused
 from domain.services.ticket_access import (
     require_agent_of,
@@ -50,6 +52,8 @@ class RecordedMessage:
     first_response: bool  # this reply was the store's first answer in the ticket
     notices: tuple[Notice, ...]
     ticket_tag: TicketTag | None = None  # set on an agent's reply when the buyer has several tickets open
+    passage: Passage = DELIVER  # an agent's reply: what the checkpoint said (sent only if it reaches the buyer)
+    masked_cards: int = 0  # card numbers hidden from the store in a buyer's message: the buyer is warned
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,9 @@ class EditResult:
     entities: tuple[Mapping[str, Any], ...]
     copies_to_update: tuple[CopyRef, ...]  # the bot's copies elsewhere, not the edited message itself
     ticket_tag: TicketTag | None = None  # as on `RecordedMessage`, for the buyer's copies of an agent's message
+    passage: Passage = DELIVER  # an agent's edit is screened as a new message: carried only if it reaches the buyer
+    text_before: str | None = None  # what the copies show now (the text before the edit)
+    masked_cards: int = 0  # card numbers a buyer's edit added, hidden: warned of once per message
 
 
 @dataclass(frozen=True)
@@ -155,6 +162,8 @@ async def record_buyer_message(
     if ticket.status == TicketStatus.CLOSED:
         raise Refused("ticket_closed", "this ticket is closed; open a new one")
     text = _check_content(text, attachments)
+    masked = await mask_buyer_words(uow, ticket, text, attachments)  # never stored, so never copied
+    text, attachments = masked.text, masked.attachments
     buyer = await uow.users.get(ticket.buyer_id)
     store = await require_store(uow, ticket.store_id)
     message = _add_message(
@@ -168,7 +177,8 @@ async def record_buyer_message(
         )
     await ticket_deadlines.stop_auto_close(uow, ticket, now)
     await uow.flush()
-    return _recorded(
+    warn = await note_masked(uow, message, masked.count, actor=f"buyer:{ticket.buyer_id}", at=now)
+    recorded = _recorded(
         ticket,
         store,
         buyer,
@@ -179,6 +189,7 @@ async def record_buyer_message(
         attachments,
         notices=(Notice("buyer_message", "store", ticket.id, store.id, data={"message_id": message.id}),),
     )
+    return replace(recorded, masked_cards=warn)
 
 
 async def record_agent_message(
@@ -201,32 +212,23 @@ async def record_agent_message(
     text = _check_content(text, attachments)
     internal = bool(text) and text.lstrip().startswith(INTERNAL_NOTE_MARK)
     store = await require_store(uow, ticket.store_id)
-    if not internal:
-        if ticket.status == TicketStatus.CLOSED:
-            raise Refused("ticket_closed", "this ticket is closed; the buyer can no longer be written to here")
-        if store.messaging_suspended_at is not None:
-            raise Refused("messaging_suspended", "the store's messaging is suspended by the moderators")
+    if not internal and ticket.status == TicketStatus.CLOSED:
+        raise Refused("ticket_closed", "this ticket is closed; the buyer can no longer be written to here")
     buyer = await uow.users.get(ticket.buyer_id)
     message = _add_message(
         uow, ticket, AuthorRole.AGENT, agent_user.id, text, entities, attachments, internal=internal, clock=clock
     )
     first_response = False
+    passage = DELIVER
     if not internal:
-        ticket.last_agent_message_at = now
-        ticket.updated_at = now
-        if ticket.first_responded_at is None:
-            ticket.first_responded_at = now
-            first_response = True
-            await ticket_deadlines.stop_first_response_clock(uow, ticket, now)
-        if ticket.status != TicketStatus.WAITING_BUYER:
-            await transition(
-                uow, ticket, TicketStatus.WAITING_BUYER, actor=f"agent:{agent_user.id}", reason="agent_reply", at=now
-            )
-        await ticket_deadlines.start_auto_close(uow, ticket, store, now)
+        await uow.flush()  # a case names the message
+        passage = await pass_seller_text(uow, clock, store, ticket, message, text)
+    if passage.reaches_buyer and not internal:
+        first_response = await store_answered(uow, ticket, store, agent_user.id, now)
     await uow.flush()
     notices = (
         ()
-        if internal
+        if internal or not passage.reaches_buyer
         else (
             Notice(
                 "agent_reply",
@@ -251,7 +253,30 @@ async def record_agent_message(
         internal=internal,
         first_response=first_response,
         ticket_tag=None if internal else await ticket_tag_for_buyer(uow, ticket),
+        passage=passage,
     )
+
+
+async def store_answered(uow: UnitOfWork, ticket: Ticket, store: Store, agent_user_id: int | None, now: Any) -> bool:
+    """What a store's message reaching the buyer does to the ticket; True if it was the first answer.
+
+    Only a message the buyer gets counts: a held one counts once released.
+    """
+    first_response = False
+    ticket.last_agent_message_at = now
+    ticket.updated_at = now
+    if ticket.first_responded_at is None:
+        ticket.first_responded_at = now
+        first_response = True
+        await ticket_deadlines.stop_first_response_clock(uow, ticket, now)
+    if ticket.status == TicketStatus.CLOSED:
+        return first_response  # released after the ticket closed: the buyer reads it, the ticket stays closed
+    if ticket.status != TicketStatus.WAITING_BUYER:
+        await transition(
+            uow, ticket, TicketStatus.WAITING_BUYER, actor=f"agent:{agent_user_id}", reason="agent_reply", at=now
+        )
+    await ticket_deadlines.start_auto_close(uow, ticket, store, now)
+    return first_response
 
 
 async def ticket_tag_for_buyer(uow: UnitOfWork, ticket: Ticket) -> TicketTag | None:
@@ -280,6 +305,7 @@ def _recorded(
     internal: bool = False,
     first_response: bool = False,
     ticket_tag: TicketTag | None = None,
+    passage: Passage = DELIVER,
 ) -> RecordedMessage:
     return RecordedMessage(
         message_id=message.id,
@@ -297,6 +323,7 @@ def _recorded(
         first_response=first_response,
         notices=notices,
         ticket_tag=ticket_tag,
+        passage=passage,
     )
 
 
@@ -379,6 +406,9 @@ async def record_edit(
     now = clock.now()
     message = await uow.tickets.get_message(copy.message_id)
     assert message is not None
+    buyer_edit = message.author_role == AuthorRole.BUYER
+    masked = await mask_buyer_text(uow, message.ticket_id, new_text) if buyer_edit else None
+    new_text = masked.text if masked else new_text
     uow.audit.record(
         "ticket_message.edited",
         subject_type="ticket",
@@ -387,15 +417,25 @@ async def record_edit(
         at=now,
         data={"message_id": message.id, "old_text": message.text, "new_text": new_text},
     )
+    old_text, old_entities = message.text, message.entities
     message.text = new_text
     message.entities = [dict(entity) for entity in entities] if entities else None
     message.edited_at = now
     await uow.flush()
-    targets = []
-    for other in _copies_of_the_same_part(
-        copy, await uow.tickets.copies(message.id), album=message.media_group_id is not None
-    ):
-        targets.append(await _ref(uow, other))
+    passage = DELIVER
+    if message.author_role == AuthorRole.AGENT and not message.internal:
+        ticket = await require_ticket(uow, message.ticket_id)
+        store = await require_store(uow, ticket.store_id)
+        delivered = message.delivery is None
+        passage = await pass_seller_text(
+            uow, clock, store, ticket, message, new_text, previous_text=old_text, for_edit=delivered
+        )
+        if passage.why == "blocked" or (passage.why == "suspended" and delivered):
+            # Not carried and never to be: the record keeps what the buyer has (the audit keeps the attempt).
+            message.text, message.entities = old_text, old_entities
+    actor = f"buyer:{message.author_user_id}"
+    warn = await note_masked(uow, message, masked.count, actor=actor, at=now) if masked else 0
+    targets = await _targets(uow, copy, message)
     return EditResult(
         ticket_message_id=message.id,
         ticket_id=message.ticket_id,
@@ -404,6 +444,35 @@ async def record_edit(
         entities=tuple(entities or ()),
         copies_to_update=tuple(targets),
         ticket_tag=await _tag_of_agent_message(uow, message),
+        passage=passage,
+        text_before=old_text,
+        masked_cards=warn,
+    )
+
+
+async def _targets(uow: UnitOfWork, edited: MessageCopy, message: TicketMessage) -> tuple[CopyRef, ...]:
+    copies = _copies_of_the_same_part(
+        edited, await uow.tickets.copies(message.id), album=message.media_group_id is not None
+    )
+    return tuple([await _ref(uow, other) for other in copies])
+
+
+async def released_edit(uow: UnitOfWork, ticket_message_id: int, text_before: str | None) -> EditResult | None:
+    """A held edit a moderator released: the buyer's copies of the message change to its text now."""
+    message = await uow.tickets.get_message(ticket_message_id)
+    originals = [c for c in message.copies if c.role == CopyRole.ORIGINAL] if message else []
+    if message is None or not originals:
+        return None
+    edited = min(originals, key=lambda c: c.telegram_message_id)
+    return EditResult(
+        ticket_message_id=message.id,
+        ticket_id=message.ticket_id,
+        internal=message.internal,
+        text=message.text,
+        entities=tuple(message.entities or ()),
+        copies_to_update=await _targets(uow, edited, message),
+        ticket_tag=await _tag_of_agent_message(uow, message),
+        text_before=text_before,
     )
 
 
@@ -445,3 +514,54 @@ async def route_free_text(uow: UnitOfWork, buyer_telegram_id: int) -> Route:
     if len(summaries) == 1:
         return Route("one", ticket=summaries[0])
     return Route("choose", choices=summaries)
+
+
+@dataclass(frozen=True)
+class SellerMessage:
+    """A stored agent's message as the bot sends it to the buyer later (released, or kept while suspended)."""
+
+    ticket_message_id: int
+    ticket_id: int
+    store_name: str
+    buyer_telegram_id: int
+    text: str | None
+    entities: tuple[Mapping[str, Any], ...]
+    kind: Literal["text", "file", "bare"]  # bare: a sticker or a video note, which carry no caption
+    original_chat_id: int | None  # the agent's own message (copied for a file), where a failure is told
+    original_message_id: int | None
+    original_thread_id: int | None
+    ticket_tag: TicketTag | None = None
+
+
+BARE_KINDS = frozenset({"sticker", "video_note"})
+
+
+async def seller_message(uow: UnitOfWork, ticket_message_id: int) -> SellerMessage | None:
+    """What the bot needs to send an agent's stored message to its buyer now; None when it or the buyer is gone."""
+    message = await uow.tickets.get_message(ticket_message_id)
+    ticket = await uow.tickets.get(message.ticket_id) if message else None
+    if message is None or ticket is None:
+        return None
+    store = await uow.stores.get(ticket.store_id)
+    buyer = await uow.users.get(ticket.buyer_id)
+    if store is None or buyer is None:
+        return None
+    originals = sorted((c for c in message.copies if c.role == CopyRole.ORIGINAL), key=lambda c: c.telegram_message_id)
+    original = originals[0] if originals else None
+    kinds = {str(a.kind) for a in message.attachments}
+    kind: Literal["text", "file", "bare"] = (
+        "text" if not kinds or original is None else "bare" if kinds <= BARE_KINDS else "file"
+    )
+    return SellerMessage(
+        ticket_message_id=message.id,
+        ticket_id=ticket.id,
+        store_name=store.name,
+        buyer_telegram_id=buyer.telegram_id,
+        text=message.text,
+        entities=tuple(message.entities or ()),
+        kind=kind,
+        original_chat_id=original.chat_id if original else None,
+        original_message_id=original.telegram_message_id if original else None,
+        original_thread_id=original.thread_id if original else None,
+        ticket_tag=await ticket_tag_for_buyer(uow, ticket),
+    )

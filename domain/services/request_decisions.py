@@ -30,6 +30,7 @@ from domain.errors import InvalidInput, NotFound
 from domain.models import Offer, RequestFile
 from domain.results import IncomingFile, Notice
 from domain.services import money_events, request_clock, ticket_deadlines
+from domain.services.checkpoint import screen_note
 from domain.services.money import check_partial_refund
 from domain.services.money_events import record_money_event
 from domain.services.order_answers import tracking_url as carrier_tracking_url
@@ -71,7 +72,7 @@ def _note(note: str | None) -> str | None:
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
         raise Refused("note_too_long", f"a note has at most {MAX_NOTE} characters")
-    return note or None
+    return screen_note(note) or None
 
 
 def _answered(case: RequestCase, now: datetime) -> None:

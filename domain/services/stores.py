@@ -243,3 +243,42 @@ async def set_negotiation(
         data={"counter_offers": store.counter_offers_allowed, "offer_hours": store.buyer_offer_hours},
     )
     return store
+
+
+MAX_STRIKES = 20
+MAX_STRIKE_DAYS = 365
+
+
+async def set_strike_rules(
+    uow: UnitOfWork,
+    clock: Clock,
+    store_id: int,
+    *,
+    threshold: int | None = None,
+    window_days: int | None = None,
+    actor: str = "operator",
+) -> Store:
+    """How many confirmed strikes within how many days suspend the store's messaging (default 3 in 30)."""
+    store = await _require_store(uow, store_id)
+    for value, low, high, what in (
+        (threshold, 1, MAX_STRIKES, f"strikes: 1 to {MAX_STRIKES}"),
+        (window_days, 1, MAX_STRIKE_DAYS, f"days: 1 to {MAX_STRIKE_DAYS}"),
+    ):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high):
+            raise InvalidInput(what)
+    if threshold is None and window_days is None:
+        return store  # only asked what they are
+    if threshold is not None:
+        store.strike_threshold = threshold
+    if window_days is not None:
+        store.strike_window_days = window_days
+    await uow.flush()
+    uow.audit.record(
+        "store.strike_rules_set",
+        subject_type="store",
+        subject_id=store.id,
+        actor=actor,
+        at=clock.now(),
+        data={"threshold": store.strike_threshold, "window_days": store.strike_window_days},
+    )
+    return store

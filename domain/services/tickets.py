@@ -56,6 +56,7 @@ class OpenedTicket:
     message_id: int | None  # the buyer's first message, if they wrote one
     first_response_due_at: datetime | None
     notices: tuple[Notice, ...]
+    masked_cards: int = 0  # card numbers hidden from the store in the buyer's words: the buyer is warned
 
 
 @dataclass(frozen=True)
@@ -175,15 +176,22 @@ async def open_ticket(
             return OpenedTicket(await _one(uow, existing), False, None, existing.first_response_due_at, ())
         added = await record_buyer_message(uow, clock, existing.id, text, entities, attachments)
         return OpenedTicket(
-            await _one(uow, existing), False, added.message_id, existing.first_response_due_at, added.notices
+            await _one(uow, existing),
+            False,
+            added.message_id,
+            existing.first_response_due_at,
+            added.notices,
+            masked_cards=added.masked_cards,
         )
     store = await require_store(uow, order.store_id)
     ticket = await create_ticket(uow, order, user.id, reason, OpenedBy.BUYER, actor=f"buyer:{user.id}", now=now)
     priority = ticket.priority
     await ticket_deadlines.start_first_response_clock(uow, ticket, store, now)
-    message_id = None
+    message_id, masked_cards = None, 0
     if text or attachments:
-        message_id = (await record_buyer_message(uow, clock, ticket.id, text, entities, attachments)).message_id
+        recorded = await record_buyer_message(uow, clock, ticket.id, text, entities, attachments)
+        # The records below keep the buyer's words as stored: a card number masked.
+        message_id, masked_cards, text = recorded.message_id, recorded.masked_cards, recorded.text
     # A change or a cancellation is also a record the store decides on (cancel_reason: the code the buyer picked).
     await order_changes.record_opened(uow, ticket, order, reason, text, now=now)
     await cancellations.record_opened(uow, ticket, order, reason, text, cancel_reason=cancel_reason, now=now)
@@ -200,7 +208,9 @@ async def open_ticket(
         ),
         Notice("ticket_opened", "buyer", ticket.id, store.id, buyer_telegram_id, data),
     )
-    return OpenedTicket(await _one(uow, ticket), True, message_id, ticket.first_response_due_at, notices)
+    return OpenedTicket(
+        await _one(uow, ticket), True, message_id, ticket.first_response_due_at, notices, masked_cards=masked_cards
+    )
 
 
 async def close(

@@ -48,6 +48,41 @@ HISTORY = [
     Obj(by="agent", internal=False, text="We send a new one", files=[]),
     Obj(by="system", internal=False, text="closed", files=[]),
 ]
+TRANSCRIPT = Obj(
+    ticket_id=41,
+    number=2,
+    store_name="Lamp & Co",
+    order_number="BG-1004",
+    status="waiting_seller",
+    reason="after_sales",
+    opened_at=AT.replace(tzinfo=UTC),
+    requests=[
+        Obj(kind="after_sales", status="awaiting_seller", what="defective", resolution_wanted="reshipment"),
+        Obj(kind="cancellation", status="requested", what="changed_mind", resolution_wanted=None),
+        Obj(kind="change", status="declined", what="change_address", resolution_wanted=None),
+    ],
+    messages=[
+        Obj(
+            at=AT,
+            author=author,
+            agent_name=name,
+            text=text,
+            internal=internal,
+            attachments=files,
+            edited=edited,
+            delivery=delivery,
+        )
+        for author, name, text, internal, files, edited, delivery in (
+            ("buyer", None, "The lamp flickers", False, ["photo", "video_note"], False, None),
+            ("agent", "Karl", "// check the batch", True, [], False, None),
+            ("agent", "Karl", "Pay to this card", False, [], True, "held"),
+            ("agent", None, "Sorry", False, [], False, "blocked"),
+            ("agent", "Karl", "We send a new one", False, [], False, "suspended"),
+            ("moderator", None, None, False, ["document"], False, None),
+            ("system", None, "Reminder", False, [], False, None),
+        )
+    ],
+)
 QUEUE = [
     Obj(
         ticket_id=15,
@@ -212,6 +247,31 @@ CHANGE = Obj(
 CANCELLATION = Obj(reason="found_cheaper", status="requested", path="seller_decides", decision_reason="Made to order")
 CHANGE_DATA = {"order_number": "BG-1004", "asked": "Karl-Marx-Allee 90", "item_title": "Desk lamp", "note": "Sorry"}
 
+CASE = Obj(
+    case_id=3,
+    status="held",
+    source="screen",
+    rules=("payment_details",),
+    store_name="Lamp & Co",
+    ticket_id=7,
+    ticket_number=2,
+    hits=({"rule": "payment_details", "start": 10, "end": 21},),
+    for_edit=True,
+    previous_text="Your lamp ships tomorrow.",
+    context=(Obj(author="buyer", text="Where is it?", files=1), Obj(author="agent", text="Soon", files=0)),
+    strikes=1,
+    strike_threshold=3,
+    suspended=False,
+    penalty=None,
+    reviewer_name=None,
+    reviewed_at=None,
+)
+CASE_DECIDED = Obj(
+    **{**vars(CASE), "status": "confirmed", "penalty": "strike", "reviewer_name": "Jo", "reviewed_at": AT},
+)
+CASE_DECIDED.for_edit, CASE_DECIDED.suspended, CASE_DECIDED.hits, CASE_DECIDED.context = False, True, (), ()
+
+
 SAMPLES: dict[str, list[dict]] = {
     # order events (domain.services.order_events)
     "buyer/order_event_out_of_stock.html": [
@@ -268,6 +328,7 @@ SAMPLES: dict[str, list[dict]] = {
     "buyer/also_buyer.html": [{"orders": 0}, {"orders": 1}, {"orders": 3}],
     "buyer/claim_ask_contact.html": [{"number": "BG-1004"}],
     "buyer/claim_bound.html": [{"number": "BG-1004"}],
+    "buyer/card_masked.html": [{"count": 1}, {"count": 2}],
     "buyer/claim_no_match.html": [{"attempts_left": 2}, {"attempts_left": 1}, {"attempts_left": 0}],
     "buyer/claim_rate_limited.html": [{"retry_after": AT}],
     "buyer/help_topic_button.txt": [
@@ -377,7 +438,7 @@ SAMPLES: dict[str, list[dict]] = {
     "buyer/why.txt": [{"why": w} for w in ("order_cancelled", "already_delivered", "not_shipped_yet", "other")],
     "commands/description.txt": [
         {"command": c, "audience": a}
-        for c in ("start", "help", "orders", "order", "link", "other")
+        for c in ("start", "help", "orders", "order", "link", "ticket", "flag", "unsuspend", "report", "other")
         for a in ("buyer", "agent", "moderator")
     ],
     "common/hello.html": [{"first_name": "Bob"}],
@@ -601,6 +662,40 @@ SAMPLES: dict[str, list[dict]] = {
         },
     ],
     "moderator/escalation_button.txt": [{"what": w} for w in ("uphold", "overturn", "escalate")],
+    "moderator/case_card.html": [
+        {"view": CASE, "pieces": [("Send your ", None), ("card number", "payment_details")], "cut": False},
+        {"view": CASE_DECIDED, "pieces": [], "cut": True},
+    ],
+    "moderator/case_button.txt": [{"decision": d} for d in ("release", "block", "warn", "strike", "dismiss")],
+    "moderator/case_done.txt": [{"decision": d} for d in ("release", "block", "warn", "strike", "dismiss")],
+    "moderator/case_refused.txt": [
+        {"why": "not_moderator"},
+        {"why": "case_decided", "by": "Jo", "at": AT},
+        {"why": "not_for_case"},
+    ],
+    "moderator/flag_answer.html": [
+        {"why": w, "case_id": 3} for w in ("usage", "flagged", "already", "not_store_message")
+    ],
+    "moderator/unsuspend_answer.html": [
+        {"why": "usage"},
+        {"why": "no_store", "store": "Lamp & Co"},
+        {"why": "not_suspended", "store": "Lamp & Co"},
+        {"why": "lifted", "store": "Lamp & Co", "kept": 3, "held": 1},
+        {"why": "lifted", "store": "Lamp & Co", "kept": 0, "held": 0},
+    ],
+    "buyer/report_answer.txt": [
+        {"why": w} for w in ("reported", "already", "usage", "not_delivered", "not_store_message")
+    ],
+    "seller/held.html": [
+        {"why": why, "edit": edit} for why in ("review", "suspended", "blocked") for edit in (False, True)
+    ],
+    "seller/moderation_outcome.html": [
+        {"decision": d, "was": was, "edit": False, "excerpt": "Pay me", "strikes": 1, "threshold": 3}
+        for was, decisions in (("held", ("release", "block", "warn", "strike")), ("open", ("warn", "strike")))
+        for d in decisions
+    ],
+    "seller/messaging_suspended.html": [{"strikes": 3}],
+    "seller/messaging_restored.html": [{"kept": 0}, {"kept": 2}],
     "moderator/escalation_card.html": [
         {
             "view": REQUEST,
@@ -617,6 +712,16 @@ SAMPLES: dict[str, list[dict]] = {
     "moderator/refused.txt": [{"why": w} for w in ("not_moderator", "not_buyer", "already_escalated", "other")],
     "moderator/reshipment_overdue.html": [
         {"number": 2, "order_number": "BG-1004", "store_name": "Lamp & Co", "ship_by": AT}
+    ],
+    "moderator/ticket_answer.html": [
+        {"why": w, "ticket_id": 41, "store": "Lamp & Co", "number": 2}
+        for w in ("not_moderator", "no_ticket", "no_store", "no_number", "usage")
+    ],
+    "moderator/transcript.html": [{"t": TRANSCRIPT, "part": 1}, {"t": TRANSCRIPT, "part": 2}],
+    "moderator/transcript_message.html": [
+        {"m": message, "text": message.text, "continued": continued}
+        for message in TRANSCRIPT.messages
+        for continued in (False, True)
     ],
     "seller/request_reminder.html": [
         {"number": 2, "stage": stage, "due": AT, "hours": 24} for stage in ("half_time", "two_hours")

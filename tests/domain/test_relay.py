@@ -117,13 +117,16 @@ async def test_closed_ticket_takes_no_more_messages_but_agents_may_note(uow_fact
         assert (await record_agent_message(uow, clock, ticket_id, shop.agent, "// closed by buyer")).internal
 
 
-async def test_suspended_store_cannot_reply(uow_factory, clock, shop) -> None:
+async def test_a_suspended_store_s_reply_is_kept_not_sent(uow_factory, clock, shop) -> None:
     ticket_id = await _ticket(uow_factory, clock, shop)
     async with uow_factory() as uow:
         (await uow.stores.get(shop.store_id)).messaging_suspended_at = clock.now()
-        with pytest.raises(Refused) as refused:
-            await record_agent_message(uow, clock, ticket_id, shop.agent, "pay me on PayPal")
-    assert refused.value.why == "messaging_suspended"
+        recorded = await record_agent_message(uow, clock, ticket_id, shop.agent, "your parcel left today")
+        message = await uow.tickets.get_message(recorded.message_id)
+        ticket = await uow.tickets.get(ticket_id)
+    assert (recorded.passage.action, recorded.passage.why) == ("hold", "suspended")
+    assert recorded.notices == () and message.delivery == "suspended"
+    assert ticket.first_responded_at is None  # the buyer has not been answered yet
 
 
 async def test_copies_route_replies_and_carry_edits(uow_factory, clock, shop) -> None:

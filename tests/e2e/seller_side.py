@@ -129,6 +129,19 @@ async def buyer_has_started_the_bot(shop: Shop) -> None:
     await shop.buyer.expect(contains="Your orders (1)")
 
 
+async def open_ticket_in_topic(shop: Shop, bot_app, text: str, files=()) -> tuple[int, int]:
+    """With the buyer's real handlers (`stand_in=False`): a ticket opened on the buyer's order; its topic appears when the buyer next writes. (ticket id, thread)."""
+    deps = bot_app.deps
+    async with deps.uow_factory() as uow:
+        opened = await open_ticket(uow, deps.clock, shop.buyer.id, shop.order_id, "contact_seller", text, files)
+        await uow.commit()
+    await buyer_has_started_the_bot(shop)
+    await shop.buyer.send("Hello, it's me again")
+    thread = (await shop.agent.expect_event("topic"))["topic"]["thread_id"]
+    await shop.agent.expect(contains="Ticket #1", chat=shop.group, thread=thread)
+    return opened.ticket.ticket_id, thread
+
+
 async def open_in_topic(shop: Shop, text: str = "Where is my lamp?", reason: str = "contact_seller") -> int:
     await shop.buyer.send(f"/open {reason} {text}")
     event = await shop.agent.expect_event("topic")

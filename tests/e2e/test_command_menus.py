@@ -10,7 +10,7 @@ from bot.commands import set_command_menus
 from bot.context import AftersalesApplication
 from bot.rendering import default_renderer
 
-BUYER = ["start", "orders", "tickets", "claim", "help", "language", "cancel"]
+BUYER = ["start", "orders", "tickets", "claim", "report", "help", "language", "cancel"]
 AGENT = ["queue", "order", "notify", "close", "link", "help"]
 
 
@@ -26,6 +26,7 @@ async def test_menus_are_set_for_private_chats_and_groups_in_english_and_chinese
     assert [c for c, _ in private_zh] == BUYER
     assert dict(private_en)["orders"] == "List your orders"
     assert dict(private_zh)["orders"] == "查看我的订单"
+    assert dict(private_en)["report"] == "Report a store's message: reply to it"
     group_en = await menu(bot, BotCommandScopeAllGroupChats())
     assert [c for c, _ in group_en] == AGENT
     assert dict(group_en)["close"] == "Close this topic's ticket"

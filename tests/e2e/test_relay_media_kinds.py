@@ -11,27 +11,13 @@ import pytest
 
 from domain.enums import AttachmentKind
 from domain.results import IncomingFile
-from domain.services.tickets import open_ticket
 from sandbox.client import AUDIO_MP3, STICKER_WEBP, VIDEO_MP4, VOICE_OGG
-from tests.e2e.seller_side import Shop, buyer_has_started_the_bot, make_shop
+from tests.e2e.seller_side import Shop, make_shop, open_ticket_in_topic
 
 
 @pytest.fixture
 async def shop(chat, bot_app) -> Shop:
     return await make_shop(chat, bot_app, with_group=True, stand_in=False)
-
-
-async def open_ticket_in_topic(shop: Shop, bot_app, text: str, files=()) -> tuple[int, int]:
-    """A ticket opened on the buyer's order; its topic appears when the buyer next writes. (ticket id, thread)."""
-    deps = bot_app.deps
-    async with deps.uow_factory() as uow:
-        opened = await open_ticket(uow, deps.clock, shop.buyer.id, shop.order_id, "contact_seller", text, files)
-        await uow.commit()
-    await buyer_has_started_the_bot(shop)
-    await shop.buyer.send("Hello, it's me again")
-    thread = (await shop.agent.expect_event("topic"))["topic"]["thread_id"]
-    await shop.agent.expect(contains="Ticket #1", chat=shop.group, thread=thread)
-    return opened.ticket.ticket_id, thread
 
 
 async def expect_file(shop: Shop, thread: int, field: str):

@@ -115,6 +115,24 @@ async def test_refund_only_is_approved_at_once(shop, bot_app):
     await shop.agent.client.assert_quiet()
 
 
+async def test_a_rejection_note_asking_for_payment_details_is_not_sent_and_asked_again(shop, bot_app):
+    _, card, _ = await submit(shop, bot_app)
+    await card.press("❌ Reject")
+    reasons = await shop.agent.expect_edit(card)
+    await reasons.press("Photos do not show the fault")
+    prompt = await shop.agent.expect(contains="Rejecting #1", chat=shop.group, thread=card.thread_id)
+    await shop.agent.reply(prompt, "Send me your card number and CVV and I will refund you myself.")
+    refused = await shop.agent.expect(contains="not sent that note", chat=shop.group, thread=card.thread_id)
+    assert "may not ask for payment details" in refused.text
+    await shop.agent.client.assert_quiet()  # the buyer heard nothing, the request is still undecided
+    await shop.agent.reply(prompt, "The lamp in the photos is lit and looks fine.")
+    told = await shop.buyer.expect(contains="rejected your request #1")
+    assert "looks fine" in told.text and "CVV" not in told.text
+    await shop.agent.expect_edit(card)
+    await shop.agent.expect(contains="❌ Request #1 rejected", chat=shop.group, thread=card.thread_id)
+    await shop.agent.client.assert_quiet()
+
+
 async def test_reject_with_a_reason_and_a_note_given_as_a_reply(shop, bot_app):
     _, card, _ = await submit(shop, bot_app)
     await card.press("❌ Reject")

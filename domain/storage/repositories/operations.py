@@ -15,6 +15,8 @@ from domain.models import (
     ModerationFlag,
     OutboxMessage,
     Strike,
+    Ticket,
+    TicketMessage,
 )
 from domain.storage.repositories.base import Repository
 
@@ -215,12 +217,54 @@ class ModerationRepository(Repository):
         )
         return (await self.session.scalars(query)).all()
 
+    async def open_screen_case(self, message_id: int) -> ModerationFlag | None:
+        """The screen's hold of this message that no moderator has decided yet."""
+        query = select(ModerationFlag).where(
+            ModerationFlag.message_id == message_id,
+            ModerationFlag.source == "screen",
+            ModerationFlag.status == FlagStatus.HELD,
+        )
+        return (await self.session.scalars(query.order_by(ModerationFlag.id.desc()).limit(1))).first()
+
+    async def open_report(self, message_id: int, source: str) -> ModerationFlag | None:
+        """A buyer's report or a moderator's flag of this message still waiting for a decision."""
+        query = select(ModerationFlag).where(
+            ModerationFlag.message_id == message_id,
+            ModerationFlag.source == source,
+            ModerationFlag.status.in_([FlagStatus.HELD, FlagStatus.OPEN]),
+        )
+        return (await self.session.scalars(query.limit(1))).first()
+
+    async def recent_messages(self, ticket_id: int, before_id: int, *, limit: int) -> Sequence[TicketMessage]:
+        """The ticket's last `limit` messages before `before_id`, oldest first: a case card's context."""
+        query = (
+            select(TicketMessage)
+            .where(TicketMessage.ticket_id == ticket_id, TicketMessage.id < before_id)
+            .order_by(TicketMessage.id.desc())
+            .limit(limit)
+        )
+        return list(reversed((await self.session.scalars(query)).all()))
+
+    async def kept_while_suspended(self, store_id: int) -> Sequence[TicketMessage]:
+        """The store's messages kept while its messaging was suspended, in the order they were written."""
+        query = (
+            select(TicketMessage)
+            .join(Ticket, Ticket.id == TicketMessage.ticket_id)
+            .where(Ticket.store_id == store_id, TicketMessage.delivery == "suspended")
+            .order_by(TicketMessage.id)
+        )
+        return (await self.session.scalars(query)).all()
+
     def add_strike(self, strike: Strike) -> Strike:
         self.session.add(strike)
         return strike
 
-    async def strike_count(self, store_id: int) -> int:
-        return await self.session.scalar(select(func.count(Strike.id)).where(Strike.store_id == store_id)) or 0
+    async def strike_count(self, store_id: int, *, since: datetime | None = None) -> int:
+        """The store's strikes, or those given since `since` (the ones that count toward a suspension)."""
+        query = select(func.count(Strike.id)).where(Strike.store_id == store_id)
+        if since is not None:
+            query = query.where(Strike.created_at >= since)
+        return await self.session.scalar(query) or 0
 
 
 class OutboxRepository(Repository):
