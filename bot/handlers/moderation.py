@@ -38,7 +38,7 @@ from domain.services.relay import find_by_copy, released_edit, seller_message
 
 async def _moderator(context: AftersalesContext, update: Update) -> Moderator:
     user = update.effective_user
-    return Moderator(user.id, user.full_name, await in_moderators_group(context, user.id))
+    return Moderator(user.id, user.full_name[:128], await in_moderators_group(context, user.id))
 
 
 async def press(update: Update, context: AftersalesContext) -> None:

@@ -217,7 +217,7 @@ async def take_free_text(update: Update, context: AftersalesContext) -> None:
         return
     route = await route_free_text(context.uow, update.effective_user.id)
     if route.kind == "one":
-        await pass_on(context, route.ticket.ticket_id, message, lang)
+        await pass_on(context, route.ticket_id, message, lang)
         return
     if route.kind == "none":
         if message.media_group_id is None or context.chat_data.get(ANSWERED_ALBUM) != message.media_group_id:

@@ -79,7 +79,7 @@ class UpdateRunner(TableFeeder):
         max_concurrency: int,
         retry_delays: tuple[float, ...] = DEFAULT_RETRY_DELAYS,
         poll_interval: float = 1.0,
-        on_committed: Callable[[], object] = lambda: None,
+        on_committed: Callable[[bool], object] = lambda money_events: None,
         on_rollback: RollbackHook | None = None,
         answers: CallbackAnswers | None = None,
     ) -> None:
@@ -141,7 +141,7 @@ class UpdateRunner(TableFeeder):
             error = attempt.error
             if error is None:
                 self._answer_press(attempt, payload)
-                self._on_committed()
+                self._on_committed(attempt.uow.wrote_money_events)
                 return
             if isinstance(error, LookupNeeded) and len(lookups) < MAX_LOOKUPS:
                 await run_lookup(error, lookups)  # no transaction is open here
@@ -163,7 +163,7 @@ class UpdateRunner(TableFeeder):
             if park:
                 log.error("update %s parked after %d attempts: %s", update_id, attempts, _describe(error))
                 self._answer_given_up_press(attempt.apology, payload)
-                self._on_committed()  # the apology row
+                self._on_committed(False)  # the apology row
                 return
             log.warning("update %s failed (attempt %d), retrying: %s", update_id, attempts, _describe(error))
             await asyncio.sleep(self._retry_delays[attempts - 1])

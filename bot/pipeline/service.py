@@ -116,10 +116,14 @@ class UpdatePipeline:
         self._tasks: list[asyncio.Task[None]] = []
         self._timer_task: asyncio.Task[None] | None = None
 
-    def _update_committed(self) -> None:
-        """An update's effects committed: outbox rows to send, maybe a money event to post."""
+    def _update_committed(self, money_events: bool) -> None:
+        """An update's effects committed: outbox rows to send, and a money event to post if one was written.
+
+        Waking the dispatcher costs a read; most updates (a relayed message) move no money.
+        """
         self.sender.wake()
-        self.money_webhooks.wake()
+        if money_events:
+            self.money_webhooks.wake()
 
     def _timer_committed(self) -> None:
         """A deadline's effects committed: outbox rows to send, maybe internal updates to handle, money events."""

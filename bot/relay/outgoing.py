@@ -39,10 +39,14 @@ async def relay_buyer_message(
 ) -> None:
     """Copy what the buyer sent (one message, or an album's messages) to the store's side of the ticket."""
     messages = [message] if isinstance(message, Message) else list(message)
-    await relay_buyer_messages(Desk.of(context), ticket_id, recorded.message_id, messages)
+    await relay_buyer_messages(
+        Desk.of(context), ticket_id, recorded.message_id, messages, retitle=recorded.status_changed
+    )
 
 
-async def relay_buyer_messages(desk: Desk, ticket_id: int, ticket_message_id: int, messages: Sequence[Message]) -> None:
+async def relay_buyer_messages(
+    desk: Desk, ticket_id: int, ticket_message_id: int, messages: Sequence[Message], *, retitle: bool = True
+) -> None:
     ticket = await desk.uow.tickets.get(ticket_id)
     if ticket is None or not messages:
         return
@@ -50,11 +54,18 @@ async def relay_buyer_messages(desk: Desk, ticket_id: int, ticket_message_id: in
         await record_copy(
             desk.uow, desk.clock, ticket_message_id, sent.chat_id, sent.message_id, role=CopyRole.ORIGINAL
         )
-    await forward_to_store(desk, ticket, ticket_message_id, messages[0].chat_id, [m.message_id for m in messages])
+    await forward_to_store(
+        desk, ticket, ticket_message_id, messages[0].chat_id, [m.message_id for m in messages], retitle=retitle
+    )
 
 
-async def forward_to_store(desk: Desk, ticket: Ticket, ticket_message_id: int, from_chat: int, ids: list[int]) -> None:
-    """The buyer's Telegram messages `ids` copied into the ticket's topic, or to its agents without a group."""
+async def forward_to_store(
+    desk: Desk, ticket: Ticket, ticket_message_id: int, from_chat: int, ids: list[int], *, retitle: bool = True
+) -> None:
+    """The buyer's Telegram messages `ids` copied into the ticket's topic, or to its agents without a group.
+
+    ``retitle``: the topic's title may have changed (its status or next deadline did); else it is not recomputed.
+    """
     group = await topics.group_of(desk, ticket)
     if group is None:
         group = await desk.uow.stores.least_busy_group(ticket.store_id)
@@ -66,7 +77,8 @@ async def forward_to_store(desk: Desk, ticket: Ticket, ticket_message_id: int, f
     if ticket.topic_id is None:
         return  # the topic is being made; its result hook copies what waited
     await copy_into_topic(desk, ticket_message_id, from_chat, ids, group.chat_id, ticket.topic_id)
-    await topics.refresh_topic(desk, ticket)
+    if retitle:
+        await topics.refresh_topic(desk, ticket)
 
 
 async def copy_to_agents_by_ids(

@@ -236,7 +236,7 @@ async def refresh_topic(desk: Desk, ticket: Ticket) -> None:
     """Keep the topic's title current (status, next deadline); no call when nothing changed."""
     if ticket.topic_id is None or ticket.support_group_id is None:
         return
-    group = await desk.uow.session.get(StoreSupportGroup, ticket.support_group_id)
+    group = await group_of(desk, ticket)
     store = await desk.uow.stores.get(ticket.store_id)
     if group is None or store is None:
         return
@@ -277,9 +277,7 @@ async def close_topic(desk: Desk, ticket: Ticket) -> None:
 
 
 async def group_of(desk: Desk, ticket: Ticket) -> StoreSupportGroup | None:
-    if ticket.support_group_id is None:
-        return None
-    return await desk.uow.session.get(StoreSupportGroup, ticket.support_group_id)
+    return await desk.uow.stores.group_of_ticket(ticket)
 
 
 # --- the card of a ticket that carries an after-sales request (bot.relay.request_cards) ---

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     BigInteger,
@@ -31,6 +31,9 @@ from domain.enums import (
     TicketStatus,
 )
 from domain.models.base import Base, enum_column
+
+if TYPE_CHECKING:
+    from domain.models.stores import StoreSupportGroup
 
 
 class Ticket(Base):
@@ -78,6 +81,10 @@ class Ticket(Base):
     rated_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+    # Loaded with the ticket (one query, not two, for each relayed message); read through `group_of`,
+    # which checks it against `support_group_id` (view-only: moving the ticket does not refresh it).
+    support_group: Mapped[StoreSupportGroup | None] = relationship(lazy="joined", viewonly=True)
 
 
 class TicketMessage(Base):

@@ -29,6 +29,8 @@ async def mask_buyer_words(
     uow: UnitOfWork, ticket: Ticket, text: str | None, attachments: Sequence[IncomingFile]
 ) -> MaskedWords:
     """The buyer's text and captions with card numbers masked (a file's caption is often the text itself: counted once)."""
+    if not any(mask_card_numbers(words).count for words in (text, *(file.caption for file in attachments))):
+        return MaskedWords(text, tuple(attachments), 0)  # nearly every message: no need to read the order
     keep = await order_numbers(uow, ticket)
     masked_text = mask_card_numbers(text, keep)
     count = masked_text.count
@@ -43,6 +45,8 @@ async def mask_buyer_words(
 
 async def mask_buyer_text(uow: UnitOfWork, ticket_id: int, text: str | None) -> Masked:
     """One caption or edited text of the buyer's, masked."""
+    if not mask_card_numbers(text).count:
+        return Masked(text, 0)
     ticket = await uow.tickets.get(ticket_id)
     return mask_card_numbers(text, await order_numbers(uow, ticket) if ticket else ())
 

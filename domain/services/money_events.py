@@ -86,4 +86,5 @@ def record_money_event(
         attempts=0,
     )
     uow.session.add(row)
+    uow.wrote_money_events = True
     return row

@@ -53,6 +53,7 @@ class RecordedMessage:
     notices: tuple[Notice, ...]
     ticket_tag: TicketTag | None = None  # set on an agent's reply when the buyer has several tickets open
     passage: Passage = DELIVER  # an agent's reply: what the checkpoint said (sent only if it reaches the buyer)
+    status_changed: bool = True  # the ticket's status (and so its deadlines) moved: its topic's title may change
     masked_cards: int = 0  # card numbers hidden from the store in a buyer's message: the buyer is warned
 
 
@@ -89,7 +90,7 @@ class Route:
     """Where a buyer's free text goes: one open ticket, a choice among several, or nowhere yet."""
 
     kind: Literal["one", "choose", "none"]
-    ticket: TicketSummary | None = None
+    ticket_id: int | None = None  # "one": the ticket it goes to
     choices: tuple[TicketSummary, ...] = ()
 
 
@@ -171,11 +172,13 @@ async def record_buyer_message(
     )
     ticket.last_buyer_message_at = now
     ticket.updated_at = now
-    if ticket.status != TicketStatus.WAITING_SELLER:
+    status_changed = ticket.status != TicketStatus.WAITING_SELLER
+    if status_changed:
         await transition(
             uow, ticket, TicketStatus.WAITING_SELLER, actor=f"buyer:{ticket.buyer_id}", reason="buyer_message", at=now
         )
-    await ticket_deadlines.stop_auto_close(uow, ticket, now)
+        # Waiting for the seller is entered only here, so a ticket waiting already has no silence clock running.
+        await ticket_deadlines.stop_auto_close(uow, ticket, now)
     await uow.flush()
     warn = await note_masked(uow, message, masked.count, actor=f"buyer:{ticket.buyer_id}", at=now)
     recorded = _recorded(
@@ -189,7 +192,7 @@ async def record_buyer_message(
         attachments,
         notices=(Notice("buyer_message", "store", ticket.id, store.id, data={"message_id": message.id}),),
     )
-    return replace(recorded, masked_cards=warn)
+    return replace(recorded, masked_cards=warn, status_changed=status_changed)
 
 
 async def record_agent_message(
@@ -351,32 +354,28 @@ async def record_copy(
     *,
     role: CopyRole = CopyRole.COPY,
     thread_id: int | None = None,
-) -> CopyRef:
+) -> None:
     """Remember that Telegram message (chat_id, message_id) carries the ticket message.
 
     Recording the same copy twice is harmless (a redelivered update); the
-    same Telegram message for a different ticket message is refused.
+    same Telegram message for a different ticket message is refused. One
+    statement when all is well: every relayed message records a copy or two.
     """
+    values = {
+        "message_id": ticket_message_id,
+        "role": CopyRole(role).value,
+        "chat_id": chat_id,
+        "thread_id": thread_id,
+        "telegram_message_id": message_id,
+        "created_at": clock.now(),
+    }
+    if await uow.tickets.insert_copy(values):
+        return
     existing = await uow.tickets.copy_at(chat_id, message_id)
-    if existing is not None:
-        if existing.message_id != ticket_message_id:
-            raise InvalidInput("that Telegram message already carries another ticket message")
-        return await _ref(uow, existing)
-    facts = await uow.tickets.message_facts(ticket_message_id)
-    if facts is None:
+    if existing is None:
         raise InvalidInput(f"no ticket message with id {ticket_message_id}")
-    copy = uow.tickets.add_copy(
-        MessageCopy(
-            message_id=ticket_message_id,
-            role=role,
-            chat_id=chat_id,
-            thread_id=thread_id,
-            telegram_message_id=message_id,
-            created_at=clock.now(),
-        )
-    )
-    await uow.flush()
-    return await _ref(uow, copy, facts)
+    if existing.message_id != ticket_message_id:
+        raise InvalidInput("that Telegram message already carries another ticket message")
 
 
 async def find_by_copy(uow: UnitOfWork, chat_id: int, message_id: int) -> CopyRef | None:
@@ -508,12 +507,12 @@ async def route_free_text(uow: UnitOfWork, buyer_telegram_id: int) -> Route:
     if user is None:
         return Route("none")
     open_tickets = await uow.tickets.for_buyer(user.id, include_closed=False)
-    summaries = await summarise(uow, open_tickets)
-    if not summaries:
+    if not open_tickets:
         return Route("none")
-    if len(summaries) == 1:
-        return Route("one", ticket=summaries[0])
-    return Route("choose", choices=summaries)
+    if len(open_tickets) == 1:
+        # The relay's everyday case: where it goes is all it needs (summaries cost a query or two each).
+        return Route("one", ticket_id=open_tickets[0].id)
+    return Route("choose", choices=await summarise(uow, open_tickets))
 
 
 @dataclass(frozen=True)

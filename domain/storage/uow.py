@@ -78,6 +78,8 @@ class UnitOfWork:
         self.webhooks = WebhookRepository(session)
         self.outbox = OutboxRepository(session)
         self.audit = AuditRepository(session)
+        # Set when a money event is written, so only such a commit wakes the webhook dispatcher.
+        self.wrote_money_events = False
 
     async def __aenter__(self) -> UnitOfWork:
         if self._gate is not None:

@@ -135,11 +135,14 @@ async def test_copies_route_replies_and_carry_edits(uow_factory, clock, shop) ->
         sent = await record_buyer_message(uow, clock, ticket_id, "Where is it?")
         await record_copy(uow, clock, sent.message_id, BUYER_CHAT, 10, role=CopyRole.ORIGINAL)
         await record_copy(uow, clock, sent.message_id, GROUP_CHAT, 77, thread_id=5)
-        again = await record_copy(uow, clock, sent.message_id, GROUP_CHAT, 77, thread_id=5)  # redelivery
-        with pytest.raises(InvalidInput):
+        await record_copy(uow, clock, sent.message_id, GROUP_CHAT, 77, thread_id=5)  # redelivery: harmless
+        with pytest.raises(InvalidInput):  # that Telegram message carries another ticket message
             await record_copy(uow, clock, sent.message_id + 999, GROUP_CHAT, 77)
+        with pytest.raises(InvalidInput):  # no such ticket message
+            await record_copy(uow, clock, sent.message_id + 999, GROUP_CHAT, 78)
         await uow.commit()
-    assert again.message_id == 77
+    async with uow_factory() as uow:
+        assert len(await uow.tickets.copies(sent.message_id)) == 2
     async with uow_factory() as uow:
         found = await find_by_copy(uow, GROUP_CHAT, 77)
         assert await find_by_copy(uow, GROUP_CHAT, 78) is None
@@ -164,7 +167,7 @@ async def test_free_text_routes_to_the_one_open_ticket_or_asks(uow_factory, cloc
     first = await _ticket(uow_factory, clock, shop)
     async with uow_factory() as uow:
         route = await route_free_text(uow, shop.buyer)
-    assert route.kind == "one" and route.ticket.ticket_id == first
+    assert route.kind == "one" and route.ticket_id == first
     second = await _ticket(uow_factory, clock, shop, number="D-1", reason=TicketReason.AFTER_SALES)
     async with uow_factory() as uow:
         route = await route_free_text(uow, shop.buyer)
@@ -172,4 +175,4 @@ async def test_free_text_routes_to_the_one_open_ticket_or_asks(uow_factory, cloc
     async with uow_factory() as uow:
         await close_ticket(uow, clock, first, "buyer", shop.buyer)
         route = await route_free_text(uow, shop.buyer)
-    assert route.kind == "one" and route.ticket.ticket_id == second
+    assert route.kind == "one" and route.ticket_id == second

@@ -67,13 +67,13 @@ def stand_in_buyer_side(application, buyer_id: int, order_id: int) -> None:
             recorded = await record_buyer_message(
                 context.uow,
                 clock,
-                route.ticket.ticket_id,
+                route.ticket_id,
                 text,
                 entities,
                 incoming_files(message),
                 buyer_telegram_id=buyer_id,
             )
-            await relay_buyer_message(context, route.ticket.ticket_id, recorded, message)
+            await relay_buyer_message(context, route.ticket_id, recorded, message)
         raise ApplicationHandlerStop
 
     application.add_handler(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, inspect, select, update
 
 from domain.enums import InviteKind, TicketStatus
 from domain.models import InviteCode, Store, StoreAgent, StoreSupportGroup, Ticket, User
@@ -47,6 +47,16 @@ class StoreRepository(Repository):
     def add_group(self, group: StoreSupportGroup) -> StoreSupportGroup:
         self.session.add(group)
         return group
+
+    async def group_of_ticket(self, ticket: Ticket) -> StoreSupportGroup | None:
+        """The ticket's support group: as loaded with the ticket (no query), unless the ticket moved since."""
+        if ticket.support_group_id is None:
+            return None
+        # Never loaded here: a lazy load is I/O outside an await.
+        joined = None if "support_group" in inspect(ticket).unloaded else ticket.support_group
+        if joined is not None and joined.id == ticket.support_group_id:
+            return joined
+        return await self.session.get(StoreSupportGroup, ticket.support_group_id)
 
     async def group_by_chat(self, chat_id: int) -> StoreSupportGroup | None:
         return await self.session.scalar(select(StoreSupportGroup).where(StoreSupportGroup.chat_id == chat_id))

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from domain.enums import CopyRole, TicketReason, TicketStatus
 from domain.models import MessageCopy, StoreSupportGroup, Ticket, TicketMessage, UnroutedAlbumPart
@@ -155,6 +156,18 @@ class TicketRepository(Repository):
     def add_copy(self, copy: MessageCopy) -> MessageCopy:
         self.session.add(copy)
         return copy
+
+    async def insert_copy(self, values: dict[str, Any]) -> bool:
+        """One statement for the relay's hot path: the copy written unless it is known already or its
+        ticket message is gone (then False, and the caller looks at why)."""
+        table = MessageCopy.__table__
+        columns = list(values)
+        message_exists = select(TicketMessage.id).where(TicketMessage.id == values["message_id"]).exists()
+        source = select(*(literal(values[c], table.c[c].type) for c in columns)).where(message_exists)
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = insert(table).from_select(columns, source).on_conflict_do_nothing()  # type: ignore[arg-type]
+        return bool((await self.session.execute(statement)).rowcount)  # type: ignore[attr-defined]
 
     # Album parts waiting for "which ticket?"
     async def hold_album_part(
