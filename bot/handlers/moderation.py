@@ -79,7 +79,7 @@ async def _carry_out(desk: Desk, decided: CaseDecided) -> None:
         message = await seller_message(desk.uow, decided.ticket_message_id)
         if message is not None and view.for_edit:
             edit = await released_edit(desk.uow, decided.ticket_message_id, view.previous_text)
-            if edit is not None:
+            if edit is not None and edit.text != view.previous_text:  # edited back as it was: nothing to carry
                 await carry_edit(desk, edit, SellerSource.stored(message), message.store_name)
         elif message is not None:
             await send_stored_to_buyer(desk, message)

@@ -15,7 +15,7 @@ async def after_checkpoint(desk: Desk, passage: Passage, message: Message, lang:
     if passage.case_id is not None:
         if passage.opened:
             await post_case_card(desk, passage.case_id)
-        else:
+        elif passage.changed:  # Telegram refuses an edit that changes nothing
             await refresh_case_card(desk, await case_view(desk.uow, passage.case_id, desk.clock))
     if not passage.reaches_buyer:
         # An edit of a message still under review is that message under review, not an edit the buyer waits for.

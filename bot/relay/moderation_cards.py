@@ -8,11 +8,15 @@ built here too, so every `md:` callback is made in one place.
 
 from __future__ import annotations
 
+import html
 import logging
+import re
+from dataclasses import replace
 from typing import Any
 
 from bot import callbacks
 from bot.relay.desk import Desk
+from bot.relay.long_texts import utf16_len
 from domain.services.moderation_cases import CaseView, case_view, record_card
 
 log = logging.getLogger(__name__)
@@ -53,17 +57,28 @@ def segments(text: str, hits: tuple[dict[str, Any], ...]) -> list[tuple[str, str
 
 
 CARD_TEXT_MAX = 2500  # of the message itself: the card keeps room for its context under Telegram's 4,096
+PREVIOUS_TEXT_MAX = 500  # what the buyer still has, for a held edit
+CARD_LIMIT = 4096  # Telegram's, in UTF-16 units of the text once its HTML is parsed
+_TAG = re.compile(r"<[^>]+>")
 
 
 def card_text(desk: Desk, view: CaseView) -> str:
-    shown = view.text[:CARD_TEXT_MAX]
-    return desk.render(
-        "moderator/case_card.html",
-        MODERATORS_LANG,
-        view=view,
-        pieces=segments(shown, view.hits),
-        cut=len(view.text) > CARD_TEXT_MAX,
-    )
+    """The card, its quoted texts shortened until the whole fits one message (emoji count double)."""
+    shown_max, previous_max = CARD_TEXT_MAX, PREVIOUS_TEXT_MAX
+    while True:
+        previous = view.previous_text
+        if previous is not None and len(previous) > previous_max:
+            previous = previous[: previous_max - 1] + "…"
+        text = desk.render(
+            "moderator/case_card.html",
+            MODERATORS_LANG,
+            view=replace(view, previous_text=previous),
+            pieces=segments(view.text[:shown_max], view.hits),
+            cut=len(view.text) > shown_max,
+        )
+        if utf16_len(html.unescape(_TAG.sub("", text))) <= CARD_LIMIT or shown_max < 100:
+            return text
+        shown_max, previous_max = shown_max // 2, previous_max // 2
 
 
 def keyboard(desk: Desk, view: CaseView) -> dict[str, Any] | None:

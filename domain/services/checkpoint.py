@@ -38,6 +38,7 @@ class Passage:
     rules: tuple[str, ...] = ()
     opened: bool = False  # this passage opened the case (its card is to be sent); else it updated a held one
     held_edit: bool = False  # the case holds an edit: the buyer has the message as it was before
+    changed: bool = True  # a held case's text changed with this edit (else its card shows it already)
 
     @property
     def reaches_buyer(self) -> bool:
@@ -83,6 +84,17 @@ async def pass_seller_text(
     now = clock.now()
     if message.delivery == BLOCKED:
         return Passage("hold", why="blocked")
+    # The message, or an earlier edit of it, may wait for a moderator already (a new message cannot). It
+    # stays with the moderator whatever else happens meanwhile, a suspension included.
+    held_case = await uow.moderation.open_screen_case(message.id) if for_edit or message.delivery == HELD else None
+    if held_case is not None:
+        verdict = screen(text or "", facts=await order_facts(uow, ticket, store, clock)) if text else Verdict("allow")
+        changed = held_case.matched_text != text
+        # Edited while held: the moderator sees what the agent wants sent now.
+        held_case.matched_text, held_case.hits = text, hits_of(verdict)
+        return Passage(
+            "hold", held_case.id, why="review", rules=verdict.rules, held_edit=held_case.for_edit, changed=changed
+        )
     if store.messaging_suspended_at is not None and (not for_edit or message.delivery == SUSPENDED):
         message.delivery = SUSPENDED
         return Passage("hold", why="suspended")
@@ -90,13 +102,7 @@ async def pass_seller_text(
         return Passage("hold", why="suspended")  # a delivered message's edit: the buyer keeps what they have
     if message.delivery == SUSPENDED:
         message.delivery = None  # kept while suspended, screened now that it may go
-    # The message, or an earlier edit of it, may wait for a moderator already (a new message cannot).
-    held_case = await uow.moderation.open_screen_case(message.id) if for_edit or message.delivery == HELD else None
     verdict = screen(text or "", facts=await order_facts(uow, ticket, store, clock)) if text else Verdict("allow")
-    if held_case is not None:
-        # Edited while held: the moderator sees what the agent wants sent now.
-        held_case.matched_text, held_case.hits = text, hits_of(verdict)
-        return Passage("hold", held_case.id, why="review", rules=verdict.rules, held_edit=held_case.for_edit)
     if verdict.action == "allow":
         return DELIVER
     hold = verdict.action == "hold"

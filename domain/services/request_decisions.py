@@ -466,6 +466,7 @@ async def mark_reshipped(
     tracking_url = _clean(tracking_url, "tracking_url", limit=512, required=False)
     if tracking_url is not None and not tracking_url.startswith(("https://", "http://")):
         raise Refused("tracking_url_invalid")
+    screen_note(" ".join(filter(None, (carrier, tracking_number, tracking_url))))  # the buyer reads all three
     # No link given: a known carrier's own tracking page, as the order's answers use, so the buyer can follow it.
     tracking_url = tracking_url or carrier_tracking_url(carrier, tracking_number)
     await transition(

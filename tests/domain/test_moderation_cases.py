@@ -269,9 +269,24 @@ async def test_editing_a_held_reply_again_updates_its_case(act, clock, shop, uow
     assert (await _message(uow_factory, reply.message_id)).delivery == "held"
 
     cleaned = await act(record_edit, clock, STORE_GROUP, 501, CLEAN)  # still waits: a moderator lets it go
-    assert (cleaned.passage.action, cleaned.passage.case_id) == ("hold", case.id)
+    assert (cleaned.passage.action, cleaned.passage.case_id, cleaned.passage.changed) == ("hold", case.id, True)
     (case,) = await _cases_of(uow_factory, reply.message_id)
     assert (case.matched_text, case.hits) == (CLEAN, [])
+    same = await act(record_edit, clock, STORE_GROUP, 501, CLEAN)  # the same text again: its card stays as it is
+    assert (same.passage.case_id, same.passage.changed) == (case.id, False)
+
+
+async def test_a_held_reply_edited_while_suspended_stays_with_its_moderator(act, clock, shop, uow_factory) -> None:
+    ticket_id = await _ticket(act, clock, shop)
+    held = await _reply(act, clock, shop, ticket_id, PAYMENT, original=511)
+    for case_id in await _rude_cases(act, clock, shop, ticket_id, 3):
+        await act(decide_case, clock, case_id, "strike", MIA)
+    edit = await act(record_edit, clock, STORE_GROUP, 511, CLEAN)
+    assert (edit.passage.why, edit.passage.case_id) == ("review", held.passage.case_id)
+    assert (await _message(uow_factory, held.message_id)).delivery == "held"
+    lifted = await act(unsuspend, clock, str(shop.store_id), OLE)
+    assert held.message_id not in [message_id for message_id, _ in lifted.passages]  # not sent behind the card
+    assert [c.id for c in await _cases_of(uow_factory, held.message_id)] == [held.passage.case_id]
 
 
 # --- decisions -------------------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import pytest
 
 from domain.enums import DeadlineKind, OfferStatus, RequestStatus, ReshipmentStatus
 from domain.models import Deadline
+from domain.services.refusals import Refused
 from domain.services.request_clock import ship_by
 from domain.services.requests import (
     approve_request,
@@ -222,3 +223,12 @@ async def test_an_offer_the_buyer_turns_down_resumes_the_clock_and_cannot_lapse_
         assert (offer.status, offer.answered_at) == (OfferStatus.REJECTED, clock.now())
     clock.advance(hours=24)  # the offer's own deadline went with it
     assert [n.data.get("stage") for n in await _fire_notices(act, clock)] == ["half_time"]
+
+
+async def test_a_carrier_line_asking_for_payment_is_refused_and_nothing_ships(act, clock, submitted, uow_factory):
+    await _approve_at(act, clock, submitted, datetime(2026, 3, 6, 14, 0, tzinfo=UTC))
+    with pytest.raises(Refused) as refused:
+        await act(mark_reshipped, clock, submitted.request_id, AGENT, "Pay the fee to my PayPal first", "JJD0001")
+    assert refused.value.why == "note_held"
+    async with uow_factory() as uow:
+        assert (await uow.requests.reshipment_for(submitted.request_id)).status == ReshipmentStatus.AWAITING_SHIPMENT

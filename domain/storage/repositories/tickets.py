@@ -160,6 +160,7 @@ class TicketRepository(Repository):
     async def insert_copy(self, values: dict[str, Any]) -> bool:
         """One statement for the relay's hot path: the copy written unless it is known already or its
         ticket message is gone (then False, and the caller looks at why)."""
+        await self.session.flush()  # a Core statement does not autoflush: the message may be pending still
         table = MessageCopy.__table__
         columns = list(values)
         message_exists = select(TicketMessage.id).where(TicketMessage.id == values["message_id"]).exists()
