@@ -290,16 +290,24 @@ async def decide_case(
     )
 
 
-async def _suspend(uow: UnitOfWork, store: Store, now: datetime, actor: str, strikes: int) -> bool:
+async def _set_suspended(uow: UnitOfWork, store: Store, since: datetime | None) -> bool:
+    """Suspend (`since`) or lift (None) the store's messaging as a compare-and-set; False if it was so already."""
+    was = Store.messaging_suspended_at.is_(None) if since is not None else Store.messaging_suspended_at.is_not(None)
     result = await uow.session.execute(
         update(Store)
-        .where(Store.id == store.id, Store.messaging_suspended_at.is_(None))
-        .values(messaging_suspended_at=now)
+        .where(Store.id == store.id, was)
+        .values(messaging_suspended_at=since)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    set_committed_value(store, "messaging_suspended_at", since)
+    return True
+
+
+async def _suspend(uow: UnitOfWork, store: Store, now: datetime, actor: str, strikes: int) -> bool:
+    if not await _set_suspended(uow, store, now):
         return False  # suspended already
-    set_committed_value(store, "messaging_suspended_at", now)
     uow.audit.record(
         "store.messaging_suspended",
         subject_type="store",
@@ -326,15 +334,8 @@ async def unsuspend(uow: UnitOfWork, clock: Clock, store_reference: str, moderat
         raise Forbidden("only moderators lift a suspension")
     now = clock.now()
     store = await find_store(uow, store_reference)
-    result = await uow.session.execute(
-        update(Store)
-        .where(Store.id == store.id, Store.messaging_suspended_at.is_not(None))
-        .values(messaging_suspended_at=None)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if not await _set_suspended(uow, store, None):
         raise Refused("not_suspended", f"{store.name}'s messaging is not suspended", store=store.name)
-    set_committed_value(store, "messaging_suspended_at", None)
     uow.audit.record(
         "store.messaging_restored", subject_type="store", subject_id=store.id, actor=moderator.actor, at=now, data={}
     )
