@@ -7,15 +7,23 @@ system clock), except that the sender is not held to Telegram's flood limits,
 as in the e2e harness: at 20 posts a minute per group the bench would measure
 the limiter's waits, not the bot. The database is migrated and seeded by the
 bench before this starts. Prints "ready" once polling.
+
+BENCH_TRACEMALLOC=FILE traces allocations (`bench.memory --tracemalloc`):
+each SIGUSR1 dumps a snapshot to FILE.1, FILE.2, ...
+BENCH_SQL=FILE counts the statements it runs (`bench/sql_counter.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
+import os
 import signal
 import sys
+import tracemalloc
 
+from bench import sql_counter
 from bot.app import build_application
 from bot.context import Deps
 from bot.pipeline.ratelimit import SendLimiter
@@ -27,11 +35,18 @@ from domain.storage.engine import create_engine
 from domain.storage.uow import UnitOfWorkFactory
 
 
+def _dump(path: str) -> None:
+    """A tracemalloc snapshot at `path`, which appears only once it is whole."""
+    tracemalloc.take_snapshot().dump(f"{path}.part")
+    os.replace(f"{path}.part", path)
+
+
 async def main(token: str, api_url: str, database_url: str) -> None:
     settings = load_settings(
         telegram_bot_token=token, telegram_api_url=api_url, database_url=database_url, _env_file=None
     )
     engine = create_engine(database_url)
+    sql_counter.install(engine)
     deps = Deps(
         settings=settings, clock=SystemClock(), renderer=default_renderer(), uow_factory=UnitOfWorkFactory(engine)
     )
@@ -42,6 +57,9 @@ async def main(token: str, api_url: str, database_url: str) -> None:
     pipeline = pipeline_for(application, poll_timeout=1, poll_interval=0.2, limiter=unlimited)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    if trace_file := os.environ.get("BENCH_TRACEMALLOC"):
+        dumps = itertools.count(1)
+        asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, lambda: _dump(f"{trace_file}.{next(dumps)}"))
     async with application:
         await application.start()
         await pipeline.start()
@@ -54,4 +72,6 @@ async def main(token: str, api_url: str, database_url: str) -> None:
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.WARNING)  # failures in the pipeline show; per-request noise does not
+    if os.environ.get("BENCH_TRACEMALLOC"):
+        tracemalloc.start(12)
     asyncio.run(main(*sys.argv[1:4]))

@@ -25,11 +25,24 @@ def _parse() -> argparse.Namespace:
     )
     parser.add_argument("--lenient", action="store_true", help="do not record reference violations")
     parser.add_argument("--rate-limits", action="store_true", help="answer 429 past Telegram's flood limits")
+    parser.add_argument(
+        "--answer-delay",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="hold every Bot API answer MS milliseconds, as a network's round trip would (default 0)",
+    )
     return parser.parse_args()
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    server = SandboxServer(host=args.host, port=args.port, strict=not args.lenient, rate_limits=args.rate_limits)
+    server = SandboxServer(
+        host=args.host,
+        port=args.port,
+        strict=not args.lenient,
+        rate_limits=args.rate_limits,
+        answer_delay=args.answer_delay / 1000,
+    )
     for spec in args.bot:
         token, _, username = spec.partition("@")
         server.world.add_bot(token=token, username=username or "sandbox_bot", first_name=username or "Sandbox bot")

@@ -2,10 +2,17 @@
 
 The Bot API lives at `/bot<token>/<method>` and `/file/bot<token>/<path>`;
 the control API (sandbox/CONTROL_API.md) under `/control`; the web chat at `/`.
+
+`answer_delay` (seconds) holds every Bot API answer that long before it goes
+out, refusals included, as a network's round trip would: the call takes effect
+at once (a sent message is in the world), only its answer is late. Each request
+waits on its own, so concurrent calls are delayed concurrently; a long poll
+waits for its updates as usual, then the delay.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import logging
@@ -51,10 +58,14 @@ class SandboxServer:
         strict: bool = True,
         rate_limits: bool = False,
         webhook_retry_delay: float = 1.0,
+        answer_delay: float = 0.0,
     ) -> None:
+        if not answer_delay >= 0:
+            raise ValueError(f"answer_delay must be a non-negative number of seconds, got {answer_delay!r}")
         self.host = host
         self.port = port
         self.strict = strict
+        self.answer_delay = answer_delay
         self.world = World()
         self.violations: list[dict[str, str]] = []
         # Every call Telegram would answer ok=false, so a test sees the refusals a bot shrugged off.
@@ -67,7 +78,7 @@ class SandboxServer:
 
     def build_app(self) -> web.Application:
         app = web.Application(client_max_size=64 * 1024 * 1024)
-        app.router.add_route("*", r"/bot{token:[^/]+}/{method:[^/]*}", self._bot_api)
+        app.router.add_route("*", r"/bot{token:[^/]+}/{method:[^/]*}", self._delayed_bot_api)
         app.router.add_get(r"/file/bot{token:[^/]+}/{file_path:.+}", self._download)
         setup_control(app, self)
         try:
@@ -130,6 +141,12 @@ class SandboxServer:
         )
 
     # --- the Bot API -----------------------------------------------------------
+
+    async def _delayed_bot_api(self, request: web.Request) -> web.Response:
+        response = await self._bot_api(request)
+        if self.answer_delay:
+            await asyncio.sleep(self.answer_delay)
+        return response
 
     async def _bot_api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]

@@ -72,7 +72,9 @@ class Outbox:
         # A Core INSERT, not session.add + flush: no unit-of-work bookkeeping for a row
         # nobody changes afterwards. Its id orders the sends and lets a later row depend on it.
         result = await self._uow.session.execute(_INSERT, values)
-        return OutboxMessage(id=result.inserted_primary_key[0], **values)  # not attached to the session
+        row = OutboxMessage(id=result.inserted_primary_key[0], **values)  # not attached to the session
+        self._uow.outbox_rows.append(row)
+        return row
 
     async def send_message(
         self,

@@ -56,7 +56,7 @@ from bot.pipeline.outbox import (
 from domain.clock import Clock
 from domain.storage.conflicts import CONFLICT_RETRIES, is_conflict
 from domain.storage.repositories.pipeline import InboxRepository
-from domain.storage.uow import UnitOfWorkFactory
+from domain.storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 # Called after a try was rolled back, before the retry: (application, uow factory, update).
@@ -79,7 +79,7 @@ class UpdateRunner(TableFeeder):
         max_concurrency: int,
         retry_delays: tuple[float, ...] = DEFAULT_RETRY_DELAYS,
         poll_interval: float = 1.0,
-        on_committed: Callable[[bool], object] = lambda money_events: None,
+        on_committed: Callable[[UnitOfWork], object] = lambda uow: None,
         on_rollback: RollbackHook | None = None,
         answers: CallbackAnswers | None = None,
     ) -> None:
@@ -141,7 +141,7 @@ class UpdateRunner(TableFeeder):
             error = attempt.error
             if error is None:
                 self._answer_press(attempt, payload)
-                self._on_committed(attempt.uow.wrote_money_events)
+                self._on_committed(attempt.uow)
                 return
             if isinstance(error, LookupNeeded) and len(lookups) < MAX_LOOKUPS:
                 await run_lookup(error, lookups)  # no transaction is open here
@@ -163,7 +163,7 @@ class UpdateRunner(TableFeeder):
             if park:
                 log.error("update %s parked after %d attempts: %s", update_id, attempts, _describe(error))
                 self._answer_given_up_press(attempt.apology, payload)
-                self._on_committed(False)  # the apology row
+                self._on_committed(uow)  # the apology row
                 return
             log.warning("update %s failed (attempt %d), retrying: %s", update_id, attempts, _describe(error))
             await asyncio.sleep(self._retry_delays[attempts - 1])

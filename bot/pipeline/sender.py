@@ -12,10 +12,21 @@ What only the sender learns (the buyer blocked the bot, the topic is gone)
 is recorded on the row (``failed_at``, ``last_error``) and handed to the
 failure hook in the same transaction, so the domain can react.
 
-Rows without a result hook are marked together: each send queues its mark
-and waits for it; one task commits whatever marks are queued in one
-transaction, then the next lot. A send's job (and so its chat's next row)
-still ends only once its mark is committed.
+Marks are written together: each send queues its mark (with its result
+hook, if the row names one) and waits for it; one task commits whatever
+marks are queued in one transaction, hooks included, then the next lot. A
+send's job (and so its chat's next row) still ends only once its mark is
+committed. When a hook fails, the lot is rolled back and each of its rows is
+marked on its own, as before batching: a hook that lost a race runs again,
+one that fails still leaves its row marked sent.
+
+Rows committed in this process are handed over in memory (``offer``): the
+runner and the hooks pass what their unit of work recorded, so the sender
+reads the table only when it may hold rows it was not told of (start-up, a
+``wake()`` from elsewhere, a backlog beyond the window, a row that waits for
+another). Per-chat order holds because it hands out offered rows only while
+it knows every unsent row (``_complete``), and never the same row twice
+(``_recent``: an offer can arrive after a read found its row).
 """
 
 from __future__ import annotations
@@ -23,7 +34,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import warnings
-from collections.abc import Awaitable, Callable, Mapping
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from telegram import (
@@ -60,6 +72,8 @@ DEFAULT_NETWORK_RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0)
 # Calls whose loss harms no one (a reaction): once each network retry delay was waited once, they fail
 # (logged) rather than hold their chat's queue while the network is down.
 BEST_EFFORT_METHODS = frozenset({"setMessageReaction"})
+# Ids handed out lately, to drop an offer of a row a read found first; an offer comes right after its commit.
+RECENT_LIMIT = 10_000
 
 
 class OutboxSender(TableFeeder):
@@ -83,14 +97,34 @@ class OutboxSender(TableFeeder):
         self._result_hooks = dict(result_hooks or {})
         self._on_failure = on_failure
         self._network_retry_delays = network_retry_delays
-        self._marks: list[tuple[int, int | None, asyncio.Future[None]]] = []
+        self._marks: list[_Mark] = []
         self._marker: asyncio.Task[None] | None = None
+        self._offered: deque[OutboxMessage] = deque()
+        self._complete = False  # every unsent row is in flight or offered: nothing to read
+        self._recent: dict[int, None] = {}
         super().__init__(max_in_flight, poll_interval)
+
+    def wake(self) -> None:
+        """Rows were committed that were not offered: read the table."""
+        self._complete = False
+        super().wake()
+
+    def offer(self, rows: Iterable[OutboxMessage]) -> None:
+        """Rows just committed, in id order: sent as they are, not read back."""
+        before = len(self._offered)
+        self._offered.extend(rows)
+        if len(self._offered) > before:
+            self._wake.set()
 
     async def _submit(self) -> None:
         room = self._room()
         if room <= 0:
             return
+        if self._complete and not self._held:
+            self._submit_offered(room)
+            return
+        # Offered before this read, so committed before it: the read sees them (or leaves them behind).
+        self._offered.clear()
         async with self._uow_factory.reading() as uow:
             repository = OutboxSendingRepository(uow.session)
             rows = await repository.unsent(excluding=self._in_flight, limit=room)
@@ -104,10 +138,32 @@ class OutboxSender(TableFeeder):
                     continue
                 ready.append(row)
             self._left_behind, self._held = len(rows) >= room, bool(held_chats)
+        self._complete = not self._left_behind and not self._held
         # In flight only once nothing can fail any more: a failed read above leaves no row stranded.
-        self._in_flight.update(row.id for row in ready)
         for row in ready:
-            self._scheduler.submit(row.chat_id, self._job(row))
+            self._hand_out(row)
+
+    def _submit_offered(self, room: int) -> None:
+        """Offered rows into their chats' queues, as far as the window allows."""
+        while self._offered and room > 0:
+            row = self._offered[0]
+            if row.after_id is not None:
+                self._complete = False  # whether it may go yet is the table's to say
+                self._wake.set()
+                return
+            self._offered.popleft()
+            if row.id in self._in_flight or row.id in self._recent:
+                continue  # a read found it first
+            self._hand_out(row)
+            room -= 1
+        self._left_behind = bool(self._offered)
+
+    def _hand_out(self, row: OutboxMessage) -> None:
+        self._in_flight.add(row.id)
+        self._recent[row.id] = None
+        if len(self._recent) > RECENT_LIMIT:
+            del self._recent[next(iter(self._recent))]
+        self._scheduler.submit(row.chat_id, self._job(row))
 
     async def _dependency_allows(self, repository: OutboxSendingRepository, row: OutboxMessage) -> bool:
         dependency = await repository.get(row.after_id)  # type: ignore[arg-type]
@@ -171,10 +227,72 @@ class OutboxSender(TableFeeder):
         return dependency is not None and dependency.failed_at is not None
 
     async def _mark_sent(self, row: OutboxMessage, result: Any) -> None:
-        message_id = result.get("message_id") if isinstance(result, dict) else None
-        if row.on_result is None:
-            await self._queue_mark(row.id, message_id)
-            return
+        """Mark the row sent (and run its result hook) along with whatever other marks wait; returns once committed."""
+        loop = asyncio.get_running_loop()
+        mark = _Mark(row, result, loop.create_future())
+        self._marks.append(mark)
+        if self._marker is None or self._marker.done():
+            self._marker = loop.create_task(self._write_marks(), name="outbox-marks")
+        await mark.committed
+
+    async def _write_marks(self) -> None:
+        while self._marks:
+            batch, self._marks = self._marks, []
+            try:
+                if await self._write_lot(batch):
+                    _settle(batch)
+                    continue
+                # A hook failed and the lot was rolled back: each row on its own, as before batching.
+                await self._write_lot([mark for mark in batch if mark.row.on_result is None], hooks=False)
+                _settle(mark for mark in batch if mark.row.on_result is None)
+                for mark in batch:
+                    if mark.row.on_result is not None:
+                        await self._mark_sent_alone(mark.row, mark.result)
+                        _settle([mark])
+            except BaseException as error:
+                # Each waiting send fails as its own mark would have; the rows stay unsent.
+                for mark in batch:
+                    if mark.committed.done():
+                        continue
+                    if isinstance(error, asyncio.CancelledError):
+                        mark.committed.cancel()
+                    else:
+                        mark.committed.set_exception(error)
+                if not isinstance(error, Exception):
+                    raise
+
+    async def _write_lot(self, batch: list[_Mark], *, hooks: bool = True) -> bool:
+        """One transaction: the plain rows' marks in one statement, then each hooked row's mark and hook.
+
+        False (rolled back) when a hook failed.
+        """
+        if not batch:
+            return True
+        now = self._clock.now()
+        async with self._uow_factory() as uow:
+            repository = OutboxSendingRepository(uow.session)
+            await repository.mark_many_sent(
+                [(mark.row.id, mark.message_id) for mark in batch if mark.row.on_result is None], at=now
+            )
+            for mark in batch:
+                if mark.row.on_result is None or not hooks:
+                    continue
+                if not await repository.mark_sent(mark.row.id, telegram_message_id=mark.message_id, at=now):
+                    continue  # another sender marked it: its hook ran there
+                hook = self._result_hooks.get(mark.row.on_result)
+                if hook is None:
+                    return False
+                try:
+                    await hook(uow, mark.row, mark.result)
+                except Exception:  # noqa: BLE001 - each row again on its own, where the failure is handled
+                    return False
+            await uow.commit()
+        self.offer(uow.outbox_rows)  # a hook may have queued rows (a new topic's card and waiting copies)
+        return True
+
+    async def _mark_sent_alone(self, row: OutboxMessage, result: Any) -> None:
+        """Mark one row sent and run its hook in a transaction of its own; a lost race runs the hook again."""
+        message_id = _message_id(result)
         for _ in range(CONFLICT_RETRIES + 1):
             async with self._uow_factory() as uow:
                 if not await OutboxSendingRepository(uow.session).mark_sent(
@@ -184,7 +302,7 @@ class OutboxSender(TableFeeder):
                 hook_error = await self._run_result_hook(uow, row, result)
                 if hook_error is None:
                     await uow.commit()
-                    self.wake()  # a hook may have queued rows (a new topic's card and waiting copies)
+                    self.offer(uow.outbox_rows)
                     return
             if not is_conflict(hook_error):
                 break
@@ -195,40 +313,6 @@ class OutboxSender(TableFeeder):
             await repository.mark_sent(row.id, telegram_message_id=message_id, at=self._clock.now())
             await repository.record_attempt(row.id, f"result hook {row.on_result!r} failed: {_describe(hook_error)}")
             await uow.commit()
-
-    async def _queue_mark(self, row_id: int, message_id: int | None) -> None:
-        """Mark the row sent along with whatever other marks are waiting; returns once committed."""
-        loop = asyncio.get_running_loop()
-        committed = loop.create_future()
-        self._marks.append((row_id, message_id, committed))
-        if self._marker is None or self._marker.done():
-            self._marker = loop.create_task(self._write_marks(), name="outbox-marks")
-        await committed
-
-    async def _write_marks(self) -> None:
-        while self._marks:
-            batch, self._marks = self._marks, []
-            try:
-                async with self._uow_factory() as uow:
-                    await OutboxSendingRepository(uow.session).mark_many_sent(
-                        [(row_id, message_id) for row_id, message_id, _ in batch], at=self._clock.now()
-                    )
-                    await uow.commit()
-            except BaseException as error:
-                # Each waiting send fails as its own mark would have; the rows stay unsent.
-                for _, _, committed in batch:
-                    if committed.done():
-                        continue
-                    if isinstance(error, asyncio.CancelledError):
-                        committed.cancel()
-                    else:
-                        committed.set_exception(error)
-                if not isinstance(error, Exception):
-                    raise
-                continue
-            for _, _, committed in batch:
-                if not committed.done():
-                    committed.set_result(None)
 
     async def _run_result_hook(self, uow: UnitOfWork, row: OutboxMessage, result: Any) -> BaseException | None:
         if row.on_result is None:
@@ -263,9 +347,8 @@ class OutboxSender(TableFeeder):
                         await self._mark_failed_alone(row, error)
                         return
                 await uow.commit()
+                self.offer(uow.outbox_rows)  # the failure hook may have queued rows (a report, a new topic)
                 break
-        if self._on_failure is not None:
-            self.wake()  # the failure hook may have queued rows (a report to the agent, a new topic)
 
     async def _mark_failed_alone(self, row: OutboxMessage, error: str) -> None:
         """The send failed and so did what the domain does about it: keep the row failed, not sent again."""
@@ -307,6 +390,26 @@ def _api_kwargs(payload: dict[str, Any]) -> dict[str, Any]:
             for item in media
         ]
     return kwargs
+
+
+class _Mark:
+    """A sent row waiting for its mark to commit."""
+
+    __slots__ = ("row", "result", "message_id", "committed")
+
+    def __init__(self, row: OutboxMessage, result: Any, committed: asyncio.Future[None]) -> None:
+        self.row, self.result, self.committed = row, result, committed
+        self.message_id = _message_id(result)
+
+
+def _message_id(result: Any) -> int | None:
+    return result.get("message_id") if isinstance(result, dict) else None
+
+
+def _settle(marks: Iterable[_Mark]) -> None:
+    for mark in marks:
+        if not mark.committed.done():
+            mark.committed.set_result(None)
 
 
 def _describe(error: BaseException) -> str:

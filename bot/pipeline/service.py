@@ -29,7 +29,7 @@ from bot.pipeline.webhook import WebhookConfig, WebhookReceiver
 from bot.pipeline.webhooks import WebhookDispatcher
 from domain.clock import Clock
 from domain.enums import DeadlineKind
-from domain.storage.uow import UnitOfWorkFactory
+from domain.storage.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -116,13 +116,14 @@ class UpdatePipeline:
         self._tasks: list[asyncio.Task[None]] = []
         self._timer_task: asyncio.Task[None] | None = None
 
-    def _update_committed(self, money_events: bool) -> None:
-        """An update's effects committed: outbox rows to send, and a money event to post if one was written.
+    def _update_committed(self, uow: UnitOfWork) -> None:
+        """An update's effects committed: its outbox rows to send, and a money event to post if one was written.
 
-        Waking the dispatcher costs a read; most updates (a relayed message) move no money.
+        The rows are handed to the sender as they are (no read back); waking the dispatcher
+        costs a read, and most updates (a relayed message) move no money.
         """
-        self.sender.wake()
-        if money_events:
+        self.sender.offer(uow.outbox_rows)
+        if uow.wrote_money_events:
             self.money_webhooks.wake()
 
     def _timer_committed(self) -> None:

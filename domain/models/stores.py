@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint, select, text
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from domain.enums import InviteKind
 from domain.models.base import Base, enum_column
+from domain.models.users import User
 
 
 class Store(Base):
@@ -43,6 +44,9 @@ class Store(Base):
     ticket_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime]
 
+    if TYPE_CHECKING:
+        agents_language: str | None  # mapped below, once StoreAgent exists
+
 
 class StoreSupportGroup(Base):
     """A supergroup with forum topics where a store's agents answer; a store may have several."""
@@ -68,6 +72,20 @@ class StoreAgent(Base):
     display_name: Mapped[str] = mapped_column(String(120))  # shown to colleagues, never to buyers
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     joined_at: Mapped[datetime]
+
+
+# The longest-serving active agent's language, for store-side texts nobody in particular reads (a
+# topic's copies). Deferred: loaded only where asked for, in the same statement as the store.
+Store.agents_language = column_property(  # type: ignore[misc]
+    select(User.language)
+    .join(StoreAgent, StoreAgent.user_id == User.id)
+    .where(StoreAgent.store_id == Store.id, StoreAgent.active.is_(True))
+    .order_by(StoreAgent.id)
+    .limit(1)
+    .correlate_except(User, StoreAgent)
+    .scalar_subquery(),
+    deferred=True,
+)
 
 
 class InviteCode(Base):

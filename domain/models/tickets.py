@@ -33,7 +33,7 @@ from domain.enums import (
 from domain.models.base import Base, enum_column
 
 if TYPE_CHECKING:
-    from domain.models.stores import StoreSupportGroup
+    from domain.models.stores import Store, StoreSupportGroup
 
 
 class Ticket(Base):
@@ -85,6 +85,9 @@ class Ticket(Base):
     # Loaded with the ticket (one query, not two, for each relayed message); read through `group_of`,
     # which checks it against `support_group_id` (view-only: moving the ticket does not refresh it).
     support_group: Mapped[StoreSupportGroup | None] = relationship(lazy="joined", viewonly=True)
+    # Never loaded on its own ("raise"): only joined where asked for, to put the store in the session
+    # with its ticket (`TicketRepository.for_buyer`); code reads stores through `uow.stores.get`.
+    store: Mapped[Store] = relationship(lazy="raise", viewonly=True)
 
 
 class TicketMessage(Base):

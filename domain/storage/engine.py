@@ -57,6 +57,8 @@ def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
 
         @event.listens_for(engine.sync_engine, "do_connect")
         def _connect(dialect: Any, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> Any:
+            # The statements run on the event loop's thread, the commits on the connection's own.
+            cparams["check_same_thread"] = False
             connection = _OneHopConnection(partial(sqlite3.connect, *cargs, **cparams), 64)
             connection._thread.daemon = True  # as aiosqlite.connect via SQLAlchemy: never blocks exit
             return AsyncAdapt_aiosqlite_connection(dialect.dbapi, await_(connection))
@@ -68,7 +70,9 @@ def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool) -> None:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            # No waiting on the event loop's thread: a statement that meets a lock is run again on the
+            # connection's thread, which waits up to SQLITE_BUSY_TIMEOUT_MS (``_run_waiting``).
+            cursor.execute("PRAGMA busy_timeout=0")
             cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
             # FULL: a commit is on disk before we tell Telegram we have its updates. NORMAL (with WAL)
             # is cheaper but a power cut can take back the last commits, and Telegram would not resend.
@@ -133,6 +137,23 @@ class _OneHopConnection(aiosqlite.Connection):
         await super().close()
 
 
+def _run_waiting(
+    connection: sqlite3.Connection, begin: str | None, many: bool, sql: str, parameters: Any
+) -> tuple[Any, int, Any, list[Any]]:
+    """``_run`` on the connection's thread, waiting for a lock another connection holds."""
+    connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    try:
+        return _run(connection, begin, many, sql, parameters)
+    finally:
+        connection.execute("PRAGMA busy_timeout=0")
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    return getattr(error, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or (
+        "locked" in str(error)
+    )
+
+
 def _run(
     connection: sqlite3.Connection, begin: str | None, many: bool, sql: str, parameters: Any
 ) -> tuple[Any, int, Any, list[Any]]:
@@ -173,9 +194,22 @@ class _OneHopCursor:
         connection = self._connection
         begin, connection.pending_begin = connection.pending_begin, None
         try:
-            self.description, self.rowcount, self.lastrowid, self._rows = await connection._execute(
-                _run, connection._conn, begin, many, sql, parameters
-            )
+            try:
+                # On the event loop's thread: a statement takes microseconds, while a trip to the
+                # connection's thread and back through the loop costs more than the statement.
+                self.description, self.rowcount, self.lastrowid, self._rows = _run(
+                    connection._conn, begin, many, sql, parameters
+                )
+            except sqlite3.OperationalError as error:
+                if not _is_busy(error):
+                    raise
+                # Another connection holds the lock: wait for it off the loop. A busy statement
+                # changed nothing, and a busy BEGIN opened no transaction, so both run again whole.
+                if connection._conn.in_transaction:
+                    begin = None  # the BEGIN went through before the statement met the lock
+                self.description, self.rowcount, self.lastrowid, self._rows = await connection._execute(
+                    _run_waiting, connection._conn, begin, many, sql, parameters
+                )
         except Exception:
             if begin is not None and not connection._conn.in_transaction:
                 # The BEGIN itself failed (the lock stayed busy): the next statement must not run

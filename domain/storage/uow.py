@@ -80,6 +80,9 @@ class UnitOfWork:
         self.audit = AuditRepository(session)
         # Set when a money event is written, so only such a commit wakes the webhook dispatcher.
         self.wrote_money_events = False
+        # Outbox rows recorded here (``bot.pipeline.outbox``): once committed, handed to the sender
+        # in memory, so it need not read them back.
+        self.outbox_rows: list[Any] = []
 
     async def __aenter__(self) -> UnitOfWork:
         if self._gate is not None:

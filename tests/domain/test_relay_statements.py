@@ -37,6 +37,7 @@ def counted(engine):
 
 async def _waiting_for_the_seller(uow_factory, clock, shop) -> int:
     async with uow_factory() as uow:
+        (await uow.users.by_telegram_id(shop.agent)).language = "de"  # not the default: read, not assumed
         opened = await open_ticket(uow, clock, shop.buyer, shop.orders["C-1"], TicketReason.CONTACT_SELLER, "hi")
         await uow.commit()
     async with uow_factory() as uow:
@@ -52,11 +53,23 @@ async def test_a_buyer_message_into_a_ticket_waiting_for_the_seller(engine, uow_
             route = await route_free_text(uow, shop.buyer)
             recorded = await record_buyer_message(uow, clock, route.ticket_id, "still waiting")
             await record_copy(uow, clock, recorded.message_id, BUYER_CHAT, 50, role=CopyRole.ORIGINAL)
+            language = await uow.stores.first_agent_language(recorded.store_id)  # the copy's header
         await uow.commit()
     assert (route.kind, route.ticket_id, recorded.status_changed) == ("one", ticket_id, False)
-    # The user, their open tickets (the ticket comes with them, its group joined), its store, the message, the copy.
+    assert language == "de"
+    # The user; their open tickets, each with its group, its store and the agents' language joined;
+    # the message; the copy.
     assert "UPDATE" not in statements, statements  # no status move, no clock to cancel
-    assert statements == ["SELECT", "SELECT", "SELECT", "INSERT", "INSERT"], statements
+    assert statements == ["SELECT", "SELECT", "INSERT", "INSERT"], statements
+
+
+async def test_the_agents_language_is_read_when_the_store_came_without_it(uow_factory, engine, clock, shop) -> None:
+    await _waiting_for_the_seller(uow_factory, clock, shop)
+    async with uow_factory() as uow:
+        await uow.stores.get(shop.store_id)  # in the session, but without the agents' language
+        with counted(engine) as statements:
+            assert await uow.stores.first_agent_language(shop.store_id) == "de"
+    assert statements == ["SELECT"]
 
 
 async def test_a_copy_is_one_insert_and_a_redelivered_one_costs_a_look(engine, uow_factory, clock, shop) -> None:

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import CheckConstraint, Column, Integer, MetaData, Table, inspect
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from domain.enums import TicketReason, TicketStatus
 from domain.models import Base, Order, Ticket
 from domain.services.stores import add_store
-from domain.storage.engine import SQLITE_BUSY_TIMEOUT_MS, create_engine
+from domain.storage import engine as engine_module
+from domain.storage.engine import create_engine
 from domain.storage.migrate import current_revision, head_revision, upgrade
 
 
@@ -67,7 +69,8 @@ async def test_sqlite_pragmas_are_on_for_every_connection(tmp_path) -> None:
             for connection in (first, second):
                 assert (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
                 assert (await connection.exec_driver_sql("PRAGMA foreign_keys")).scalar() == 1
-                assert (await connection.exec_driver_sql("PRAGMA busy_timeout")).scalar() == SQLITE_BUSY_TIMEOUT_MS
+                # Statements run on the event loop's thread and never wait there; see the test below.
+                assert (await connection.exec_driver_sql("PRAGMA busy_timeout")).scalar() == 0
                 await connection.rollback()  # every transaction takes the write lock (BEGIN IMMEDIATE)
             raw = [await c.get_raw_connection() for c in (first, second)]
             assert raw[0].driver_connection is not raw[1].driver_connection
@@ -304,3 +307,63 @@ async def test_upgrading_numbers_each_stores_tickets_once_by_age(fresh_database_
         await engine.dispose()
     assert numbers == [1, 2, 3]
     assert following == 4
+
+
+async def test_a_statement_that_meets_another_writers_lock_waits_for_it_off_the_event_loop(tmp_path) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'locked.sqlite3'}")
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    async def second_writer() -> None:
+        async with engine.connect() as second:
+            await second.exec_driver_sql("INSERT INTO t VALUES (2)")  # its BEGIN IMMEDIATE meets the lock
+            await second.exec_driver_sql("INSERT INTO t VALUES (3)")
+            await second.commit()
+
+    try:
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+        async with engine.connect() as holder:
+            await holder.exec_driver_sql("INSERT INTO t VALUES (1)")  # holds the write lock until its commit
+            ticker = asyncio.create_task(tick())
+            waiting = asyncio.create_task(second_writer())
+            await asyncio.sleep(0.5)
+            assert not waiting.done()  # neither failed ("database is locked") nor went ahead
+            assert ticks >= 20  # the event loop ran on meanwhile
+            await holder.commit()
+            await asyncio.wait_for(waiting, 5)
+            ticker.cancel()
+        async with engine.connect() as connection:
+            rows = (await connection.exec_driver_sql("SELECT x FROM t ORDER BY x")).scalars().all()
+        assert rows == [1, 2, 3]
+        # The waiting connection is back to never waiting on the loop's thread.
+        async with engine.connect() as connection:
+            assert (await connection.exec_driver_sql("PRAGMA busy_timeout")).scalar() == 0
+    finally:
+        await engine.dispose()
+
+
+async def test_a_write_lock_held_past_the_busy_timeout_fails_the_statement(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(engine_module, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'stuck.sqlite3'}")
+    try:
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+        async with engine.connect() as holder:
+            await holder.exec_driver_sql("INSERT INTO t VALUES (1)")
+            async with engine.connect() as second:
+                with pytest.raises(OperationalError, match="locked"):
+                    await second.exec_driver_sql("INSERT INTO t VALUES (2)")
+                await second.rollback()
+                await holder.commit()
+                await second.exec_driver_sql("INSERT INTO t VALUES (2)")  # no half-open transaction left behind
+                await second.commit()
+        async with engine.connect() as connection:
+            assert (await connection.exec_driver_sql("SELECT count(*) FROM t")).scalar() == 2
+    finally:
+        await engine.dispose()

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, inspect, select, update
+from sqlalchemy.orm.util import identity_key
 
 from domain.enums import InviteKind, TicketStatus
 from domain.models import InviteCode, Store, StoreAgent, StoreSupportGroup, Ticket, User
@@ -110,7 +111,11 @@ class StoreRepository(Repository):
         return (await self.session.scalars(query)).all()
 
     async def first_agent_language(self, store_id: int) -> str | None:
-        """The language of the store's longest-serving active agent, in one statement."""
+        """The language of the store's longest-serving active agent: loaded with the store already
+        (`Store.agents_language`, as a buyer's open tickets bring it), else in one statement."""
+        store = self.session.identity_map.get(identity_key(Store, store_id))
+        if store is not None and "agents_language" in store.__dict__:
+            return store.agents_language
         query = (
             select(User.language)
             .join(StoreAgent, StoreAgent.user_id == User.id)

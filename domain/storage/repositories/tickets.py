@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, literal, select, update
+from sqlalchemy import Insert, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import joinedload
 
 from domain.enums import CopyRole, TicketReason, TicketStatus
-from domain.models import MessageCopy, StoreSupportGroup, Ticket, TicketMessage, UnroutedAlbumPart
+from domain.models import MessageCopy, Store, StoreSupportGroup, Ticket, TicketMessage, UnroutedAlbumPart
 from domain.storage.repositories.base import Repository
 
 
@@ -35,9 +37,13 @@ class TicketRepository(Repository):
         return await self.session.scalar(query)
 
     async def for_buyer(self, buyer_id: int, *, include_closed: bool = True) -> Sequence[Ticket]:
+        """The buyer's tickets, newest first; their open ones come with their stores (and the agents'
+        language), which the relay reads next for every message."""
         query = select(Ticket).where(Ticket.buyer_id == buyer_id)
         if not include_closed:
-            query = query.where(Ticket.status != TicketStatus.CLOSED)
+            query = query.where(Ticket.status != TicketStatus.CLOSED).options(
+                joinedload(Ticket.store).undefer(Store.agents_language)
+            )
         # Newest first; numbers count per store, so they do not order a buyer's tickets.
         return (await self.session.scalars(query.order_by(Ticket.created_at.desc(), Ticket.id.desc()))).all()
 
@@ -159,16 +165,10 @@ class TicketRepository(Repository):
 
     async def insert_copy(self, values: dict[str, Any]) -> bool:
         """One statement for the relay's hot path: the copy written unless it is known already or its
-        ticket message is gone (then False, and the caller looks at why)."""
+        ticket message is gone (then False, and the caller looks at why). `values` has COPY_COLUMNS."""
         await self.session.flush()  # a Core statement does not autoflush: the message may be pending still
-        table = MessageCopy.__table__
-        columns = list(values)
-        message_exists = select(TicketMessage.id).where(TicketMessage.id == values["message_id"]).exists()
-        source = select(*(literal(values[c], table.c[c].type) for c in columns)).where(message_exists)
-        dialect = self.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(table).from_select(columns, source).on_conflict_do_nothing()  # type: ignore[arg-type]
-        return bool((await self.session.execute(statement)).rowcount)  # type: ignore[attr-defined]
+        statement = _insert_copy_statement(self.session.get_bind().dialect.name)
+        return bool((await self.session.execute(statement, values)).rowcount)  # type: ignore[attr-defined]
 
     # Album parts waiting for "which ticket?"
     async def hold_album_part(
@@ -198,3 +198,18 @@ class TicketRepository(Repository):
                 UnroutedAlbumPart.chat_id == chat_id, UnroutedAlbumPart.media_group_id == media_group_id
             )
         )
+
+
+COPY_COLUMNS = ("message_id", "role", "chat_id", "thread_id", "telegram_message_id", "created_at")
+
+
+@functools.cache
+def _insert_copy_statement(dialect: str) -> Insert:
+    """INSERT … SELECT the values WHERE the ticket message exists ON CONFLICT DO NOTHING, built once:
+    building it per copy cost more than running it."""
+    table = MessageCopy.__table__
+    parameters = {column: bindparam(column, type_=table.c[column].type) for column in COPY_COLUMNS}
+    message_exists = select(TicketMessage.id).where(TicketMessage.id == parameters["message_id"]).exists()
+    source = select(*parameters.values()).where(message_exists)
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).from_select(list(COPY_COLUMNS), source).on_conflict_do_nothing()  # type: ignore[arg-type]
