@@ -71,6 +71,8 @@ class RelayScene:
     threads: dict[int, int] = field(default_factory=dict)  # buyer id -> their ticket's topic, known after the warm-up
     _scanned: int = 1  # the group's next message id to look at
     _seen: set[str] = field(default_factory=set)  # texts copied into the right topic
+    _answers_scanned: dict[int, int] = field(default_factory=dict)  # buyer chat -> next message id to look at
+    _answers_seen: set[str] = field(default_factory=set)  # agents' answers that reached their buyer
 
     @classmethod
     def build(cls, world: World, bot: Bot, buyers: int) -> RelayScene:
@@ -141,6 +143,25 @@ class RelayScene:
         live = [topic for topic in self.group.topics.values() if not topic.deleted]
         if len(live) != len(self.people) or len(set(self.threads.values())) != len(self.people):
             raise RuntimeError(f"the warm-up made {len(live)} topics for {len(self.people)} tickets")
+
+    def answer_round(self, text: str) -> None:
+        """The agent answers in each buyer's topic: `text` plus the buyer's id, which the buyer gets."""
+        for person in self.people:
+            thread = self.threads[person.id]
+            self.world.post(self.group, self.agent.id, text=f"{text} to {person.id}", entities=[], thread_id=thread)
+
+    def answered(self, text: str) -> int:
+        """How many of the agent's answers starting with `text` have reached their own buyer's chat so far."""
+        for person, chat in zip(self.people, self.chats):
+            scanned = self._answers_scanned.get(chat.id, 1)
+            while scanned < chat.next_message_id:
+                message = chat.messages.get(scanned)
+                scanned += 1
+                said = message.text or "" if message is not None and message.sender_id == self.bot.id else ""
+                if text in said and said.rstrip().endswith(f" to {person.id}"):
+                    self._answers_seen.add(said)
+            self._answers_scanned[chat.id] = scanned
+        return len(self._answers_seen)
 
     def copied(self) -> int:
         """How many distinct buyer messages have reached their own ticket's topic so far."""

@@ -57,7 +57,9 @@ class TableFeeder:
                     async with asyncio.timeout(self._poll_interval):
                         await self._wake.wait()
                 except TimeoutError:
-                    pass
+                    # The interval's look is a wake like any: what another process, the command line or
+                    # an operator committed is told by no one (the sender then reads, not its offers).
+                    self.wake()
         finally:
             self._scheduler.close()
 

@@ -8,6 +8,11 @@ still sends.
 
 The runner publishes the update being handled as an ``UpdateAttempt`` in a
 context variable; ``AftersalesContext.uow`` and ``.outbox`` read it.
+
+Each row has a priority (``OutboxPriority``): a chat's rows from a person's
+update go before automatic ones queued earlier. An outbox is for a person
+unless told otherwise; one for an internal update (a timer's, negative id) or
+one a timer builds is automatic, and a single call can say otherwise.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from telegram import TelegramObject
 
 from domain.clock import Clock
 from domain.models import OutboxMessage
+from domain.models.integration import OutboxPriority
 
 _INSERT = OutboxMessage.__table__.insert()
 
@@ -30,10 +36,21 @@ if TYPE_CHECKING:
 class Outbox:
     """Records Telegram calls as outbox rows in ``uow``; nothing is sent before the commit."""
 
-    def __init__(self, uow: UnitOfWork, clock: Clock, update_id: int | None = None) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        clock: Clock,
+        update_id: int | None = None,
+        *,
+        priority: OutboxPriority | None = None,
+    ) -> None:
         self._uow = uow
         self._clock = clock
         self._update_id = update_id
+        if priority is None:  # internal updates (bot.pipeline.internal) have negative ids and come from timers
+            internal = update_id is not None and update_id < 0
+            priority = OutboxPriority.AUTOMATIC if internal else OutboxPriority.PERSON
+        self.priority = priority
 
     async def call(
         self,
@@ -43,12 +60,14 @@ class Outbox:
         after: OutboxMessage | None = None,
         on_result: str | None = None,
         on_result_args: dict[str, Any] | None = None,
+        priority: OutboxPriority | None = None,
     ) -> OutboxMessage:
         """Record ``method`` (a Bot API name, e.g. "sendMessage") with its JSON ``params``.
 
         ``after``: send only once that row was sent. ``on_result``: the name of
         a result hook the sender runs with Telegram's answer (e.g. to remember
-        the sent message's id), with ``on_result_args``.
+        the sent message's id), with ``on_result_args``. ``priority``: this
+        row's, when not the outbox's.
         """
         chat_id = params.get("chat_id")
         scope = params.get("scope")
@@ -67,6 +86,7 @@ class Outbox:
             "after_id": after.id if after is not None else None,
             "on_result": on_result,
             "on_result_args": on_result_args,
+            "priority": int(self.priority if priority is None else priority),
             "update_id": self._update_id,
         }
         # A Core INSERT, not session.add + flush: no unit-of-work bookkeeping for a row
@@ -87,6 +107,7 @@ class Outbox:
         after: OutboxMessage | None = None,
         on_result: str | None = None,
         on_result_args: dict[str, Any] | None = None,
+        priority: OutboxPriority | None = None,
         **params: Any,
     ) -> OutboxMessage:
         return await self.call(
@@ -102,6 +123,7 @@ class Outbox:
             after=after,
             on_result=on_result,
             on_result_args=on_result_args,
+            priority=priority,
         )
 
 

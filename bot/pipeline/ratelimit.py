@@ -13,6 +13,12 @@ Why two shapes of limit:
   three after a quiet spell, then a steady one a second, where a window of
   "3 in 3 s" would send bursts of three every three seconds.
 
+Network jitter: a send counts at the moment it leaves, but Telegram counts
+it when it arrives, and two requests can arrive closer together than they
+left. So each sliding window is ``window_margin`` seconds longer than
+Telegram's (50 ms: 30 in 1.05 s is still 95 % of the cap); without it a
+steady 30/s drew 429s from the sandbox (bench/limits.py).
+
 Order and fairness: one caller per chat at a time, in arrival order (a FIFO
 lock per chat), and overall slots are reserved first come first served, so
 no chat waits forever while others keep sending. Limits are keyed by chat id
@@ -123,6 +129,7 @@ class SendLimiter:
         private_per_second: float = 1.0,
         private_burst: int = 3,
         group_per_minute: int = 20,
+        window_margin: float = 0.05,
         time_source: TimeSource = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
@@ -136,12 +143,15 @@ class SendLimiter:
                 raise ValueError(f"{name} must be positive, got {value!r}")
         if not all(isinstance(n, int) for n in (overall_per_second, group_per_minute)):
             raise ValueError("overall_per_second and group_per_minute must be whole numbers")
+        if isinstance(window_margin, bool) or not isinstance(window_margin, int | float) or not window_margin >= 0:
+            raise ValueError(f"window_margin must be zero or more seconds, got {window_margin!r}")
+        self._window_margin = float(window_margin)
         self._private_rate = float(private_per_second)
         self._private_burst = private_burst
         self._group_per_minute = group_per_minute
         self._time = time_source
         self._sleep = sleep
-        self._overall = _SlidingWindow(overall_per_second, 1.0)
+        self._overall = _SlidingWindow(overall_per_second, 1.0 + self._window_margin)
         self._blocked_until = 0.0  # a global retry_after
         self._chats: dict[int, _ChatState] = {}
         self._sweep_at = _FIRST_SWEEP_AT
@@ -215,7 +225,7 @@ class SendLimiter:
                     self._private_burst, self._private_rate, self._time()
                 )
             else:
-                limit = _SlidingWindow(self._group_per_minute, 60.0)
+                limit = _SlidingWindow(self._group_per_minute, 60.0 + self._window_margin)
             state = self._chats[chat_id] = _ChatState(limit)
         return state
 

@@ -1,7 +1,14 @@
 """Sends committed outbox rows: after the update's commit, and at start-up whatever is left.
 
-Rows go out in id order per chat (a ``KeyedScheduler`` keyed by chat, at most
-``max_in_flight`` sends at once), within Telegram's limits (``SendLimiter``,
+Per chat, the waiting row with the lowest (priority, id) goes next: a
+person's words before automatic notices queued earlier (``OutboxPriority``),
+and otherwise in id order; a row that follows another (``after_id``) never
+goes before it. One row per chat is handed to a ``KeyedScheduler`` keyed by
+chat (at most ``max_in_flight`` sends at once) and the chat's next is chosen
+when it ends, so a row that arrives meanwhile can still go first. The sender
+knows at most ``CHAT_ROWS_KNOWN`` rows of a chat at a time (the rest stay in
+the table), so a group held to 20 a minute never fills the window while
+other chats' rows wait. Sends keep within Telegram's limits (``SendLimiter``,
 and a 429's ``retry_after`` is obeyed and the same row tried again). Each row
 is marked sent with Telegram's message id in a transaction of its own, with
 its result hook if it names one. A crash between a send and its mark sends
@@ -24,9 +31,10 @@ Rows committed in this process are handed over in memory (``offer``): the
 runner and the hooks pass what their unit of work recorded, so the sender
 reads the table only when it may hold rows it was not told of (start-up, a
 ``wake()`` from elsewhere, a backlog beyond the window, a row that waits for
-another). Per-chat order holds because it hands out offered rows only while
-it knows every unsent row (``_complete``), and never the same row twice
-(``_recent``: an offer can arrive after a read found its row).
+another). Per-chat order holds because it takes offered rows only while it
+knows every unsent row (``_complete``) but those of chats it knows enough of
+(``_capped``, read again once half of them went), and never the same row
+twice (``_recent``: an offer can arrive after a read found its row).
 """
 
 from __future__ import annotations
@@ -74,6 +82,8 @@ DEFAULT_NETWORK_RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0)
 BEST_EFFORT_METHODS = frozenset({"setMessageReaction"})
 # Ids handed out lately, to drop an offer of a row a read found first; an offer comes right after its commit.
 RECENT_LIMIT = 10_000
+# Rows of one chat known at once (sending or chosen from): a quarter of the smallest window.
+CHAT_ROWS_KNOWN = 8
 
 
 class OutboxSender(TableFeeder):
@@ -102,6 +112,10 @@ class OutboxSender(TableFeeder):
         self._offered: deque[OutboxMessage] = deque()
         self._complete = False  # every unsent row is in flight or offered: nothing to read
         self._recent: dict[int, None] = {}
+        self._waiting: dict[int, list[OutboxMessage]] = {}  # per chat: known rows not handed out yet
+        self._known: dict[int, int] = {}  # per chat: rows waiting or sending
+        self._sending: set[int] = set()  # chats with a row in the scheduler
+        self._capped: set[int] = set()  # chats with unsent rows left unread because enough were known
         super().__init__(max_in_flight, poll_interval)
 
     def wake(self) -> None:
@@ -125,23 +139,39 @@ class OutboxSender(TableFeeder):
             return
         # Offered before this read, so committed before it: the read sees them (or leaves them behind).
         self._offered.clear()
+        full = [chat_id for chat_id, known in self._known.items() if known >= CHAT_ROWS_KNOWN]
         async with self._uow_factory.reading() as uow:
             repository = OutboxSendingRepository(uow.session)
-            rows = await repository.unsent(excluding=self._in_flight, limit=room)
+            rows = await repository.unsent(excluding=self._in_flight, excluding_chats=full, limit=room)
             ready: list[OutboxMessage] = []
-            held_chats: set[int] = set()  # a chat's later rows wait behind one that waits
+            taken: dict[int, int] = {}
+            held_chats: set[int] = set()  # a chat's later rows wait behind one that waits...
+            awaited: set[int] = set()  # ...but for the rows those wait for (of lower priority, so read later)
+            capped: set[int] = set()
             for row in rows:
-                if row.chat_id in held_chats or (
+                if (row.chat_id in held_chats and row.id not in awaited) or (
                     row.after_id is not None and not await self._dependency_allows(repository, row)
                 ):
                     held_chats.add(row.chat_id)
+                    if row.after_id is not None:
+                        awaited.add(row.after_id)
                     continue
+                if self._known.get(row.chat_id, 0) + taken.get(row.chat_id, 0) >= CHAT_ROWS_KNOWN:
+                    capped.add(row.chat_id)
+                    continue
+                taken[row.chat_id] = taken.get(row.chat_id, 0) + 1
                 ready.append(row)
             self._left_behind, self._held = len(rows) >= room, bool(held_chats)
         self._complete = not self._left_behind and not self._held
-        # In flight only once nothing can fail any more: a failed read above leaves no row stranded.
+        self._capped.update(full)  # unread rows of theirs, if any, are read once half their known ones went
+        if capped:
+            self._capped |= capped
+            self._wake.set()  # at once, for the other chats' rows those left unread
+        # Known only once nothing can fail any more: a failed read above leaves no row stranded.
         for row in ready:
-            self._hand_out(row)
+            self._take(row)
+        for chat_id in taken:
+            self._dispatch(chat_id)
 
     def _submit_offered(self, room: int) -> None:
         """Offered rows into their chats' queues, as far as the window allows."""
@@ -154,16 +184,55 @@ class OutboxSender(TableFeeder):
             self._offered.popleft()
             if row.id in self._in_flight or row.id in self._recent:
                 continue  # a read found it first
-            self._hand_out(row)
+            if row.chat_id in self._capped or self._known.get(row.chat_id, 0) >= CHAT_ROWS_KNOWN:
+                self._capped.add(row.chat_id)  # read once the chat's known rows went
+                continue
+            self._take(row)
+            self._dispatch(row.chat_id)
             room -= 1
         self._left_behind = bool(self._offered)
 
-    def _hand_out(self, row: OutboxMessage) -> None:
+    def _take(self, row: OutboxMessage) -> None:
+        """A row now known: it goes when its turn in its chat comes."""
         self._in_flight.add(row.id)
         self._recent[row.id] = None
         if len(self._recent) > RECENT_LIMIT:
             del self._recent[next(iter(self._recent))]
-        self._scheduler.submit(row.chat_id, self._job(row))
+        self._waiting.setdefault(row.chat_id, []).append(row)
+        self._known[row.chat_id] = self._known.get(row.chat_id, 0) + 1
+
+    def _next_of(self, chat_id: int) -> OutboxMessage | None:
+        """The chat's waiting row with the lowest (priority, id) that waits for none of the others."""
+        waiting = self._waiting.get(chat_id)
+        if not waiting:
+            return None
+        ids = {row.id for row in waiting}
+        row = min((row for row in waiting if row.after_id not in ids), key=lambda row: (row.priority or 0, row.id))
+        waiting.remove(row)
+        if not waiting:
+            del self._waiting[chat_id]
+        return row
+
+    def _dispatch(self, chat_id: int) -> None:
+        """Hand the chat's next row to the scheduler, unless one of its rows is there already."""
+        if chat_id in self._sending:
+            return
+        row = self._next_of(chat_id)
+        if row is not None:
+            self._sending.add(chat_id)
+            self._scheduler.submit(chat_id, self._job(row))
+
+    def _sent_or_given_up(self, row: OutboxMessage) -> None:
+        chat_id = row.chat_id
+        self._sending.discard(chat_id)
+        known = self._known[chat_id] = self._known.get(chat_id, 1) - 1
+        if known <= 0:
+            del self._known[chat_id]
+        if chat_id in self._capped and known <= CHAT_ROWS_KNOWN // 2:
+            self._capped.discard(chat_id)
+            self._complete = False  # its unread rows are the table's to give
+            self._wake.set()
+        self._finished(row.id)
 
     async def _dependency_allows(self, repository: OutboxSendingRepository, row: OutboxMessage) -> bool:
         dependency = await repository.get(row.after_id)  # type: ignore[arg-type]
@@ -176,10 +245,18 @@ class OutboxSender(TableFeeder):
 
     def _job(self, row: OutboxMessage) -> Callable[[], Awaitable[None]]:
         async def job() -> None:
-            try:
-                await self._send(row)
-            finally:
-                self._finished(row.id)
+            current: OutboxMessage | None = row
+            while current is not None:
+                try:
+                    await self._send(current)
+                finally:
+                    self._sent_or_given_up(current)
+                    if not self._scheduler.closed:
+                        self._dispatch(current.chat_id)
+                # Stopping: the scheduler takes no more jobs, so what this chat has known still goes here.
+                current = self._next_of(current.chat_id) if self._scheduler.closed else None
+                if current is not None:
+                    self._sending.add(current.chat_id)
 
         return job
 

@@ -77,6 +77,7 @@ class TimerSweeper:
         self._first_retry_delay = first_retry_delay
         self._max_retry_delay = max_retry_delay
         self._woken = asyncio.Event()
+        self._more_due = False  # the last sweep stopped at max_batches with a full batch
 
     def wake_in(self, seconds: float) -> None:
         """Sweep again in `seconds` (a deadline that close was just scheduled), not at the next poll."""
@@ -89,6 +90,9 @@ class TimerSweeper:
                 await self.sweep()
             except (SQLAlchemyError, OSError):
                 log.exception("timer sweep failed; trying again in %.1f s", self._poll_interval)
+            if self._more_due:
+                await asyncio.sleep(0)  # a backlog beyond max_batches: on at once, letting others run
+                continue
             try:
                 async with asyncio.timeout(self._poll_interval):
                     await self._woken.wait()
@@ -102,9 +106,11 @@ class TimerSweeper:
         Batch after batch until none is due: each deadline of a batch leaves
         the due set (fired, pausing after a failure, parked, or taken by
         another sweeper), so this ends; ``max_batches`` bounds a handler that
-        keeps scheduling deadlines due at once, and the next poll goes on.
+        keeps scheduling deadlines due at once, and ``run`` goes on at once
+        (other tasks get their turn in between).
         """
         fired = 0
+        self._more_due = False
         for _ in range(self._max_batches):
             async with self._uow_factory.reading() as uow:
                 due = await uow.deadlines.due(self._clock.now(), kinds=self._handlers.keys(), limit=self._batch)
@@ -117,7 +123,10 @@ class TimerSweeper:
                 self._on_committed()  # what this batch queued goes out while the next one fires
             fired += fired_now
         else:
-            log.warning("timer sweep stopped after %d batches; what is left fires at the next sweep", self._max_batches)
+            # A full last batch may have left more: `run` sweeps again at once, not at the next poll.
+            self._more_due = len(due) == self._batch
+            if self._more_due:
+                log.info("timer sweep stopped after %d batches; sweeping on", self._max_batches)
         return fired
 
     async def _fire(self, deadline: Deadline) -> bool:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 from bot.pipeline.outbox import Outbox
 from bot.rendering import Renderer
 from domain.clock import Clock
+from domain.models.integration import OutboxPriority
 
 if TYPE_CHECKING:
     from telegram import Message
@@ -35,8 +36,15 @@ class Desk:
         return cls(context.uow, context.outbox, deps.renderer, deps.clock, deps.settings.moderators_chat_id)
 
     @classmethod
-    def for_hook(cls, uow: UnitOfWork, renderer: Renderer, clock: Clock, moderators_chat_id: int | None = None) -> Desk:
-        return cls(uow, Outbox(uow, clock), renderer, clock, moderators_chat_id)
+    def for_hook(
+        cls,
+        uow: UnitOfWork,
+        renderer: Renderer,
+        clock: Clock,
+        moderators_chat_id: int | None = None,
+        priority: OutboxPriority | None = None,
+    ) -> Desk:
+        return cls(uow, Outbox(uow, clock, priority=priority), renderer, clock, moderators_chat_id)
 
     def render(self, template: str, lang: str, /, **values: object) -> str:
         return self.renderer.render(template, lang, **values)

@@ -23,6 +23,7 @@ from domain.clock import Clock
 from domain.enums import AuthorRole, CopyRole, DeadlineKind
 from domain.errors import InvalidInput
 from domain.models import Deadline, OutboxMessage
+from domain.models.integration import OutboxPriority
 from domain.services import order_events, request_timers, ticket_timers
 from domain.services.albums import album_originals
 from domain.services.relay import record_copy
@@ -48,8 +49,8 @@ class SellerHooks:
         self._clock = clock
         self._moderators_chat_id = moderators_chat_id
 
-    def _desk(self, uow: UnitOfWork) -> Desk:
-        return Desk.for_hook(uow, self._renderer, self._clock, self._moderators_chat_id)
+    def _desk(self, uow: UnitOfWork, priority: OutboxPriority | None = None) -> Desk:
+        return Desk.for_hook(uow, self._renderer, self._clock, self._moderators_chat_id, priority)
 
     def result_hooks(self) -> dict[str, Any]:
         return {
@@ -181,7 +182,7 @@ class SellerHooks:
     async def fire_ticket_deadline(self, uow: UnitOfWork, deadline: Deadline) -> None:
         """First-response reminders and auto-close, claimed by the sweeper; their notices told here."""
         notices = await ticket_timers.fire_claimed(uow, deadline, self._clock)
-        await deliver_notices(self._desk(uow), notices)
+        await deliver_notices(self._desk(uow, OutboxPriority.AUTOMATIC), notices)
 
     async def fire_request_deadline(self, uow: UnitOfWork, deadline: Deadline) -> None:
         """A request's answer deadline, an offer's expiry, a missed ship-by: told to all whom they concern.
@@ -189,12 +190,12 @@ class SellerHooks:
         Each notice that changes the request refreshes its cards; the moderators' notices go with them.
         """
         notices = await request_timers.fire_claimed(uow, deadline, self._clock)
-        await deliver_notices(self._desk(uow), notices, to=("buyer", "store", "moderators"))
+        await deliver_notices(self._desk(uow, OutboxPriority.AUTOMATIC), notices, to=("buyer", "store", "moderators"))
 
     async def fire_order_deadline(self, uow: UnitOfWork, deadline: Deadline) -> None:
         """An order event to tell (recorded by the CLI or the API), or a shipment overdue by 2 or 4 days."""
         notices = await order_events.fire_claimed(uow, deadline, self._clock)
-        await deliver_order_notices(self._desk(uow), notices)
+        await deliver_order_notices(self._desk(uow, OutboxPriority.AUTOMATIC), notices)
 
     async def flush_album(self, uow: UnitOfWork, deadline: Deadline) -> None:
         """A buyer's album has had time to arrive whole: its parts go to the store together."""

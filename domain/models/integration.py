@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import IntEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.models.base import Base
@@ -44,6 +45,13 @@ class OutboundWebhook(Base):
     parked_at: Mapped[datetime | None]
 
 
+class OutboxPriority(IntEnum):
+    """Which of a chat's waiting rows goes first: the lowest, then the oldest."""
+
+    PERSON = 0  # what a person said or just did: a buyer's copy, an agent's answer, /notify, a direct answer
+    AUTOMATIC = 1  # what timers, webhooks and imports originate: reminders, deadline and order-event notices
+
+
 class OutboxMessage(Base):
     """A Telegram call recorded in the transaction that decided it, sent after the commit."""
 
@@ -60,6 +68,7 @@ class OutboxMessage(Base):
     # What to do with Telegram's answer once sent: a hook name the sender knows, and its arguments.
     on_result: Mapped[str | None] = mapped_column(String(64))
     on_result_args: Mapped[dict[str, Any] | None]
+    priority: Mapped[int] = mapped_column(SmallInteger, default=OutboxPriority.PERSON, server_default="0")
     update_id: Mapped[int | None] = mapped_column(BigInteger)  # the update whose transaction recorded it
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime]

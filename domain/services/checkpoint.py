@@ -50,13 +50,15 @@ DELIVER = Passage("deliver")
 
 async def order_facts(uow: UnitOfWork, ticket: Ticket, store: Store, clock: Clock) -> OrderFacts | None:
     """The order's tracking data and the store's today, so a delivery claim can be checked against them."""
-    order = await uow.orders.get(ticket.order_id) if ticket.order_id is not None else None
+    # Three columns, not the order with its items: every agent's message with a digit in it asks.
+    order = await uow.orders.tracking_of(ticket.order_id) if ticket.order_id is not None else None
     if order is None:
         return None
+    tracking_number, status, eta = order
     return OrderFacts(
-        has_tracking=bool(order.tracking_number),
-        delivered=order.status == OrderStatus.DELIVERED,
-        eta=order.estimated_delivery,
+        has_tracking=bool(tracking_number),
+        delivered=status == OrderStatus.DELIVERED,
+        eta=eta,
         today=clock.now().astimezone(ZoneInfo(store.timezone)).date(),
     )
 

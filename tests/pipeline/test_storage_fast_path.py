@@ -264,6 +264,47 @@ async def test_rows_a_result_hook_queues_go_out_without_waiting_for_the_next_pol
     assert sent[1][0] - started < 2  # not the 30 s poll
 
 
+async def test_a_row_another_process_committed_goes_out_at_the_next_poll(sqlite_file):
+    """Offered rows spare the sender its reads; a row nobody offers (the command line, another
+    process) must still be found by the interval's look."""
+    import asyncio
+
+    from bot.pipeline.outbox import Outbox
+    from bot.pipeline.sender import OutboxSender
+
+    _, uow_factory = sqlite_file
+    clock = SystemClock()
+    sent: list[str] = []
+
+    class TelegramStandIn:
+        async def do_api_request(self, method, api_kwargs):
+            sent.append(api_kwargs["text"])
+            return {"message_id": len(sent)}
+
+    async def wait_for(count: int) -> None:
+        for _ in range(150):
+            if len(sent) >= count:
+                return
+            await asyncio.sleep(0.02)
+
+    sender = OutboxSender(TelegramStandIn(), uow_factory, clock, max_in_flight=4, poll_interval=0.3)
+    task = asyncio.create_task(sender.run())
+    try:
+        async with uow_factory() as uow:
+            await Outbox(uow, clock).send_message(1, "offered")
+            await uow.commit()
+        sender.offer(uow.outbox_rows)
+        await wait_for(1)
+        async with uow_factory() as uow:  # as `aftersales orders event` does in its own process
+            await Outbox(uow, clock).send_message(2, "told by no one")
+            await uow.commit()
+        await wait_for(2)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert sent == ["offered", "told by no one"]
+
+
 async def test_many_writers_at_once_all_get_their_turn(impatient_table):
     """SQLite's busy handler is not fair; the write gate queues this process's writers in order,
     so none of them runs out of its busy timeout however many wait (seen: 16 updates at once)."""

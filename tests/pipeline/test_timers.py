@@ -150,6 +150,23 @@ async def test_a_whole_backlog_fires_within_one_sweep(uow_factory, clock):
     assert await sweeper.sweep() == 120
 
 
+async def test_a_backlog_beyond_one_sweeps_batches_fires_on_at_once_not_at_the_next_poll(uow_factory, clock):
+    await schedule_many(uow_factory, clock, DeadlineKind.AUTO_CLOSE, range(25), timedelta(minutes=-5))
+    sweeper = TimerSweeper(
+        uow_factory, clock, {DeadlineKind.AUTO_CLOSE: remind(clock)}, batch=4, max_batches=2, poll_interval=60
+    )
+    task = asyncio.create_task(sweeper.run())
+    try:
+        for _ in range(250):
+            if len(await outbox_texts(uow_factory)) == 25:
+                break
+            await asyncio.sleep(0.02)
+        texts = await outbox_texts(uow_factory)
+        assert sorted(texts) == sorted(f"ticket {n} closed" for n in range(25))  # each once, within seconds
+    finally:
+        task.cancel()
+
+
 async def test_a_lost_compare_and_set_is_fired_again_at_once_and_costs_no_try(uow_factory, clock):
     deadline_id = await schedule(uow_factory, clock, 1, timedelta(minutes=-1))
     tries: list[int] = []

@@ -6,7 +6,8 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, inspect, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.enums import DeadlineKind, FlagStatus
 from domain.models import (
@@ -44,6 +45,12 @@ def _to_fire(now: datetime) -> tuple[Any, ...]:
 
 
 class DeadlineRepository(Repository):
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session)
+        # Deadlines scheduled in this unit of work, so `live` right after (a topic's title) reads nothing.
+        # Any other write to deadlines forgets them all: it may have changed one behind the ORM's back.
+        self._scheduled: dict[tuple[DeadlineKind, str, int], Deadline] = {}
+
     async def schedule(
         self, kind: DeadlineKind, subject_type: str, subject_id: int, *, due_at: datetime, at: datetime
     ) -> Deadline:
@@ -52,15 +59,20 @@ class DeadlineRepository(Repository):
         deadline = Deadline(kind=kind, subject_type=subject_type, subject_id=subject_id, due_at=due_at, created_at=at)
         self.session.add(deadline)
         await self.session.flush()
+        self._scheduled[(kind, subject_type, subject_id)] = deadline
         return deadline
 
     async def cancel(self, kind: DeadlineKind, subject_type: str, subject_id: int, *, at: datetime) -> int:
+        self._scheduled.pop((kind, subject_type, subject_id), None)
         result = await self.session.execute(
             update(Deadline).where(*_live(kind, subject_type, subject_id)).values(cancelled_at=at)
         )
         return result.rowcount  # type: ignore[attr-defined,no-any-return]
 
     async def live(self, kind: DeadlineKind, subject_type: str, subject_id: int) -> Deadline | None:
+        known = self._scheduled.get((kind, subject_type, subject_id))
+        if known is not None and known in self.session and not inspect(known).expired_attributes:
+            return known  # (a rollback expires it: then it is read again)
         return await self.session.scalar(select(Deadline).where(*_live(kind, subject_type, subject_id)))
 
     async def due(
@@ -100,6 +112,7 @@ class DeadlineRepository(Repository):
         PostgreSQL it waits for a claiming transaction and then sees it fired.
         A parked deadline stays parked (its new time counts once it is retried).
         """
+        self._scheduled.clear()
         result = await self.session.execute(
             update(Deadline)
             .where(*_live(kind, subject_type, subject_id))
@@ -118,6 +131,7 @@ class DeadlineRepository(Repository):
         failure is counted and the row comes round again. SQLite has one
         writer at a time and renders no lock clause.
         """
+        self._scheduled.clear()
         claimable = (
             select(Deadline.id).where(Deadline.id == deadline_id, *_to_fire(at)).with_for_update(skip_locked=True)
         )
@@ -138,6 +152,7 @@ class DeadlineRepository(Repository):
         sweepers that failed the same try count it once; False for the loser,
         or when the deadline was fired, cancelled or parked meanwhile.
         """
+        self._scheduled.clear()
         result = await self.session.execute(
             update(Deadline)
             .where(Deadline.id == deadline_id, Deadline.attempts == attempts_before, *_WAITING)
@@ -156,6 +171,7 @@ class DeadlineRepository(Repository):
 
         How many were parked. The last error stays until a new try replaces it.
         """
+        self._scheduled.clear()
         query = update(Deadline).where(*_PARKED)
         if deadline_id is not None:
             query = query.where(Deadline.id == deadline_id)

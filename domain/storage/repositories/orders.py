@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from sqlalchemy import or_, select
 
+from domain.enums import OrderStatus
 from domain.models import Order, OrderEvent
 from domain.storage.repositories.base import Repository
 
@@ -17,6 +19,12 @@ class OrderRepository(Repository):
 
     async def get(self, order_id: int) -> Order | None:
         return await self.session.get(Order, order_id)
+
+    async def tracking_of(self, order_id: int) -> tuple[str | None, OrderStatus, date | None] | None:
+        """(tracking number, status, estimated delivery) of the order alone, no items loaded; None if gone."""
+        query = select(Order.tracking_number, Order.status, Order.estimated_delivery).where(Order.id == order_id)
+        row = (await self.session.execute(query)).first()
+        return None if row is None else (row[0], row[1], row[2])
 
     async def number_of(self, order_id: int) -> str | None:
         """The order's marketplace number alone (no items loaded)."""

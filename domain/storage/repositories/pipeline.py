@@ -175,11 +175,17 @@ class InboxRepository(Repository):
 class OutboxSendingRepository(Repository):
     """What the sender needs: rows to send in order, and marking each one's fate."""
 
-    async def unsent(self, *, excluding: Collection[int] = (), limit: int = 100) -> Sequence[OutboxMessage]:
+    async def unsent(
+        self, *, excluding: Collection[int] = (), excluding_chats: Collection[int] = (), limit: int = 100
+    ) -> Sequence[OutboxMessage]:
+        """Rows to send, a person's words first (lowest priority, then oldest); none of ``excluding_chats``."""
         query = select(OutboxMessage).where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
         if excluding:
             query = query.where(OutboxMessage.id.not_in(list(excluding)))
-        return (await self.session.scalars(query.order_by(OutboxMessage.id).limit(limit))).all()
+        if excluding_chats:
+            query = query.where(OutboxMessage.chat_id.not_in(list(excluding_chats)))
+        order = (OutboxMessage.priority, OutboxMessage.id)
+        return (await self.session.scalars(query.order_by(*order).limit(limit))).all()
 
     async def get(self, message_id: int) -> OutboxMessage | None:
         return await self.session.get(OutboxMessage, message_id)

@@ -28,11 +28,13 @@ class TicketRepository(Repository):
         return await self.session.scalar(select(Ticket).where(Ticket.store_id == store_id, Ticket.number == number))
 
     async def by_topic(self, chat_id: int, topic_id: int) -> Ticket | None:
-        """The ticket whose forum topic this is, found from a message posted in it."""
+        """The ticket whose forum topic this is, found from a message posted in it; with its store and the
+        agents' language, which an agent's message there reads next."""
         query = (
             select(Ticket)
             .join(StoreSupportGroup, StoreSupportGroup.id == Ticket.support_group_id)
             .where(StoreSupportGroup.chat_id == chat_id, Ticket.topic_id == topic_id)
+            .options(joinedload(Ticket.store).undefer(Store.agents_language))
         )
         return await self.session.scalar(query)
 
