@@ -80,7 +80,7 @@ class Settings(BaseSettings):
     link_secret: SecretStr | None = None
     sandbox_host: str = Field(default="127.0.0.1", min_length=1)
     sandbox_port: int = Field(default=8080, ge=1, le=65535)
-    max_in_flight_sends: int = Field(default=8, ge=1, le=100)
+    max_in_flight_sends: int = Field(default=16, ge=1, le=100)
     concurrent_updates: int = Field(default=16, ge=1, le=256)
     flow_idle_minutes: int = Field(default=30, ge=1, le=7 * 24 * 60)
 

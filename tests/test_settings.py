@@ -39,7 +39,7 @@ def test_defaults():
     assert settings.log_level == "INFO"
     assert settings.link_secret is None
     assert (settings.sandbox_host, settings.sandbox_port) == ("127.0.0.1", 8080)
-    assert settings.max_in_flight_sends == 8
+    assert settings.max_in_flight_sends == 16
     assert settings.concurrent_updates == 16
 
 

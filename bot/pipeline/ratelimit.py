@@ -13,11 +13,14 @@ Why two shapes of limit:
   three after a quiet spell, then a steady one a second, where a window of
   "3 in 3 s" would send bursts of three every three seconds.
 
-Network jitter: a send counts at the moment it leaves, but Telegram counts
-it when it arrives, and two requests can arrive closer together than they
-left. So each sliding window is ``window_margin`` seconds longer than
-Telegram's (50 ms: 30 in 1.05 s is still 95 % of the cap); without it a
-steady 30/s drew 429s from the sandbox (bench/limits.py).
+Network jitter: Telegram counts a send when it arrives, somewhere between
+the moment it left and the moment its answer came back, and two requests can
+arrive closer together than they left (a busy event loop writes one late).
+So a send counts in the sliding windows from when it left until its answer
+comes (``Reservation.answered``), and from then on as sent at its answer:
+never earlier than Telegram saw it. Each window is also ``window_margin``
+seconds longer than Telegram's (50 ms: 30 in 1.05 s is still 95 % of the
+cap) for a send whose answer is still on its way.
 
 Order and fairness: one caller per chat at a time, in arrival order (a FIFO
 lock per chat), and overall slots are reserved first come first served, so
@@ -69,6 +72,11 @@ class _TokenBucket:
     def take(self, now: float) -> None:
         self._refill(now)
         self._tokens -= 1
+        return None
+
+    def available(self, now: float) -> int:
+        self._refill(now)
+        return int(self._tokens + _EPSILON)
 
     def idle(self, now: float) -> bool:
         self._refill(now)
@@ -78,27 +86,53 @@ class _TokenBucket:
 class _SlidingWindow:
     """At most ``limit`` sends in any ``period`` seconds.
 
-    Times must be taken in non-decreasing order; the limiter guarantees it
-    (per chat under the chat's lock, overall because reservations only move
-    forward).
+    Each send is a one-item list holding when it counts: when it left, moved
+    to its answer's time once that came (``Reservation.answered``), so the
+    times are not in order; twice ``limit`` of them are kept, as a send
+    answered late may still be in the window when later ones have left it.
     """
 
     __slots__ = ("_limit", "_period", "_times")
 
     def __init__(self, limit: int, period: float) -> None:
         self._limit, self._period = limit, period
-        self._times: deque[float] = deque(maxlen=limit)  # older ones no longer matter
+        self._times: deque[list[float]] = deque(maxlen=2 * limit)  # older ones no longer matter
+
+    def _live(self, now: float) -> list[float]:
+        return [at for (at,) in self._times if at + self._period > now]
 
     def ready_at(self, now: float) -> float:
-        if len(self._times) < self._limit:
+        live = self._live(now)
+        if len(live) < self._limit:
             return now
-        return max(now, self._times[0] + self._period)
+        live.sort(reverse=True)
+        return max(now, live[self._limit - 1] + self._period)  # when the limit-th latest leaves the window
 
-    def take(self, at: float) -> None:
-        self._times.append(at)
+    def take(self, at: float) -> list[float]:
+        entry = [at]
+        self._times.append(entry)
+        return entry
+
+    def available(self, now: float) -> int:
+        return max(0, self._limit - len(self._live(now)))
 
     def idle(self, now: float) -> bool:
-        return not self._times or self._times[-1] + self._period <= now
+        return not self._live(now)
+
+
+class Reservation:
+    """One send's place in the windows; ``answered()`` once its answer came back moves it to that time."""
+
+    __slots__ = ("_time", "_entries")
+
+    def __init__(self, time_source: TimeSource, *entries: list[float] | None) -> None:
+        self._time = time_source
+        self._entries = [entry for entry in entries if entry is not None]
+
+    def answered(self) -> None:
+        now = self._time()
+        for entry in self._entries:
+            entry[0] = max(entry[0], now)
 
 
 class _ChatState:
@@ -158,19 +192,23 @@ class SendLimiter:
 
     @contextlib.asynccontextmanager
     async def slot(self, chat_id: int, chat_type: str | None = None) -> AsyncIterator[None]:
-        """``async with`` form of :meth:`acquire`; the body is the send."""
-        await self.acquire(chat_id, chat_type)
-        yield
+        """``async with`` form of :meth:`acquire`; the body is the send, answered when it ends."""
+        reservation = await self.acquire(chat_id, chat_type)
+        try:
+            yield
+        finally:
+            reservation.answered()
 
-    async def acquire(self, chat_id: int, chat_type: str | None = None) -> None:
-        """Wait until one message may be sent to ``chat_id`` now."""
+    async def acquire(self, chat_id: int, chat_type: str | None = None) -> Reservation:
+        """Wait until one message may be sent to ``chat_id`` now; call ``answered()`` on what it returns
+        once Telegram's answer (or an error) came back."""
         is_private = _is_private(chat_id, chat_type)
         state = self._chat(chat_id, is_private)
         state.callers += 1
         try:
             # One caller per chat: its limit is checked and taken as one step.
             async with state.lock:
-                await self._wait_for_turn(state)
+                return await self._wait_for_turn(state)
         finally:
             state.callers -= 1
 
@@ -191,12 +229,22 @@ class SendLimiter:
         state = self._chat(chat_id, _is_private(chat_id, None))
         state.blocked_until = max(state.blocked_until, until)
 
+    def sendable_now(self, chat_id: int, chat_type: str | None = None) -> int:
+        """How many messages the chat's own limit would let go at once now (ignoring the overall one)."""
+        state = self._chats.get(chat_id)
+        if state is None:
+            return self._private_burst if _is_private(chat_id, chat_type) else self._group_per_minute
+        now = self._time()
+        if max(state.blocked_until, self._blocked_until) > now:
+            return 0
+        return max(0, state.limit.available(now) - state.callers)
+
     @property
     def tracked_chats(self) -> int:
         """Chats whose limits are still in effect (others are forgotten)."""
         return len(self._chats)
 
-    async def _wait_for_turn(self, state: _ChatState) -> None:
+    async def _wait_for_turn(self, state: _ChatState) -> Reservation:
         while True:
             now = self._time()
             chat_ready = max(state.limit.ready_at(now), state.blocked_until, self._blocked_until)
@@ -206,14 +254,13 @@ class SendLimiter:
             # Reserve the next overall slot now, so chats are served in the
             # order they became ready and none can be overtaken forever.
             send_at = max(self._overall.ready_at(now), self._blocked_until)
-            self._overall.take(send_at)
+            overall = self._overall.take(send_at)
             if send_at > now:
                 await self._sleep(send_at - now)
                 now = self._time()
                 if now < max(state.blocked_until, self._blocked_until):
                     continue  # a 429 arrived meanwhile; the reserved slot stays spent
-            state.limit.take(now)
-            return
+            return Reservation(self._time, overall, state.limit.take(now))
 
     def _chat(self, chat_id: int, is_private: bool) -> _ChatState:
         state = self._chats.get(chat_id)

@@ -3,13 +3,20 @@
 Per chat, the waiting row with the lowest (priority, id) goes next: a
 person's words before automatic notices queued earlier (``OutboxPriority``),
 and otherwise in id order; a row that follows another (``after_id``) never
-goes before it. One row per chat is handed to a ``KeyedScheduler`` keyed by
-chat (at most ``max_in_flight`` sends at once) and the chat's next is chosen
-when it ends, so a row that arrives meanwhile can still go first. The sender
-knows at most ``CHAT_ROWS_KNOWN`` rows of a chat at a time (the rest stay in
-the table), so a group held to 20 a minute never fills the window while
-other chats' rows wait. Sends keep within Telegram's limits (``SendLimiter``,
-and a 429's ``retry_after`` is obeyed and the same row tried again). Each row
+goes before it. Order matters per lane: a private chat, or one forum topic
+of a group. One row per lane is handed to a ``KeyedScheduler`` keyed by lane
+(at most ``max_in_flight`` sends at once) and the lane's next is chosen when
+it ends, so a row that arrives meanwhile can still go first. A group's
+topics send side by side (a network's round trip per message would hold a
+busy group to ~20 a second otherwise) on at most half the senders, and only
+while the group's limit would send them at once: a throttled group sends one
+row at a time, its lowest (priority, id). The sender hands out a bounded
+number of a chat's rows at a time (``_chat_rows``), so a group held to 20 a
+minute never fills the window while other chats' rows wait; the chat's
+further offered rows wait in memory beside it (``_Spill``, at most
+``SPILL_LIMIT`` in all; beyond that they stay in the table). Sends keep
+within Telegram's limits (``SendLimiter``, and a 429's ``retry_after`` is
+obeyed and the same row tried again). Each row
 is marked sent with Telegram's message id in a transaction of its own, with
 its result hook if it names one. A crash between a send and its mark sends
 that row again after the restart: at most ``max_in_flight`` duplicates per
@@ -34,7 +41,10 @@ reads the table only when it may hold rows it was not told of (start-up, a
 another). Per-chat order holds because it takes offered rows only while it
 knows every unsent row (``_complete``) but those of chats it knows enough of
 (``_capped``, read again once half of them went), and never the same row
-twice (``_recent``: an offer can arrive after a read found its row).
+twice (``_recent``: an offer can arrive after a read found its row). A read
+leaves out the chats with a spill: their rows are in memory, so it cannot
+hand them out twice; a spill the sender cannot keep in order (a row waits
+for one it does not know) is dropped and its chat read from the table.
 """
 
 from __future__ import annotations
@@ -82,8 +92,11 @@ DEFAULT_NETWORK_RETRY_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0)
 BEST_EFFORT_METHODS = frozenset({"setMessageReaction"})
 # Ids handed out lately, to drop an offer of a row a read found first; an offer comes right after its commit.
 RECENT_LIMIT = 10_000
-# Rows of one chat known at once (sending or chosen from): a quarter of the smallest window.
+# Rows of one chat known at once (sending or chosen from): a quarter of the window, at least this.
 CHAT_ROWS_KNOWN = 8
+# Offered rows held in memory behind chats that have CHAT_ROWS_KNOWN out (a few MB): one busy group's
+# backlog is taken from memory, not read back from the table every few sends.
+SPILL_LIMIT = 10_000
 
 
 class OutboxSender(TableFeeder):
@@ -111,12 +124,19 @@ class OutboxSender(TableFeeder):
         self._marker: asyncio.Task[None] | None = None
         self._offered: deque[OutboxMessage] = deque()
         self._complete = False  # every unsent row is in flight or offered: nothing to read
-        self._recent: dict[int, None] = {}
+        self._recent: dict[int, int] = {}  # id -> chat of each row handed out lately
+        self._spill: dict[int, _Spill] = {}  # per chat: offered rows beyond CHAT_ROWS_KNOWN
+        self._spilled = 0
+        self._refill: set[int] = set()  # chats whose spill may hand out more rows
         self._waiting: dict[int, list[OutboxMessage]] = {}  # per chat: known rows not handed out yet
         self._known: dict[int, int] = {}  # per chat: rows waiting or sending
-        self._sending: set[int] = set()  # chats with a row in the scheduler
+        self._sending: dict[int, dict[Lane, int]] = {}  # per chat: its lanes in the scheduler, each's row
         self._capped: set[int] = set()  # chats with unsent rows left unread because enough were known
         super().__init__(max_in_flight, poll_interval)
+        # A group's topics send side by side (its lanes), but never on more than half the senders:
+        # private chats keep the rest however busy one group is.
+        self._lanes_per_chat = max(1, max_in_flight // 2)
+        self._chat_rows = max(CHAT_ROWS_KNOWN, self._window // 4)
 
     def wake(self) -> None:
         """Rows were committed that were not offered: read the table."""
@@ -131,18 +151,32 @@ class OutboxSender(TableFeeder):
             self._wake.set()
 
     async def _submit(self) -> None:
-        room = self._room()
+        room = self._refill_from_spills(self._room())
         if room <= 0:
             return
         if self._complete and not self._held:
             self._submit_offered(room)
             return
-        # Offered before this read, so committed before it: the read sees them (or leaves them behind).
+        # Offered before this read, so committed before it: the read sees them (or leaves them behind),
+        # but for the rows of chats with a spill, which the read leaves out: those join the spill.
+        for row in self._offered:
+            if row.chat_id not in self._spill or row.id in self._recent:
+                continue
+            if row.after_id is None or self._follows_known(row):
+                self._spill_row(row)
+            else:
+                self._drop_spill(row.chat_id)
         self._offered.clear()
-        full = [chat_id for chat_id, known in self._known.items() if known >= CHAT_ROWS_KNOWN]
+        full = [
+            chat_id
+            for chat_id, known in self._known.items()
+            if known >= self._chat_rows and chat_id not in self._spill
+        ]
         async with self._uow_factory.reading() as uow:
             repository = OutboxSendingRepository(uow.session)
-            rows = await repository.unsent(excluding=self._in_flight, excluding_chats=full, limit=room)
+            rows = await repository.unsent(
+                excluding=self._in_flight, excluding_chats=[*full, *self._spill], limit=room
+            )
             ready: list[OutboxMessage] = []
             taken: dict[int, int] = {}
             held_chats: set[int] = set()  # a chat's later rows wait behind one that waits...
@@ -156,14 +190,16 @@ class OutboxSender(TableFeeder):
                     if row.after_id is not None:
                         awaited.add(row.after_id)
                     continue
-                if self._known.get(row.chat_id, 0) + taken.get(row.chat_id, 0) >= CHAT_ROWS_KNOWN:
+                if self._known.get(row.chat_id, 0) + taken.get(row.chat_id, 0) >= self._chat_rows:
                     capped.add(row.chat_id)
                     continue
                 taken[row.chat_id] = taken.get(row.chat_id, 0) + 1
                 ready.append(row)
             self._left_behind, self._held = len(rows) >= room, bool(held_chats)
         self._complete = not self._left_behind and not self._held
-        self._capped.update(full)  # unread rows of theirs, if any, are read once half their known ones went
+        self._left_behind = self._left_behind or bool(self._refill)
+        # Unread rows of theirs, if any, are read once half their known ones went (and their spill is out).
+        self._capped.update(full)
         if capped:
             self._capped |= capped
             self._wake.set()  # at once, for the other chats' rows those left unread
@@ -174,61 +210,139 @@ class OutboxSender(TableFeeder):
             self._dispatch(chat_id)
 
     def _submit_offered(self, room: int) -> None:
-        """Offered rows into their chats' queues, as far as the window allows."""
+        """Offered rows into their chats' queues, as far as the window allows; a busy chat's into its spill."""
         while self._offered and room > 0:
             row = self._offered[0]
-            if row.after_id is not None:
+            if row.after_id is not None and not self._follows_known(row):
+                if row.chat_id in self._spill:
+                    self._drop_spill(row.chat_id)
                 self._complete = False  # whether it may go yet is the table's to say
                 self._wake.set()
                 return
             self._offered.popleft()
             if row.id in self._in_flight or row.id in self._recent:
                 continue  # a read found it first
-            if row.chat_id in self._capped or self._known.get(row.chat_id, 0) >= CHAT_ROWS_KNOWN:
-                self._capped.add(row.chat_id)  # read once the chat's known rows went
+            if row.chat_id in self._capped:
+                continue  # read once the chat's known rows went: the table holds older rows of the chat
+            if row.chat_id in self._spill or self._known.get(row.chat_id, 0) >= self._chat_rows:
+                if self._spilled < SPILL_LIMIT:
+                    self._spill_row(row)
+                else:
+                    self._capped.add(row.chat_id)
                 continue
             self._take(row)
             self._dispatch(row.chat_id)
             room -= 1
-        self._left_behind = bool(self._offered)
+        self._left_behind = bool(self._offered) or bool(self._refill)
+
+    def _follows_known(self, row: OutboxMessage) -> bool:
+        """Whether the sender alone can keep the row behind the one it follows (no read needed)."""
+        after = row.after_id
+        if after in self._in_flight:
+            return self._recent.get(after) == row.chat_id  # queued in the same chat, which sends it first
+        if after in self._recent:
+            return True  # sent or failed here; a failed one fails this row too, when it is sent
+        spill = self._spill.get(row.chat_id)
+        return spill is not None and after in spill.ids
+
+    def _spill_row(self, row: OutboxMessage) -> None:
+        spill = self._spill.get(row.chat_id)
+        if spill is None:
+            spill = self._spill[row.chat_id] = _Spill()
+        spill.add(row)
+        self._spilled += 1
+
+    def _drop_spill(self, chat_id: int) -> None:
+        """The chat's spilled rows left to the table, which gives them in order once the chat is read."""
+        spill = self._spill.pop(chat_id)
+        self._spilled -= len(spill.ids)
+        self._refill.discard(chat_id)
+        self._capped.add(chat_id)
+        if chat_id not in self._known:
+            self._capped.discard(chat_id)
+            self._complete = False
+            self._wake.set()
+
+    def _refill_from_spills(self, room: int) -> int:
+        """Spilled rows of chats that sent half their known ones, as far as the window allows: the room left."""
+        while self._refill and room > 0:
+            chat_id = self._refill.pop()
+            spill = self._spill.get(chat_id)
+            if spill is None:
+                continue
+            taken = 0
+            while room > 0 and self._known.get(chat_id, 0) < self._chat_rows and (row := spill.pop()) is not None:
+                self._spilled -= 1
+                self._take(row)
+                taken += 1
+                room -= 1
+            if not spill.ids:
+                del self._spill[chat_id]
+            elif self._known.get(chat_id, 0) < self._chat_rows:
+                self._refill.add(chat_id)  # the window ran out first
+            if taken:
+                self._dispatch(chat_id)
+        return room  # chats still to refill count as rows left behind (looked at once half the window is free)
 
     def _take(self, row: OutboxMessage) -> None:
         """A row now known: it goes when its turn in its chat comes."""
         self._in_flight.add(row.id)
-        self._recent[row.id] = None
+        self._recent[row.id] = row.chat_id
         if len(self._recent) > RECENT_LIMIT:
             del self._recent[next(iter(self._recent))]
         self._waiting.setdefault(row.chat_id, []).append(row)
         self._known[row.chat_id] = self._known.get(row.chat_id, 0) + 1
 
     def _next_of(self, chat_id: int) -> OutboxMessage | None:
-        """The chat's waiting row with the lowest (priority, id) that waits for none of the others."""
+        """The chat's waiting row with the lowest (priority, id) in a lane not sending, waiting for no other."""
         waiting = self._waiting.get(chat_id)
         if not waiting:
             return None
+        sending = self._sending.get(chat_id, {})
         ids = {row.id for row in waiting}
-        row = min((row for row in waiting if row.after_id not in ids), key=lambda row: (row.priority or 0, row.id))
+        ids.update(sending.values())
+        free = [row for row in waiting if row.after_id not in ids and _lane(row) not in sending]
+        if not free:
+            return None
+        row = min(free, key=lambda row: (row.priority or 0, row.id))
         waiting.remove(row)
         if not waiting:
             del self._waiting[chat_id]
         return row
 
     def _dispatch(self, chat_id: int) -> None:
-        """Hand the chat's next row to the scheduler, unless one of its rows is there already."""
-        if chat_id in self._sending:
-            return
-        row = self._next_of(chat_id)
-        if row is not None:
-            self._sending.add(chat_id)
-            self._scheduler.submit(chat_id, self._job(row))
+        """Hand the chat's next rows to the scheduler, one per lane, while its limits let them go at once.
+
+        A second lane of a chat starts only when the chat's budget would send it now: a group held to
+        its limit sends one row at a time, always the lowest (priority, id), and holds one sender.
+        """
+        while True:
+            sending = self._sending.get(chat_id)
+            if sending and (
+                len(sending) >= self._lanes_per_chat or len(sending) >= self._limiter.sendable_now(chat_id)
+            ):
+                return
+            row = self._next_of(chat_id)
+            if row is None:
+                return
+            lane = _lane(row)
+            self._sending.setdefault(chat_id, {})[lane] = row.id
+            self._scheduler.submit(lane, self._job(row))
 
     def _sent_or_given_up(self, row: OutboxMessage) -> None:
         chat_id = row.chat_id
-        self._sending.discard(chat_id)
+        sending = self._sending.get(chat_id)
+        if sending is not None:
+            sending.pop(_lane(row), None)
+            if not sending:
+                del self._sending[chat_id]
         known = self._known[chat_id] = self._known.get(chat_id, 1) - 1
         if known <= 0:
             del self._known[chat_id]
-        if chat_id in self._capped and known <= CHAT_ROWS_KNOWN // 2:
+        if chat_id in self._spill and known <= self._chat_rows // 2:
+            self._refill.add(chat_id)
+            self._wake.set()
+        elif chat_id in self._capped and known <= self._chat_rows // 2:
             self._capped.discard(chat_id)
             self._complete = False  # its unread rows are the table's to give
             self._wake.set()
@@ -256,7 +370,7 @@ class OutboxSender(TableFeeder):
                 # Stopping: the scheduler takes no more jobs, so what this chat has known still goes here.
                 current = self._next_of(current.chat_id) if self._scheduler.closed else None
                 if current is not None:
-                    self._sending.add(current.chat_id)
+                    self._sending.setdefault(current.chat_id, {})[_lane(current)] = current.id
 
         return job
 
@@ -266,9 +380,12 @@ class OutboxSender(TableFeeder):
             return
         network_failures = 0
         while True:
-            await self._limiter.acquire(row.chat_id)
+            reservation = await self._limiter.acquire(row.chat_id)
             try:
-                result = await self._bot.do_api_request(row.method, api_kwargs=_api_kwargs(row.payload))
+                try:
+                    result = await self._bot.do_api_request(row.method, api_kwargs=_api_kwargs(row.payload))
+                finally:
+                    reservation.answered()
             except RetryAfter as error:
                 log.info("Telegram asks to wait %s before sending to %s", error.retry_after, row.chat_id)
                 self._limiter.retry_after(row.chat_id, error.retry_after)
@@ -467,6 +584,45 @@ def _api_kwargs(payload: dict[str, Any]) -> dict[str, Any]:
             for item in media
         ]
     return kwargs
+
+
+Lane = tuple[int, int | None]
+
+
+def _lane(row: OutboxMessage) -> Lane:
+    """Where order matters: a chat, or one forum topic of it (a topic's messages never interleave with another's)."""
+    return row.chat_id, row.payload.get("message_thread_id")
+
+
+class _Spill:
+    """A chat's offered rows waiting in memory: a person's words first, each row after the one it follows."""
+
+    __slots__ = ("queues", "ids", "_offered")
+
+    def __init__(self) -> None:
+        self.queues: dict[int, deque[tuple[int, OutboxMessage]]] = {}  # priority -> (offer number, row)
+        self.ids: set[int] = set()
+        self._offered = 0
+
+    def add(self, row: OutboxMessage) -> None:
+        self._offered += 1
+        self.queues.setdefault(row.priority or 0, deque()).append((self._offered, row))
+        self.ids.add(row.id)
+
+    def pop(self) -> OutboxMessage | None:
+        """The first of the most urgent queue, unless it follows a row still here: then the first offered.
+
+        A row is offered after the one it follows, so the first offered of all never waits for another here.
+        """
+        heads = [(priority, queue[0]) for priority, queue in sorted(self.queues.items()) if queue]
+        if not heads:
+            return None
+        priority, (_, row) = heads[0]
+        if row.after_id in self.ids:
+            priority, (_, row) = min(heads, key=lambda head: head[1][0])
+        self.queues[priority].popleft()
+        self.ids.discard(row.id)
+        return row
 
 
 class _Mark:

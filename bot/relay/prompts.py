@@ -23,6 +23,10 @@ async def asked_by(context: AftersalesContext, message: Message, key: str) -> di
     replied = message.reply_to_message
     if replied is None or not replied.from_user or replied.from_user.id != context.bot.id:
         return None
+    if replied.forum_topic_created is not None:
+        # Every message in a topic "replies" to the topic's creation message, which is never a prompt:
+        # answering that without a look-up keeps an agent's ordinary message off the outbox table.
+        return None
     row = await context.uow.session.scalar(
         select(OutboxMessage).where(
             OutboxMessage.chat_id == message.chat_id, OutboxMessage.telegram_message_id == replied.message_id

@@ -56,10 +56,15 @@ class OutboxMessage(Base):
     """A Telegram call recorded in the transaction that decided it, sent after the commit."""
 
     __tablename__ = "outbox_messages"
-    __table_args__ = (Index("ix_outbox_messages_pending", "sent_at", "next_attempt_at", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_messages_pending", "sent_at", "next_attempt_at", "id"),
+        # An agent's reply names the bot's message by (chat, message id): which prompt it answers.
+        # It serves look-ups by chat alone too, so chat_id has no index of its own to maintain.
+        Index("ix_outbox_messages_sent_message", "chat_id", "telegram_message_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
     method: Mapped[str] = mapped_column(String(32))  # e.g. "sendMessage", "copyMessage"
     payload: Mapped[dict[str, Any]]
     ticket_message_id: Mapped[int | None] = mapped_column(Integer)  # to record the copy once sent

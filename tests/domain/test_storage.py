@@ -367,3 +367,21 @@ async def test_a_write_lock_held_past_the_busy_timeout_fails_the_statement(tmp_p
             assert (await connection.exec_driver_sql("SELECT count(*) FROM t")).scalar() == 2
     finally:
         await engine.dispose()
+
+
+async def test_the_bots_message_an_agent_replies_to_is_found_by_index_not_by_scanning_the_outbox(engine) -> None:
+    # Every agent's reply is looked up by (chat, message id); a scan costs ~1 ms per message at bench sizes.
+    async with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            plan = await connection.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT on_result_args FROM outbox_messages WHERE chat_id = 5 AND telegram_message_id = 7"
+            )
+            steps = " ".join(str(row[-1]) for row in plan)
+            assert "SEARCH outbox_messages USING INDEX ix_outbox_messages_sent_message" in steps, steps
+        else:
+            await connection.exec_driver_sql("SET enable_seqscan = off")  # an empty table: show what it can use
+            plan = await connection.exec_driver_sql(
+                "EXPLAIN SELECT on_result_args FROM outbox_messages WHERE chat_id = 5 AND telegram_message_id = 7"
+            )
+            steps = " ".join(str(row[0]) for row in plan)
+            assert "ix_outbox_messages_sent_message" in steps, steps

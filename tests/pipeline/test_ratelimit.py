@@ -323,3 +323,38 @@ async def test_real_clock_lets_a_burst_through_at_once() -> None:
         await limiter.acquire(PRIVATE_A, "private")
 
     assert loop.time() - start < 0.5
+
+
+async def test_how_many_a_chat_may_send_at_once_falls_as_it_sends_and_comes_back() -> None:
+    clock = FakeClock()
+    limiter = make_limiter(clock, private_burst=3, private_per_second=1.0, group_per_minute=20)
+    assert (limiter.sendable_now(PRIVATE_A), limiter.sendable_now(GROUP)) == (3, 20)  # nothing sent yet
+    await clock.run(*(limiter.acquire(PRIVATE_A) for _ in range(2)), *(limiter.acquire(GROUP) for _ in range(19)))
+    assert (limiter.sendable_now(PRIVATE_A), limiter.sendable_now(GROUP)) == (1, 1)
+    await clock.run(limiter.acquire(GROUP))
+    assert limiter.sendable_now(GROUP) == 0
+    clock.now += 60
+    assert (limiter.sendable_now(PRIVATE_A), limiter.sendable_now(GROUP)) == (3, 20)
+    limiter.retry_after(GROUP, 5)  # Telegram said wait
+    assert limiter.sendable_now(GROUP) == 0
+
+
+async def test_a_send_counts_in_the_window_until_its_answer_came_back() -> None:
+    """Telegram may have counted a send any time before its answer came: the window runs from the answer."""
+    clock = FakeClock()
+    limiter = make_limiter(clock, overall_per_second=2)
+    first, second = await limiter.acquire(PRIVATE_A), await limiter.acquire(PRIVATE_B)  # both leave at 0
+    clock.now = 0.5
+    first.answered()
+    second.answered()
+    await clock.run(limiter.acquire(1003))
+    assert clock.now == pytest.approx(1.5)  # not 1.0: either may have arrived as late as 0.5
+
+
+async def test_an_answer_back_at_once_leaves_the_window_as_it_was() -> None:
+    clock = FakeClock()
+    limiter = make_limiter(clock, overall_per_second=2)
+    for chat_id in (PRIVATE_A, PRIVATE_B):
+        (await limiter.acquire(chat_id)).answered()
+    await clock.run(limiter.acquire(1003))
+    assert clock.now == pytest.approx(1.0)
