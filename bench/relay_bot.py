@@ -13,7 +13,8 @@ BENCH_LIMITER=telegram holds the sender to Telegram's limits with the real
 
 BENCH_TRACEMALLOC=FILE traces allocations (`bench.memory --tracemalloc`):
 each SIGUSR1 dumps a snapshot to FILE.1, FILE.2, ...
-BENCH_SQL=FILE counts the statements it runs (`bench/sql_counter.py`).
+BENCH_SQL=FILE counts the statements it runs (`bench/sql_counter.py`),
+BENCH_CALLS=FILE the Bot API methods it calls (`bench/call_counter.py`).
 BENCH_PROFILE_PHASES=FILE profiles only between SIGUSR2s (the timed phases, as
 `bench.throughput` sends them), written to FILE at exit: no start-up, no warm-up.
 """
@@ -29,7 +30,7 @@ import signal
 import sys
 import tracemalloc
 
-from bench import sql_counter
+from bench import call_counter, sql_counter
 from bot.app import build_application
 from bot.context import Deps
 from bot.pipeline.ratelimit import SendLimiter
@@ -68,6 +69,7 @@ async def main(token: str, api_url: str, database_url: str) -> None:
     )
     engine = create_engine(database_url)
     sql_counter.install(engine)
+    call_counter.install()
     deps = Deps(
         settings=settings, clock=SystemClock(), renderer=default_renderer(), uow_factory=UnitOfWorkFactory(engine)
     )

@@ -31,13 +31,14 @@ class Deps:
 
 
 class AftersalesApplication(Application):
-    __slots__ = ("deps", "timer_wake")
+    __slots__ = ("deps", "timer_wake", "metrics")
 
     def __init__(self, *, deps: Deps, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.deps = deps
         # Set by the update pipeline: makes the timer sweeper look again soon (else it polls).
         self.timer_wake: Callable[[float], object] | None = None
+        self.metrics: Any = None  # the pipeline's (bot.pipeline.metrics.Metrics), for /metrics
 
     def wake_timers_in(self, seconds: float) -> None:
         """A deadline due in `seconds` was just scheduled; without a pipeline the sweeper's poll finds it."""

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from bot.app import build_application
 from bot.context import Deps
+from bot.logs import configure_logging
 from bot.pipeline.service import pipeline_for
 from bot.pipeline.webhook import WebhookConfig
 from bot.rendering import default_renderer
@@ -53,14 +54,18 @@ def webhook_config(settings: Settings) -> WebhookConfig:
     )
 
 
+def _secrets(settings: Settings) -> list[str]:
+    """What must never reach the log: the token (the whole of it, and the part after the colon) and secrets."""
+    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
+    secrets = [token, token.partition(":")[2]]
+    for secret in (settings.webhook_secret, settings.link_secret):
+        if secret is not None:
+            secrets.append(secret.get_secret_value())
+    return secrets
+
+
 def run_bot(settings: Settings, *, webhook: bool | None = None, stand_in: StartStandIn | None = None) -> None:
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # httpx logs every request at INFO; that drowns the bot's own log.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    configure_logging(settings.log_level, settings.log_format, _secrets(settings))
     try:
         asyncio.run(_serve(settings, webhook=webhook, stand_in=stand_in))
     except KeyboardInterrupt:
@@ -97,15 +102,32 @@ async def _serve(settings: Settings, *, webhook: bool | None, stand_in: StartSta
     application = build_application(deps, token=token)
     # Durable update path: stored before confirmed, one transaction each, sends after commit.
     pipeline = pipeline_for(application, webhook=webhook_config(settings) if _use_webhook(settings, webhook) else None)
+    ops = None
+    if settings.http_port is not None:
+        from bot.pipeline.ops import OpsServer
+
+        ops = OpsServer(
+            application.bot,
+            uow_factory,
+            clock,
+            pipeline.metrics,
+            listen=settings.http_listen,
+            port=settings.http_port,
+        )
     async with application:
         await application.start()
         await pipeline.start()
+        if ops is not None:
+            await ops.start()
+            print(f"Health and metrics on http://{settings.http_listen}:{settings.http_port}/", flush=True)
         if sandbox is not None:
             print(f"Aftersales is running offline. Open the web chat: {sandbox.url}", flush=True)
         else:
             me = application.bot
             print(f"Aftersales is running as @{me.username}", flush=True)
         await stop.wait()
+        if ops is not None:
+            await ops.stop()
         await pipeline.stop()
         await application.stop()
     if sandbox is not None:

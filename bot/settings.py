@@ -24,6 +24,7 @@ ENV_PREFIX = "AFTERSALES_"
 TOKEN_ENV_VAR = "TELEGRAM_BOT_TOKEN"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 MODES = ("polling", "webhook")
+LOG_FORMATS = ("text", "json")
 
 _TOKEN_SHAPE = re.compile(r"[0-9]+:[A-Za-z0-9_-]+")
 # Telegram's rule for setWebhook's secret_token.
@@ -74,15 +75,21 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_listen: str = Field(default="127.0.0.1", min_length=1)
     webhook_port: int = Field(default=8443, ge=1, le=65535)
+    # /healthz, /readyz and /metrics (bot.pipeline.ops); not served unless a port is given.
+    http_listen: str = Field(default="127.0.0.1", min_length=1)
+    http_port: int | None = Field(default=None, ge=1, le=65535)
     moderators_chat_id: int | None = None
     default_timezone: str = "UTC"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
     link_secret: SecretStr | None = None
     sandbox_host: str = Field(default="127.0.0.1", min_length=1)
     sandbox_port: int = Field(default=8080, ge=1, le=65535)
     max_in_flight_sends: int = Field(default=16, ge=1, le=100)
     concurrent_updates: int = Field(default=16, ge=1, le=256)
     flow_idle_minutes: int = Field(default=30, ge=1, le=7 * 24 * 60)
+    # Handled updates, sent messages, spent deadlines and delivered webhooks are deleted after this.
+    retention_days: int = Field(default=30, ge=1, le=3650)
 
     @field_validator("telegram_bot_token", mode="after")
     @classmethod
@@ -155,10 +162,21 @@ class Settings(BaseSettings):
     def _log_level_any_case(cls, value: Any) -> Any:
         return _one_of(value, LOG_LEVELS, str.upper)
 
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _log_format_any_case(cls, value: Any) -> Any:
+        return _one_of(value, LOG_FORMATS, str.lower)
+
     @field_validator("mode", mode="before")
     @classmethod
     def _mode_any_case(cls, value: Any) -> Any:
         return _one_of(value, MODES, str.lower)
+
+    @model_validator(mode="after")
+    def _http_port_is_free(self) -> Settings:
+        if self.http_port is not None and self.mode == "webhook" and self.http_port == self.webhook_port:
+            raise _SettingProblem("http_port", f"is AFTERSALES_WEBHOOK_PORT too ({self.http_port}): give each its own")
+        return self
 
     @model_validator(mode="after")
     def _webhook_mode_is_complete(self) -> Settings:

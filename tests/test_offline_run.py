@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import os
 import re
 import signal
@@ -140,8 +141,9 @@ async def test_offline_run_stops_cleanly_after_idling_with_web_chats(tmp_path, s
     hook.mkdir()
     (hook / "sitecustomize.py").write_text(GC_HOOK)
     python_path = os.pathsep.join(filter(None, [str(hook), os.environ.get("PYTHONPATH")]))
-    port = free_port()
-    process, url = await start_offline(tmp_path, port, extra_env={"PYTHONPATH": python_path})
+    port, ops_port = free_port(), free_port()
+    env = {"PYTHONPATH": python_path, "AFTERSALES_HTTP_PORT": str(ops_port), "AFTERSALES_LOG_FORMAT": "json"}
+    process, url = await start_offline(tmp_path, port, extra_env=env)
     try:
         async with SandboxClient(url.rstrip("/")) as sandbox, aiohttp.ClientSession() as http:
             people = await sandbox.call("GET", "/people")
@@ -152,6 +154,11 @@ async def test_offline_run_stops_cleanly_after_idling_with_web_chats(tmp_path, s
             anna = await sandbox.person(next(p["id"] for p in people if p["label"] == "Buyer · Anna Schmidt"))
             await anna.send("/start")
             await anna.expect(contains="Hello, Anna", timeout=15)
+            # The operator's endpoints answer beside it (and stop with it).
+            async with http.get(f"http://127.0.0.1:{ops_port}/readyz") as ready:
+                assert (ready.status, (await ready.json())["ok"]) == (200, True)
+            async with http.get(f"http://127.0.0.1:{ops_port}/metrics") as scraped:
+                assert 'aftersales_updates_total{outcome="handled",type="message"}' in await scraped.text()
             await asyncio.sleep(2)  # idle: the poller's long polls, the sweeper's rounds, the collector
             status, printed = await stop(process, sig)
             await open_chat.close()
@@ -160,6 +167,8 @@ async def test_offline_run_stops_cleanly_after_idling_with_web_chats(tmp_path, s
             process.kill()
             await process.wait()
     assert "Task was destroyed but it is pending" not in printed, printed
-    assert not [line for line in printed.splitlines() if " ERROR " in line or " CRITICAL " in line], printed
+    logged = [json.loads(line) for line in printed.splitlines() if line.startswith("{")]  # one event a line
+    assert "Application.stop() complete" in [line["message"] for line in logged], printed
+    assert not [line for line in logged if line["level"] in ("ERROR", "CRITICAL")], printed
     assert "Traceback" not in printed, printed
     assert status == 0, printed

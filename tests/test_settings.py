@@ -40,6 +40,8 @@ def test_defaults():
     assert settings.link_secret is None
     assert (settings.sandbox_host, settings.sandbox_port) == ("127.0.0.1", 8080)
     assert settings.max_in_flight_sends == 16
+    assert (settings.http_listen, settings.http_port) == ("127.0.0.1", None)
+    assert (settings.log_format, settings.retention_days) == ("text", 30)
     assert settings.concurrent_updates == 16
 
 
@@ -103,6 +105,11 @@ def test_unknown_override_is_a_programming_error():
             "AFTERSALES_LOG_LEVEL: must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL (got 'LOUD')",
         ),
         (
+            "AFTERSALES_LOG_FORMAT",
+            "xml",
+            "AFTERSALES_LOG_FORMAT: must be one of text, json (got 'xml')",
+        ),
+        (
             "AFTERSALES_DEFAULT_TIMEZONE",
             "Mars/Olympus",
             "AFTERSALES_DEFAULT_TIMEZONE: unknown time zone 'Mars/Olympus'",
@@ -156,6 +163,7 @@ def test_unknown_override_is_a_programming_error():
         ),
         ("AFTERSALES_WEBHOOK_PORT", "eighty", "AFTERSALES_WEBHOOK_PORT: must be a whole number (got 'eighty')"),
         ("AFTERSALES_SANDBOX_PORT", "70000", "AFTERSALES_SANDBOX_PORT: must be at most 65535 (got '70000')"),
+        ("AFTERSALES_HTTP_PORT", "metrics", "AFTERSALES_HTTP_PORT: must be a whole number (got 'metrics')"),
         (
             "AFTERSALES_MODERATORS_CHAT_ID",
             "@moderators",
@@ -254,6 +262,14 @@ class TestWebhookMode:
         monkeypatch.setenv("AFTERSALES_WEBHOOK_LISTEN", "0.0.0.0")
         settings = load_settings()
         assert (settings.mode, settings.webhook_url, settings.webhook_listen) == ("webhook", self.URL, "0.0.0.0")
+
+    def test_the_health_port_is_not_the_webhooks(self):
+        assert config_error(mode="webhook", webhook_url=self.URL, webhook_secret="abc", http_port=8443) == (
+            "AFTERSALES_HTTP_PORT: is AFTERSALES_WEBHOOK_PORT too (8443): give each its own"
+        )
+        assert (
+            load_settings(mode="webhook", webhook_url=self.URL, webhook_secret="abc", http_port=9100).http_port == 9100
+        )
 
     def test_polling_mode_needs_neither(self):
         assert load_settings(mode="polling").webhook_url is None

@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -44,6 +45,7 @@ from bot.pipeline.answers import CallbackAnswers
 from bot.pipeline.feeder import TableFeeder
 from bot.pipeline.internal import InternalUpdate, from_payload
 from bot.pipeline.lookups import LookupNeeded, run_lookup
+from bot.pipeline.metrics import Metrics
 from bot.pipeline.outbox import (
     Apology,
     CallbackAnswer,
@@ -82,8 +84,10 @@ class UpdateRunner(TableFeeder):
         on_committed: Callable[[UnitOfWork], object] = lambda uow: None,
         on_rollback: RollbackHook | None = None,
         answers: CallbackAnswers | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._application = application
+        self._metrics = metrics
         self._answers = answers or CallbackAnswers(application.bot)
         self._on_rollback = on_rollback
         self._uow_factory = uow_factory
@@ -135,6 +139,7 @@ class UpdateRunner(TableFeeder):
     async def _handle(self, update_id: int, payload: dict[str, Any], attempts: int) -> None:
         lookups: dict[Any, Any] = {}
         conflicts = 0
+        started = time.monotonic()
         while True:
             final = attempts + 1 >= self._max_attempts
             attempt = await self._try(update_id, payload, final=final, lookups=lookups)
@@ -142,6 +147,7 @@ class UpdateRunner(TableFeeder):
             if error is None:
                 self._answer_press(attempt, payload)
                 self._on_committed(attempt.uow)
+                self._count(payload, "handled" if attempt.committed else "done_elsewhere", started)
                 return
             if isinstance(error, LookupNeeded) and len(lookups) < MAX_LOOKUPS:
                 await run_lookup(error, lookups)  # no transaction is open here
@@ -164,9 +170,14 @@ class UpdateRunner(TableFeeder):
                 log.error("update %s parked after %d attempts: %s", update_id, attempts, _describe(error))
                 self._answer_given_up_press(attempt.apology, payload)
                 self._on_committed(uow)  # the apology row
+                self._count(payload, "parked", started)
                 return
             log.warning("update %s failed (attempt %d), retrying: %s", update_id, attempts, _describe(error))
             await asyncio.sleep(self._retry_delays[attempts - 1])
+
+    def _count(self, payload: dict[str, Any], outcome: str, started: float) -> None:
+        if self._metrics is not None:
+            self._metrics.update_finished(payload, outcome, time.monotonic() - started)
 
     async def drain(self) -> None:
         await super().drain()

@@ -70,6 +70,7 @@ from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.warnings import PTBUserWarning
 
 from bot.pipeline.feeder import TableFeeder
+from bot.pipeline.metrics import Metrics
 from bot.pipeline.ratelimit import SendLimiter
 from domain.clock import Clock
 from domain.models import OutboxMessage
@@ -112,8 +113,10 @@ class OutboxSender(TableFeeder):
         on_failure: FailureHook | None = None,
         poll_interval: float = 1.0,
         network_retry_delays: tuple[float, ...] = DEFAULT_NETWORK_RETRY_DELAYS,
+        metrics: Metrics | None = None,
     ) -> None:
         self._bot = bot
+        self._count = metrics.sent if metrics is not None else _not_counted
         self._uow_factory = uow_factory
         self._clock = clock
         self._limiter = limiter or SendLimiter()
@@ -168,15 +171,11 @@ class OutboxSender(TableFeeder):
                 self._drop_spill(row.chat_id)
         self._offered.clear()
         full = [
-            chat_id
-            for chat_id, known in self._known.items()
-            if known >= self._chat_rows and chat_id not in self._spill
+            chat_id for chat_id, known in self._known.items() if known >= self._chat_rows and chat_id not in self._spill
         ]
         async with self._uow_factory.reading() as uow:
             repository = OutboxSendingRepository(uow.session)
-            rows = await repository.unsent(
-                excluding=self._in_flight, excluding_chats=[*full, *self._spill], limit=room
-            )
+            rows = await repository.unsent(excluding=self._in_flight, excluding_chats=[*full, *self._spill], limit=room)
             ready: list[OutboxMessage] = []
             taken: dict[int, int] = {}
             held_chats: set[int] = set()  # a chat's later rows wait behind one that waits...
@@ -387,10 +386,12 @@ class OutboxSender(TableFeeder):
                 finally:
                     reservation.answered()
             except RetryAfter as error:
+                self._count(row.method, "retry_after")
                 log.info("Telegram asks to wait %s before sending to %s", error.retry_after, row.chat_id)
                 self._limiter.retry_after(row.chat_id, error.retry_after)
                 continue
             except (TimedOut, NetworkError) as error:
+                self._count(row.method, "network_error")
                 if isinstance(error, TimedOut) or type(error) is NetworkError:
                     if row.method in BEST_EFFORT_METHODS and network_failures >= len(self._network_retry_delays):
                         await self._fail(row, _describe(error))
@@ -405,13 +406,16 @@ class OutboxSender(TableFeeder):
                 return
             except TelegramError as error:
                 # Forbidden (blocked), BadRequest (thread not found, chat gone): no retry helps.
+                self._count(row.method, "refused")
                 await self._fail(row, _describe(error))
                 return
             except Exception as error:  # noqa: BLE001 - our bug, not Telegram's answer: sending again repeats it
                 # Left unsent, the row would be picked up and fail again at every poll, for ever.
+                self._count(row.method, "error")
                 log.exception("outbox row %s (%s) could not be sent", row.id, row.method)
                 await self._fail(row, f"could not be sent: {_describe(error)}")
                 return
+            self._count(row.method, "ok")
             await self._mark_sent(row, result)
             return
 
@@ -587,6 +591,10 @@ def _api_kwargs(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 Lane = tuple[int, int | None]
+
+
+def _not_counted(method: str, result: str) -> None:
+    return None
 
 
 def _lane(row: OutboxMessage) -> Lane:

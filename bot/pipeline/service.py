@@ -14,12 +14,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
 from typing import Any
 
 from telegram.ext import Application
 
 from bot.context import AftersalesApplication
 from bot.pipeline.answers import CallbackAnswers
+from bot.pipeline.housekeeping import Housekeeper
+from bot.pipeline.metrics import Metrics
 from bot.pipeline.poller import UpdatePoller
 from bot.pipeline.ratelimit import SendLimiter
 from bot.pipeline.runner import DEFAULT_RETRY_DELAYS, RollbackHook, UpdateRunner
@@ -56,10 +59,13 @@ class UpdatePipeline:
         on_rollback: RollbackHook | None = None,
         on_start: Callable[[], Awaitable[None]] | None = None,
         money_webhook_interval: float = 5.0,
+        retention: timedelta | None = None,
+        housekeeping_interval: float = 600.0,
     ) -> None:
         self._drain_timeout = drain_timeout
         self._on_start = on_start
         self._bot = application.bot
+        self.metrics = Metrics()
         self.sender = OutboxSender(
             application.bot,
             uow_factory,
@@ -69,6 +75,7 @@ class UpdatePipeline:
             result_hooks=result_hooks,
             on_failure=on_send_failure,
             poll_interval=poll_interval,
+            metrics=self.metrics,
         )
         # Money decisions go to the marketplace from their table (bot.pipeline.webhooks), woken by commits.
         self.money_webhooks = WebhookDispatcher(uow_factory, clock, poll_interval=money_webhook_interval)
@@ -84,6 +91,7 @@ class UpdatePipeline:
             on_committed=self._update_committed,
             on_rollback=on_rollback,
             answers=self.answers,
+            metrics=self.metrics,
         )
         # Updates come either from our own getUpdates loop or from Telegram's webhook deliveries.
         self.poller = (
@@ -113,8 +121,15 @@ class UpdatePipeline:
             if deadline_handlers
             else None
         )
+        # Finished rows older than the retention are deleted, a little at a time (bot.pipeline.housekeeping).
+        self.housekeeper = (
+            Housekeeper(uow_factory, clock, retention=retention, interval=housekeeping_interval)
+            if retention is not None
+            else None
+        )
         self._tasks: list[asyncio.Task[None]] = []
         self._timer_task: asyncio.Task[None] | None = None
+        self._housekeeping_task: asyncio.Task[None] | None = None
 
     def _update_committed(self, uow: UnitOfWork) -> None:
         """An update's effects committed: its outbox rows to send, and a money event to post if one was written.
@@ -152,6 +167,9 @@ class UpdatePipeline:
         if self.timers is not None:
             self._timer_task = loop.create_task(self.timers.run(), name="timer-sweeper")
             self._timer_task.add_done_callback(_log_crash)
+        if self.housekeeper is not None:
+            self._housekeeping_task = loop.create_task(self.housekeeper.run(), name="housekeeping")
+            self._housekeeping_task.add_done_callback(_log_crash)
         for task in self._tasks:
             task.add_done_callback(_log_crash)
         await self.money_webhooks.start()
@@ -159,6 +177,10 @@ class UpdatePipeline:
     async def stop(self) -> None:
         """Stop polling, let started updates, sends and webhook posts finish, then stop."""
         await self.money_webhooks.stop(drain_timeout=self._drain_timeout)
+        if self._housekeeping_task is not None:
+            self._housekeeping_task.cancel()  # a batch cut short rolls back: nothing half-deleted
+            await asyncio.wait([self._housekeeping_task])
+            self._housekeeping_task = None
         if self._timer_task is not None:
             self._timer_task.cancel()
             await asyncio.wait([self._timer_task])
@@ -193,6 +215,7 @@ def pipeline_for(application: AftersalesApplication, **options: Any) -> UpdatePi
         raise ValueError("the update pipeline needs a database: Deps.uow_factory is None")
     options.setdefault("concurrent_updates", deps.settings.concurrent_updates)
     options.setdefault("max_in_flight_sends", deps.settings.max_in_flight_sends)
+    options.setdefault("retention", timedelta(days=deps.settings.retention_days))
     # The seller side's result hooks, failure hook and ticket timers (bot.relay.hooks).
     from bot.relay.hooks import seller_pipeline_options
 
@@ -216,4 +239,5 @@ def pipeline_for(application: AftersalesApplication, **options: Any) -> UpdatePi
     pipeline = UpdatePipeline(application, deps.uow_factory, deps.clock, **options)
     if pipeline.timers is not None:
         application.timer_wake = pipeline.timers.wake_in
+    application.metrics = pipeline.metrics
     return pipeline

@@ -67,3 +67,14 @@ async def current_revision(database_url: str) -> str | None:
             return await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
     finally:
         await engine.dispose()
+
+
+async def schema_revision(session) -> str | None:
+    """The revision the database behind ``session`` is at (None before the first migration)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        return await session.scalar(text("SELECT version_num FROM alembic_version"))
+    except DBAPIError:
+        return None  # no alembic_version table: never migrated
