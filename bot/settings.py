@@ -90,6 +90,8 @@ class Settings(BaseSettings):
     flow_idle_minutes: int = Field(default=30, ge=1, le=7 * 24 * 60)
     # Handled updates, sent messages, spent deadlines and delivered webhooks are deleted after this.
     retention_days: int = Field(default=30, ge=1, le=3650)
+    # Names this process on the outbox rows it sends (bot.pipeline.leases); default: host and directory.
+    instance: str | None = Field(default=None, min_length=1, max_length=64)
 
     @field_validator("telegram_bot_token", mode="after")
     @classmethod

@@ -41,7 +41,7 @@ def test_defaults():
     assert (settings.sandbox_host, settings.sandbox_port) == ("127.0.0.1", 8080)
     assert settings.max_in_flight_sends == 16
     assert (settings.http_listen, settings.http_port) == ("127.0.0.1", None)
-    assert (settings.log_format, settings.retention_days) == ("text", 30)
+    assert (settings.log_format, settings.retention_days, settings.instance) == ("text", 30, None)
     assert settings.concurrent_updates == 16
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from telegram import TelegramObject
 
+from bot.pipeline import leases
 from domain.clock import Clock
 from domain.models import OutboxMessage
 from domain.models.integration import OutboxPriority
@@ -88,6 +89,8 @@ class Outbox:
             "on_result_args": on_result_args,
             "priority": int(self.priority if priority is None else priority),
             "update_id": self._update_id,
+            "lease_owner": leases.recording_owner(),  # this process's sender sends it (bot.pipeline.leases)
+            "lease_until": now + leases.LEASE,
         }
         # A Core INSERT, not session.add + flush: no unit-of-work bookkeeping for a row
         # nobody changes afterwards. Its id orders the sends and lets a later row depend on it.

@@ -56,6 +56,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram import (
     Bot,
     InputMedia,
@@ -69,6 +70,7 @@ from telegram import (
 from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.warnings import PTBUserWarning
 
+from bot.pipeline import leases
 from bot.pipeline.feeder import TableFeeder
 from bot.pipeline.metrics import Metrics
 from bot.pipeline.ratelimit import SendLimiter
@@ -114,8 +116,10 @@ class OutboxSender(TableFeeder):
         poll_interval: float = 1.0,
         network_retry_delays: tuple[float, ...] = DEFAULT_NETWORK_RETRY_DELAYS,
         metrics: Metrics | None = None,
+        owner: str | None = None,
     ) -> None:
         self._bot = bot
+        self._owner = owner or leases.owner()
         self._count = metrics.sent if metrics is not None else _not_counted
         self._uow_factory = uow_factory
         self._clock = clock
@@ -175,7 +179,13 @@ class OutboxSender(TableFeeder):
         ]
         async with self._uow_factory.reading() as uow:
             repository = OutboxSendingRepository(uow.session)
-            rows = await repository.unsent(excluding=self._in_flight, excluding_chats=[*full, *self._spill], limit=room)
+            rows = await repository.unsent(
+                excluding=self._in_flight,
+                excluding_chats=[*full, *self._spill],
+                limit=room,
+                owner=self._owner,
+                now=self._clock.now(),
+            )
             ready: list[OutboxMessage] = []
             taken: dict[int, int] = {}
             held_chats: set[int] = set()  # a chat's later rows wait behind one that waits...
@@ -202,11 +212,53 @@ class OutboxSender(TableFeeder):
         if capped:
             self._capped |= capped
             self._wake.set()  # at once, for the other chats' rows those left unread
+        ready = await self._claimed(ready)
         # Known only once nothing can fail any more: a failed read above leaves no row stranded.
         for row in ready:
             self._take(row)
         for chat_id in taken:
             self._dispatch(chat_id)
+
+    async def _claimed(self, rows: list[OutboxMessage]) -> list[OutboxMessage]:
+        """Of rows read from the table, those this sender holds, leasing what nobody holds (another process's
+        rows whose holder died, rows from before leases); a row another sender claimed first is left to it."""
+        foreign = [row.id for row in rows if row.lease_owner != self._owner]
+        if not foreign:
+            return rows  # what this process recorded: the usual case, no statement
+        now = self._clock.now()
+        async with self._uow_factory() as uow:
+            claimed = await OutboxSendingRepository(uow.session).claim(
+                foreign, owner=self._owner, until=now + leases.LEASE, now=now
+            )
+            await uow.commit()
+        lost = set(foreign) - claimed
+        return [row for row in rows if row.id not in lost]
+
+    async def run(self) -> None:
+        """Send until cancelled, renewing this process's leases meanwhile (bot.pipeline.leases)."""
+        renewing = asyncio.get_running_loop().create_task(self._renew_leases(), name="outbox-leases")
+        try:
+            await super().run()
+        finally:
+            renewing.cancel()
+            await asyncio.gather(renewing, return_exceptions=True)
+
+    async def _renew_leases(self) -> None:
+        while True:
+            await asyncio.sleep(leases.RENEW_EVERY)
+            try:
+                async with self._uow_factory() as uow:
+                    until = self._clock.now() + leases.LEASE
+                    await OutboxSendingRepository(uow.session).renew_leases(owner=self._owner, until=until)
+                    await uow.commit()
+            except (SQLAlchemyError, OSError):
+                log.warning("could not renew the outbox leases; trying again", exc_info=True)
+
+    async def release_leases(self) -> None:
+        """Stopped: the rows left unsent are free for the next sender at once (none waits for a lease to run out)."""
+        async with self._uow_factory() as uow:
+            await OutboxSendingRepository(uow.session).release_leases(owner=self._owner)
+            await uow.commit()
 
     def _submit_offered(self, room: int) -> None:
         """Offered rows into their chats' queues, as far as the window allows; a busy chat's into its spill."""

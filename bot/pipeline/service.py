@@ -17,11 +17,14 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram.ext import Application
 
 from bot.context import AftersalesApplication
+from bot.pipeline import leases
 from bot.pipeline.answers import CallbackAnswers
 from bot.pipeline.housekeeping import Housekeeper
+from bot.pipeline.leadership import PollingLeadership, lock_key
 from bot.pipeline.metrics import Metrics
 from bot.pipeline.poller import UpdatePoller
 from bot.pipeline.ratelimit import SendLimiter
@@ -61,7 +64,12 @@ class UpdatePipeline:
         money_webhook_interval: float = 5.0,
         retention: timedelta | None = None,
         housekeeping_interval: float = 600.0,
+        leader_retry: float = 3.0,
+        owner: str | None = None,
     ) -> None:
+        self.owner = owner or leases.owner()
+        self._engine = uow_factory.engine
+        self._leader_retry = leader_retry
         self._drain_timeout = drain_timeout
         self._on_start = on_start
         self._bot = application.bot
@@ -76,6 +84,7 @@ class UpdatePipeline:
             on_failure=on_send_failure,
             poll_interval=poll_interval,
             metrics=self.metrics,
+            owner=self.owner,
         )
         # Money decisions go to the marketplace from their table (bot.pipeline.webhooks), woken by commits.
         self.money_webhooks = WebhookDispatcher(uow_factory, clock, poll_interval=money_webhook_interval)
@@ -158,21 +167,40 @@ class UpdatePipeline:
         else:
             # While a webhook is set Telegram refuses getUpdates (409); pending updates stay queued.
             await self._bot.delete_webhook(drop_pending_updates=False)
-            intake = self.poller.run()
+            intake = self.poller.run() if self._engine.dialect.name == "sqlite" else self._poll_while_leading()
+        # What these tasks record is leased to this pipeline's process (bot.pipeline.leases).
+        context = leases.context_of(self.owner)
         self._tasks = [
-            loop.create_task(self.sender.run(), name="outbox-sender"),
-            loop.create_task(self.runner.run(), name="update-runner"),
-            loop.create_task(intake, name="update-intake"),
+            loop.create_task(self.sender.run(), name="outbox-sender", context=context),
+            loop.create_task(self.runner.run(), name="update-runner", context=context),
+            loop.create_task(intake, name="update-intake", context=context),
         ]
         if self.timers is not None:
-            self._timer_task = loop.create_task(self.timers.run(), name="timer-sweeper")
+            self._timer_task = loop.create_task(self.timers.run(), name="timer-sweeper", context=context)
             self._timer_task.add_done_callback(_log_crash)
         if self.housekeeper is not None:
-            self._housekeeping_task = loop.create_task(self.housekeeper.run(), name="housekeeping")
+            self._housekeeping_task = loop.create_task(self.housekeeper.run(), name="housekeeping", context=context)
             self._housekeeping_task.add_done_callback(_log_crash)
         for task in self._tasks:
             task.add_done_callback(_log_crash)
         await self.money_webhooks.start()
+
+    async def _poll_while_leading(self) -> None:
+        """PostgreSQL: poll while this process holds the polling lock; wait for it otherwise (bot.pipeline.leadership)."""
+        leadership = PollingLeadership(self._engine, lock_key(self._bot.id), retry=self._leader_retry)
+        while True:
+            await leadership.acquire()
+            polling = asyncio.create_task(self.poller.run(), name="getUpdates")
+            watching = asyncio.create_task(leadership.lost(), name="polling-lock")
+            try:
+                await asyncio.wait({polling, watching}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for task in (polling, watching):
+                    task.cancel()
+                await asyncio.gather(polling, watching, return_exceptions=True)
+                await leadership.release()
+            if not polling.cancelled() and polling.exception() is not None:
+                raise polling.exception()  # a wrong token: no other process fixes that
 
     async def stop(self) -> None:
         """Stop polling, let started updates, sends and webhook posts finish, then stop."""
@@ -200,6 +228,11 @@ class UpdatePipeline:
                 except TimeoutError:
                     # Nothing is lost: unfinished updates stay pending, unsent rows unsent.
                     log.warning("%s did not finish within %s s; stopping anyway", task.get_name(), self._drain_timeout)
+        if sender is not None:
+            try:
+                await self.sender.release_leases()
+            except (SQLAlchemyError, OSError):
+                log.warning("could not give up the outbox leases; they run out by themselves", exc_info=True)
         self._tasks = []
 
 
@@ -216,6 +249,8 @@ def pipeline_for(application: AftersalesApplication, **options: Any) -> UpdatePi
     options.setdefault("concurrent_updates", deps.settings.concurrent_updates)
     options.setdefault("max_in_flight_sends", deps.settings.max_in_flight_sends)
     options.setdefault("retention", timedelta(days=deps.settings.retention_days))
+    if deps.settings.instance:
+        options.setdefault("owner", deps.settings.instance)
     # The seller side's result hooks, failure hook and ticket timers (bot.relay.hooks).
     from bot.relay.hooks import seller_pipeline_options
 

@@ -75,6 +75,9 @@ class OutboxMessage(Base):
     on_result_args: Mapped[dict[str, Any] | None]
     priority: Mapped[int] = mapped_column(SmallInteger, default=OutboxPriority.PERSON, server_default="0")
     update_id: Mapped[int | None] = mapped_column(BigInteger)  # the update whose transaction recorded it
+    # The process whose sender sends it, until then (renewed while it lives); another takes it after.
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
     telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime]
     next_attempt_at: Mapped[datetime]

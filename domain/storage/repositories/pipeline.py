@@ -14,8 +14,9 @@ from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 
 from domain.models import InboxUpdate, OutboxMessage
 from domain.storage.repositories.base import Repository
@@ -172,14 +173,48 @@ class InboxRepository(Repository):
         return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
 
 
+def _free_or_held_by(owner: str, now: datetime):
+    """The row is nobody's now or ``owner``'s, and no other sender holds an unsent row of its chat
+    (a chat's rows go from one process, in order)."""
+    other = aliased(OutboxMessage)
+    held_elsewhere = (
+        select(other.id)
+        .where(
+            other.chat_id == OutboxMessage.chat_id,
+            other.telegram_message_id.is_(None),  # true of every unsent row: the (chat, message) index finds them
+            other.sent_at.is_(None),
+            other.failed_at.is_(None),
+            other.lease_owner != owner,
+            other.lease_until > now,
+        )
+        .exists()
+    )
+    mine_or_free = or_(
+        OutboxMessage.lease_owner.is_(None), OutboxMessage.lease_owner == owner, OutboxMessage.lease_until <= now
+    )
+    return and_(mine_or_free, ~held_elsewhere)
+
+
 class OutboxSendingRepository(Repository):
     """What the sender needs: rows to send in order, and marking each one's fate."""
 
     async def unsent(
-        self, *, excluding: Collection[int] = (), excluding_chats: Collection[int] = (), limit: int = 100
+        self,
+        *,
+        excluding: Collection[int] = (),
+        excluding_chats: Collection[int] = (),
+        limit: int = 100,
+        owner: str | None = None,
+        now: datetime | None = None,
     ) -> Sequence[OutboxMessage]:
-        """Rows to send, a person's words first (lowest priority, then oldest); none of ``excluding_chats``."""
+        """Rows to send, a person's words first (lowest priority, then oldest); none of ``excluding_chats``.
+
+        With ``owner`` and ``now``: only rows that owner holds, or nobody holds now (never leased, or
+        the lease ran out).
+        """
         query = select(OutboxMessage).where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
+        if owner is not None and now is not None:
+            query = query.where(_free_or_held_by(owner, now))
         if excluding:
             query = query.where(OutboxMessage.id.not_in(list(excluding)))
         if excluding_chats:
@@ -189,6 +224,49 @@ class OutboxSendingRepository(Repository):
 
     async def get(self, message_id: int) -> OutboxMessage | None:
         return await self.session.get(OutboxMessage, message_id)
+
+    async def claim(self, row_ids: Collection[int], *, owner: str, until: datetime, now: datetime) -> set[int]:
+        """Lease the rows to ``owner`` unless another holds them now; the ids it holds after (the rest: another's).
+
+        A conditional UPDATE: when two senders claim one row, the second finds it held and does not take it.
+        """
+        if not row_ids:
+            return set()
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_(list(row_ids)),
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.failed_at.is_(None),
+                _free_or_held_by(owner, now),
+            )
+            .values(lease_owner=owner, lease_until=until)
+            .returning(OutboxMessage.id)
+            .execution_options(synchronize_session=False)
+        )
+        return set(result.scalars().all())
+
+    async def renew_leases(self, *, owner: str, until: datetime) -> int:
+        """Every unsent row ``owner`` holds is held until ``until``."""
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None), OutboxMessage.lease_owner == owner
+            )
+            .values(lease_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def release_leases(self, *, owner: str) -> int:
+        """``owner`` stops: its unsent rows are free for any sender at once."""
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.sent_at.is_(None), OutboxMessage.lease_owner == owner)
+            .values(lease_owner=None, lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
     async def mark_sent(self, message_id: int, *, telegram_message_id: int | None, at: datetime) -> bool:
         """Record the send; False when the row was already marked (a second sender lost the race)."""
