@@ -12,6 +12,9 @@ need the database and ``bot.context``):
 - ``outbox``: ``context.outbox``, messages recorded in the update's transaction.
 - ``sender``: sends committed outbox rows, in order per chat.
 - ``timers``: fires due deadlines exactly once.
+- ``leases``: which process sends an outbox row; ``leadership``: which process polls (PostgreSQL).
+- ``housekeeping``: finished rows deleted past the retention.
+- ``metrics`` and ``ops``: Prometheus counters, ``/healthz``, ``/readyz``, ``/metrics``.
 - ``service``: ``UpdatePipeline`` / ``pipeline_for(application)``, all of it started and stopped together.
 """
 

@@ -1,5 +1,11 @@
 """The durable update path assembled: poller → inbox → runner → outbox → sender (and money webhooks out).
 
+Several processes may run it on one PostgreSQL: one polls (the polling
+lock's holder, ``leadership``), all handle the inbox (an update's effects
+commit once: marking it done is a compare-and-set), and each sends the
+outbox rows it holds (``leases``). Housekeeping runs in each; deleting a row
+twice deletes it once.
+
 async with application:            # built with .updater(None)
     await application.start()
     pipeline = UpdatePipeline(application, uow_factory, clock, settings=...)

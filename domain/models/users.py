@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, String
+from sqlalchemy import BigInteger, Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from domain.enums import Role
@@ -24,3 +24,5 @@ class User(Base):
     role: Mapped[Role] = mapped_column(enum_column(Role), default=Role.BUYER)
     blocked_bot: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
+    # The incorrect-address event whose "correct it" they pressed last: their next text is the address.
+    correcting_event_id: Mapped[int | None] = mapped_column(Integer)

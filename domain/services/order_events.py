@@ -370,6 +370,8 @@ async def answer_order_event(
         order.shipping_address = address
         order.updated_at = now
     event.data = {**data, **recorded, "answered_at": now.isoformat()}  # a new dict: JSON columns track assignment
+    if user.correcting_event_id == event.id:
+        user.correcting_event_id = None  # their next text is a message again
     uow.audit.record(
         "order_event.answered",
         subject_type=SUBJECT_ORDER,
@@ -392,23 +394,21 @@ async def _locked_event(uow: UnitOfWork, event_id: int) -> OrderEvent:
 
 
 async def awaiting_address(uow: UnitOfWork, buyer_telegram_id: int) -> OrderEvent | None:
-    """The incorrect-address event whose "correct it" this buyer pressed last and has not typed yet."""
-    from sqlalchemy import select
+    """The incorrect-address event whose "correct it" this buyer pressed last and has not typed yet.
 
-    from domain.models import OrderBinding, User
-
-    rows = await uow.session.scalars(
-        select(OrderEvent)
-        .join(OrderBinding, OrderBinding.order_id == OrderEvent.order_id)
-        .join(User, User.id == OrderBinding.user_id)
-        .where(User.telegram_id == buyer_telegram_id, OrderEvent.kind == OrderEventKind.INCORRECT_ADDRESS)
-        .order_by(OrderEvent.id.desc())
-    )
-    for event in rows:
-        data = event.data or {}
-        if data.get("correcting") and data.get("choice") is None:
-            return event
-    return None
+    Asked of every text a buyer sends: the user is in hand already (every update reads them), so an
+    ordinary message costs no look-up; only a buyer who pressed "correct it" has their event read.
+    """
+    user = await uow.users.by_telegram_id(buyer_telegram_id)
+    if user is None or user.correcting_event_id is None:
+        return None
+    event = await uow.session.get(OrderEvent, user.correcting_event_id)
+    if event is None or event.kind != OrderEventKind.INCORRECT_ADDRESS:
+        return None
+    data = event.data or {}
+    if data.get("correcting") and data.get("choice") is None:
+        return event
+    return None  # answered meanwhile (a button, another buyer of the order)
 
 
 async def start_correction(uow: UnitOfWork, clock: Clock, event_id: int, buyer_telegram_id: int) -> None:
@@ -423,3 +423,4 @@ async def start_correction(uow: UnitOfWork, clock: Clock, event_id: int, buyer_t
     if data.get("choice") is not None:
         raise Refused("already_answered", "this was answered already")
     event.data = {**data, "correcting": True}
+    user.correcting_event_id = event.id

@@ -369,6 +369,7 @@ async def test_the_address_is_confirmed_or_corrected(act, clock, shop, uow_facto
     assert (await order(uow_factory, shop.orders["C-1"])).shipping_address == "Torstraße 21, Berlin"
     async with uow_factory() as uow:
         assert await awaiting_address(uow, BUYER) is None
+        assert (await uow.users.by_telegram_id(BUYER)).correcting_event_id is None  # cleared by the answer
         data = (await uow.session.get(OrderEvent, corrected)).data
     assert (data["choice"], data["old_address"]) == ("correct", "Torstraße 12, Berlin")
     with pytest.raises(Refused) as again:
@@ -384,3 +385,16 @@ async def test_an_address_cannot_be_corrected_once_the_order_shipped(act, clock,
         await _answer(uow_factory, clock, event_id, BUYER, "correct", address="Torstraße 21, Berlin")
     assert shipped.value.why == "already_shipped"
     assert (await order(uow_factory, shop.orders["C-1"])).shipping_address == "Torstraße 12, Berlin"
+
+
+async def test_a_correction_pressed_then_answered_by_button_awaits_no_address(act, clock, shop, uow_factory):
+    """The pointer on the buyer is a hint: the event is checked again, so an answer given another way ends it."""
+    event_id = (await push(act, clock, shop, "C-1", "incorrect_address")).event_id
+    await act(start_correction, clock, event_id, BUYER)
+    async with uow_factory() as uow:
+        event = await uow.session.get(OrderEvent, event_id)
+        event.data = {**event.data, "choice": "confirm"}  # answered elsewhere, the pointer left as it was
+        await uow.commit()
+    async with uow_factory() as uow:
+        assert (await uow.users.by_telegram_id(BUYER)).correcting_event_id == event_id
+        assert await awaiting_address(uow, BUYER) is None

@@ -385,3 +385,61 @@ async def test_the_bots_message_an_agent_replies_to_is_found_by_index_not_by_sca
             )
             steps = " ".join(str(row[0]) for row in plan)
             assert "ix_outbox_messages_sent_message" in steps, steps
+
+
+async def test_upgrading_keeps_a_buyer_who_pressed_correct_it_waiting_for_their_address(fresh_database_url) -> None:
+    """0015 moved "this buyer's next text is the address" onto the user: an event waiting then still waits."""
+    from domain.services.order_events import awaiting_address
+    from domain.storage.uow import UnitOfWorkFactory
+
+    await upgrade(fresh_database_url, "0014")
+    at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    tables = Base.metadata.tables  # today's tables, for the columns 0014 has already (Python defaults apply)
+    engine = create_engine(fresh_database_url)
+    try:
+        async with engine.begin() as connection:
+            store = (
+                await connection.execute(
+                    tables["stores"].insert().returning(tables["stores"].c.id),
+                    dict(name="Shop", timezone="UTC", country="DE", default_currency="EUR", created_at=at),
+                )
+            ).scalar_one()
+            order = (
+                await connection.execute(
+                    tables["orders"].insert().returning(tables["orders"].c.id),
+                    dict(store_id=store, external_number="A-1", buyer_name="Ann", currency="EUR",
+                         status="confirmed", shipping_address="Main St 1", created_at=at, updated_at=at),
+                )
+            ).scalar_one()  # fmt: skip
+            for telegram_id in (1001, 1002):
+                user = (
+                    await connection.execute(
+                        tables["users"].insert().returning(tables["users"].c.id),
+                        dict(telegram_id=telegram_id, created_at=at),
+                    )
+                ).scalar_one()
+                if telegram_id == 1001:
+                    await connection.execute(
+                        tables["order_bindings"].insert(),
+                        dict(user_id=user, order_id=order, source="demo", bound_at=at),
+                    )
+            for key, data in (
+                ("waiting", {"correcting": True}),
+                ("answered", {"correcting": True, "choice": "confirm"}),
+            ):
+                await connection.execute(
+                    tables["order_events"].insert(),
+                    dict(order_id=order, kind="incorrect_address", idempotency_key=key, data=data, received_at=at),
+                )
+    finally:
+        await engine.dispose()
+    await upgrade(fresh_database_url)
+    engine = create_engine(fresh_database_url)
+    try:
+        async with UnitOfWorkFactory(engine)() as uow:
+            waiting = await awaiting_address(uow, 1001)
+            unbound = await awaiting_address(uow, 1002)
+    finally:
+        await engine.dispose()
+    assert waiting is not None and waiting.idempotency_key == "waiting"
+    assert unbound is None
