@@ -208,10 +208,15 @@ async def refresh_cards(desk: Desk, ticket: Ticket, offer_id: int, audience: str
 
 
 async def card_sent(desk: Desk, offer_id: int, audience: str, chat_id: int, message_id: int, shown: str) -> None:
-    """The sender's hook: remember the card; if the offer ended while it was queued, show that at once."""
+    """The sender's hook: remember the card; if the offer ended while it was queued, show that at once.
+
+    The offer's row is locked first: an answer at the same moment either committed before (its status is
+    read here, and the card edited) or waits for this commit (and then finds the card to edit). Unlocked,
+    on PostgreSQL each could miss the other's write, and the card would keep its buttons.
+    """
+    offer = await desk.uow.requests.get_offer(offer_id, for_update=True)
     await desk.uow.requests.add_offer_card(offer_id, audience, chat_id, message_id, shown=shown, at=desk.clock.now())
     await desk.uow.flush()
-    offer = await desk.uow.requests.get_offer(offer_id)
     if offer is None or (offer.status == "pending" and desk.clock.now() < offer.respond_by):
         return
     ticket = await ticket_of_offer(desk.uow, offer_id)

@@ -27,7 +27,10 @@ class RequestRepository(Repository):
         self.session.add(offer)
         return offer
 
-    async def get_offer(self, offer_id: int) -> Offer | None:
+    async def get_offer(self, offer_id: int, *, for_update: bool = False) -> Offer | None:
+        """The offer; with ``for_update`` its row locked and read afresh (PostgreSQL; SQLite has one writer)."""
+        if for_update:
+            return await self.session.get(Offer, offer_id, with_for_update=True, populate_existing=True)
         return await self.session.get(Offer, offer_id)
 
     async def pending_offer(self, request_id: int) -> Offer | None:
