@@ -21,6 +21,7 @@ def install(engine: AsyncEngine) -> None:
     path = os.environ.get("BENCH_SQL")
     if not path:
         return
+    width = int(os.environ.get("BENCH_SQL_WIDTH", "160"))  # read once, not per statement
     counts: Counter[str] = Counter()
     seconds: Counter[str] = Counter()
 
@@ -30,7 +31,7 @@ def install(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "after_cursor_execute")
     def _count(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        key = " ".join(statement.split())[: int(os.environ.get("BENCH_SQL_WIDTH", "160"))]
+        key = " ".join(statement.split())[:width]
         counts[key] += 1
         seconds[key] += time.perf_counter() - _connection.info.pop("bench_sql_started", time.perf_counter())
 

@@ -13,7 +13,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from domain.storage.engine import create_engine
 
@@ -71,9 +73,6 @@ async def current_revision(database_url: str) -> str | None:
 
 async def schema_revision(session) -> str | None:
     """The revision the database behind ``session`` is at (None before the first migration)."""
-    from sqlalchemy import text
-    from sqlalchemy.exc import DBAPIError
-
     try:
         return await session.scalar(text("SELECT version_num FROM alembic_version"))
     except DBAPIError:

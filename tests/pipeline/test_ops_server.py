@@ -85,28 +85,27 @@ async def test_not_ready_while_telegram_is_unreachable_and_ready_again_when_it_a
         assert (await client.get("/readyz")).status == 200  # a failure is not kept: asked again at once
 
 
-async def test_not_ready_on_a_database_without_the_migrations(fresh_database_url) -> None:
-    engine = create_engine(fresh_database_url)
+async def _readiness_on(database_url: str) -> tuple[int, dict]:
+    """/readyz's status and body for a server on its own engine over ``database_url``."""
+    engine = create_engine(database_url)
     try:
         async with served(UnitOfWorkFactory(engine)) as client:
             answer = await client.get("/readyz")
-            body = await answer.json()
+            return answer.status, await answer.json()
     finally:
         await engine.dispose()
-    assert answer.status == 503
+
+
+async def test_not_ready_on_a_database_without_the_migrations(fresh_database_url) -> None:
+    status, body = await _readiness_on(fresh_database_url)
+    assert status == 503
     assert body["checks"]["database"] == "ok"
     assert body["checks"]["migrations"].startswith("the database is at no revision, this version needs ")
 
 
 async def test_not_ready_when_the_database_is_unreachable(tmp_path) -> None:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'no such directory' / 'db.sqlite3'}")
-    try:
-        async with served(UnitOfWorkFactory(engine)) as client:
-            answer = await client.get("/readyz")
-            body = await answer.json()
-    finally:
-        await engine.dispose()
-    assert answer.status == 503
+    status, body = await _readiness_on(f"sqlite+aiosqlite:///{tmp_path / 'no such directory' / 'db.sqlite3'}")
+    assert status == 503
     assert body["checks"]["database"].startswith("unreachable: ")
     assert body["checks"]["telegram"] == "ok"
 
